@@ -43,6 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
     rr.add_argument('--quiet', action='store_true', help='no progress bars')
     c = sub.add_parser('config', help='show the config a run would use', description='Print the full config as JSON.')
     c.add_argument('--set', dest='overrides', action='append', default=[], metavar='KEY=VALUE')
+    rp = sub.add_parser('report', help='execute a report notebook (papermill) into a run record and render it',
+                        description='Execute a parameterized report from nbs/reports/ (by name) or a notebook path, '
+                        'keep it as a run record with the executed notebook and its HTML.')
+    rp.add_argument('template', help='report name (e.g. latent_space) or path to a .ipynb')
+    rp.add_argument('--set', dest='overrides', action='append', default=[], metavar='KEY=VALUE',
+                    help='set a report parameter (repeatable)')
+    rp.add_argument('--experiment', default=None, help='record under this experiment name (default: the template name)')
+    rp.add_argument('--runs-dir', default=None, help='runs folder (default: $LATENTLAB_RUNS or ./runs)')
+    rp.add_argument('--show-code', action='store_true', help='keep the code in the rendered HTML')
+    rp.add_argument('--quiet', action='store_true', help='no progress bars')
     return p
 
 def _print_table(rec) -> None:
@@ -70,6 +80,13 @@ def main(argv: list | None = None) -> int:
             with pd.option_context('display.float_format', '{:.3f}'.format, 'display.width', 200):
                 print(df.to_string(index=False) if len(df) else 'no run records yet: `latentlab run` makes one')
             return 0
+        if args.command == 'report':
+            from latentlab.reports import execute_report
+            rec = execute_report(args.template, parse_overrides(args.overrides), experiment=args.experiment,
+                                 root=args.runs_dir, progress=not args.quiet, show_code=args.show_code)
+            print(f"Report record: {rec.path}")
+            if (rec.path/'report.html').is_file(): print(f"Rendered ({rec.meta.get('renderer')}): {rec.path/'report.html'}")
+            return 0
         if args.command == 'rerun':
             new, cmp, ok = rerun(args.run_id, args.runs_dir, progress=not args.quiet, tol=args.tol)
             with pd.option_context('display.float_format', '{:.6f}'.format, 'display.width', 160):
@@ -78,7 +95,7 @@ def main(argv: list | None = None) -> int:
             print(f"metrics {'MATCH' if ok else 'DIFFER'}: {int(cmp['match'].sum())}/{len(cmp)} identical "
                   f"(largest difference {cmp['diff'].max():.3g})")
             return 0 if ok else 1
-    except (FileNotFoundError, KeyError, ValueError, TypeError) as e:
+    except (FileNotFoundError, KeyError, ValueError, TypeError, RuntimeError) as e:
         print(f"latentlab {args.command}: error: {e}", file=sys.stderr)
         return 2
     return 0

@@ -22,8 +22,8 @@ import pandas as pd
 from .config import atomic_path, get_device, runs_dir, seed_everything
 
 # %% auto #0
-__all__ = ['DEFAULT_CONFIG', 'PACKAGES', 'make_config', 'parse_overrides', 'code_version', 'RunRecord', 'run_experiment',
-           'list_runs', 'find_run', 'compare_metrics', 'rerun']
+__all__ = ['DEFAULT_CONFIG', 'PACKAGES', 'RUNNERS', 'make_config', 'parse_overrides', 'code_version', 'RunRecord', 'write_record',
+           'run_experiment', 'list_runs', 'find_run', 'flatten_metrics', 'compare_metrics', 'rerun']
 
 # %% ../nbs/40_experiments.ipynb #40-experimen-005
 DEFAULT_CONFIG = {
@@ -133,6 +133,25 @@ class RunRecord:
 def _new_run_id() -> str:
     return time.strftime('%Y%m%d-%H%M%S') + '-' + uuid.uuid4().hex[:6]
 
+def write_record(config: dict, metrics: dict, results: pd.DataFrame, timings: dict, meta: dict,
+                 root: str | Path | None = None, files: dict | None = None) -> RunRecord:
+    "Write a run record `root/<config['experiment']>/<new run id>/` atomically (plus extra `files`: name -> path)."
+    import shutil
+    root = Path(root) if root is not None else runs_dir()
+    run_id = _new_run_id()
+    meta = {'run_id': run_id, 'experiment': config['experiment'], 'kind': 'experiment', 'rerun_of': None,
+            **meta, 'finished': time.strftime('%Y-%m-%dT%H:%M:%S%z')}
+    path = root/config['experiment']/run_id
+    with atomic_path(path) as tmp:
+        tmp.mkdir(parents=True)
+        for name, obj in [('config.json', config), ('version.json', code_version()), ('metrics.json', metrics),
+                          ('timings.json', timings), ('meta.json', meta)]:
+            (tmp/name).write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + '\n')
+        results.to_csv(tmp/'results.csv', index=False)
+        for name, src in (files or {}).items():
+            (shutil.copytree if Path(src).is_dir() else shutil.copy2)(src, tmp/name)
+    return RunRecord.load(path)
+
 def run_experiment(config: dict | None = None, root: str | Path | None = None, progress: bool = True,
                    rerun_of: str | None = None) -> RunRecord:
     "Run the experiment `config` (defaults filled in), write its record under `root` (the runs folder), return it."
@@ -182,19 +201,9 @@ def run_experiment(config: dict | None = None, root: str | Path | None = None, p
     timings['total_s'] = time.perf_counter() - t0
     results = pd.DataFrame(rows)
     data_info = {s: {'n': len(d), 'classes': d.class_counts(), 'fingerprint': d.fingerprint()} for s, d in splits.items()}
-    root = Path(root) if root is not None else runs_dir()
-    run_id = _new_run_id()
-    meta = {'run_id': run_id, 'experiment': cfg['experiment'], 'started': started,
-            'finished': time.strftime('%Y-%m-%dT%H:%M:%S%z'), 'rerun_of': rerun_of,
-            'device': get_device(cfg['device']), 'encoder': encoder_spec, 'data': data_info}
-    path = root/cfg['experiment']/run_id
-    with atomic_path(path) as tmp:
-        tmp.mkdir(parents=True)
-        for name, obj in [('config.json', cfg), ('version.json', code_version()), ('metrics.json', metrics),
-                          ('timings.json', timings), ('meta.json', meta)]:
-            (tmp/name).write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + '\n')
-        results.to_csv(tmp/'results.csv', index=False)
-    return RunRecord(path, cfg, json.loads(json.dumps(metrics, default=str)), results, meta)
+    meta = {'kind': 'experiment', 'rerun_of': rerun_of, 'started': started, 'device': get_device(cfg['device']),
+            'encoder': encoder_spec, 'data': data_info}
+    return write_record(cfg, metrics, results, timings, meta, root=root)
 
 # %% ../nbs/40_experiments.ipynb #40-experimen-017
 def list_runs(root: str | Path | None = None, experiment: str | None = None) -> pd.DataFrame:
@@ -207,10 +216,12 @@ def list_runs(root: str | Path | None = None, experiment: str | None = None) -> 
         try: rec = RunRecord.load(path)
         except (OSError, ValueError) as e:
             rows.append({'run_id': path.name, 'experiment': path.parent.name, 'error': str(e)}); continue
-        row = {'run_id': rec.run_id, 'experiment': path.parent.name, 'started': rec.meta.get('started'),
-               'dataset': rec.config['dataset'], 'autoencoder': rec.config['autoencoder'],
-               'n_per_class': rec.config['n_per_class'], 'rerun_of': rec.meta.get('rerun_of')}
-        for key, entry in rec.metrics.items(): row[f'{key} test_auc'] = entry['test']['auc']
+        row = {'run_id': rec.run_id, 'experiment': path.parent.name, 'kind': rec.meta.get('kind', 'experiment'),
+               'started': rec.meta.get('started'), 'dataset': rec.config.get('dataset'),
+               'autoencoder': rec.config.get('autoencoder'), 'rerun_of': rec.meta.get('rerun_of')}
+        for key, entry in rec.metrics.items():
+            if isinstance(entry, dict) and isinstance(entry.get('test'), dict) and 'auc' in entry['test']:
+                row[f'{key} test_auc'] = entry['test']['auc']
         rows.append(row)
     df = pd.DataFrame(rows)
     return df.sort_values('run_id', ascending=False, ignore_index=True) if len(df) else df
@@ -223,21 +234,34 @@ def find_run(run_id: str, root: str | Path | None = None) -> Path:
     if len(hits) > 1: raise ValueError(f"run id {run_id!r} is ambiguous: {sorted(h.name for h in hits)}")
     return hits[0]
 
+def flatten_metrics(metrics: dict, prefix: str = '') -> dict:
+    "Numeric leaves of a nested metrics dict as `{'a/b/c': value}` (strings, lists and None are left out)."
+    out = {}
+    for k, v in metrics.items():
+        key = f'{prefix}{k}'
+        if isinstance(v, dict): out.update(flatten_metrics(v, key + '/'))
+        elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool): out[key] = float(v)
+    return out
+
 def compare_metrics(a: dict, b: dict, tol: float = 0.0) -> pd.DataFrame:
-    "Every metric of two records side by side, with the absolute difference and whether it is within `tol`."
+    "Every numeric metric of two records side by side, with the absolute difference and whether it is within `tol`."
+    fa, fb = flatten_metrics(a), flatten_metrics(b)
     rows = []
-    for key in sorted(set(a) | set(b)):
-        for split in ('val', 'test'):
-            for m in sorted(set(a.get(key, {}).get(split, {})) | set(b.get(key, {}).get(split, {}))):
-                x, y = a.get(key, {}).get(split, {}).get(m), b.get(key, {}).get(split, {}).get(m)
-                same = x is not None and y is not None and (x == y or abs(x - y) <= tol or (np.isnan(x) and np.isnan(y)))
-                rows.append(dict(run=key, split=split, metric=m, original=x, rerun=y,
-                                 diff=None if x is None or y is None else abs(x - y), match=bool(same)))
-    return pd.DataFrame(rows)
+    for key in sorted(set(fa) | set(fb)):
+        x, y = fa.get(key), fb.get(key)
+        same = x is not None and y is not None and (x == y or abs(x - y) <= tol or (np.isnan(x) and np.isnan(y)))
+        rows.append(dict(metric=key, original=x, rerun=y, diff=None if x is None or y is None else abs(x - y),
+                         match=bool(same)))
+    return pd.DataFrame(rows, columns=['metric', 'original', 'rerun', 'diff', 'match'])
+
+RUNNERS = {'experiment': lambda old, progress: run_experiment(old.config, root=old.path.parent.parent,
+                                                              progress=progress, rerun_of=old.run_id)}
 
 def rerun(run_id: str, root: str | Path | None = None, progress: bool = True, tol: float = 0.0):
     "Re-execute record `run_id`; return `(new RunRecord, comparison table, whether every metric matches)`."
     old = RunRecord.load(find_run(run_id, root))
-    new = run_experiment(old.config, root=old.path.parent.parent, progress=progress, rerun_of=old.run_id)
+    kind = old.meta.get('kind', 'experiment')
+    if kind not in RUNNERS: raise ValueError(f"run {old.run_id} is a {kind!r} record; no runner is registered for it")
+    new = RUNNERS[kind](old, progress)
     cmp = compare_metrics(old.metrics, new.metrics, tol)
     return new, cmp, bool(cmp['match'].all())

@@ -19,7 +19,7 @@ def cli(*args, env=None, check=True):
     return r
 
 
-@pytest.mark.parametrize('sub', ['run', 'runs', 'rerun', 'config'])
+@pytest.mark.parametrize('sub', ['run', 'runs', 'rerun', 'config', 'report'])
 def test_help_on_each_subcommand(sub):
     out = cli(sub, '--help').stdout
     assert out.startswith('usage: latentlab ' + sub)
