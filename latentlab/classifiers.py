@@ -8,6 +8,7 @@ from __future__ import annotations
 from itertools import product
 
 import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -23,19 +24,27 @@ def _logreg(random_state=0):
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, random_state=random_state))
 
 def _svm_rbf(random_state=0):
-    return make_pipeline(StandardScaler(), SVC(kernel='rbf', probability=True, random_state=random_state))
+    # Platt-scaled probabilities from a 5-fold calibration (scikit-learn's replacement for SVC(probability=True))
+    svc = SVC(kernel='rbf', random_state=random_state)
+    return make_pipeline(StandardScaler(), CalibratedClassifierCV(svc, method='sigmoid', cv=5, ensemble=False))
 
 CLASSIFIERS = {
     'logreg': (_logreg, {'logisticregression__C': [0.001, 0.01, 0.1, 1.0, 10.0]}),
-    'svm-rbf': (_svm_rbf, {'svc__C': [0.1, 1.0, 10.0, 100.0], 'svc__gamma': ['scale']}),
+    'svm-rbf': (_svm_rbf, {'calibratedclassifiercv__estimator__C': [0.1, 1.0, 10.0, 100.0],
+                            'calibratedclassifiercv__estimator__gamma': ['scale']}),
 }
 
 def make_classifier(name: str, random_state: int = 0, **params):
     "A fresh, unfitted estimator `name` from `CLASSIFIERS`; `params` may name the final step's parameters plainly (`C=1`)."
     if name not in CLASSIFIERS: raise ValueError(f"unknown classifier {name!r}; choose from {sorted(CLASSIFIERS)}")
     model = CLASSIFIERS[name][0](random_state)
-    last = model.steps[-1][0]
-    return model.set_params(**{(k if '__' in k else f'{last}__{k}'): v for k, v in params.items()})
+    keys = model.get_params().keys()
+    def full(k):   # a plain name means the innermost estimator's parameter of that name
+        if '__' in k or k in keys: return k
+        hits = sorted((q for q in keys if q.endswith('__' + k)), key=len, reverse=True)
+        if not hits: raise ValueError(f"classifier {name!r} has no parameter {k!r}")
+        return hits[0]
+    return model.set_params(**{full(k): v for k, v in params.items()})
 
 def param_grid(name: str) -> list:
     "The hyper-parameter settings tried for classifier `name`, as a list of dicts."
