@@ -18,12 +18,25 @@ from tqdm.auto import tqdm
 from .config import assets_dir, cache_dir
 
 # %% auto #0
-__all__ = ['IMAGE_SUFFIXES', 'ImageSet', 'to_uint8', 'split_stratified', 'subsample', 'medmnist_filename', 'load_medmnist',
-           'read_image', 'load_image_folder', 'load_npz', 'load_dataset']
+__all__ = ['IMAGE_SUFFIXES', 'Labelled', 'ImageSet', 'to_uint8', 'split_stratified', 'subsample', 'medmnist_filename',
+           'load_medmnist', 'read_image', 'load_image_folder', 'load_npz', 'load_dataset']
 
 # %% ../nbs/01_data.ipynb #01-data-005
+class Labelled:
+    "What labelled sample sets (`ImageSet`, `LatentSet`) share: class counts and index handling."
+    def class_counts(self) -> dict:
+        "Number of samples per class name."
+        counts = np.bincount(self.labels, minlength=len(self.classes))
+        return {c: int(n) for c, n in zip(self.classes, counts)}
+
+    @staticmethod
+    def _index(idx) -> np.ndarray:
+        "`idx` as an integer index array (a boolean mask stays a mask; an empty list is an empty index)."
+        idx = np.asarray(idx)
+        return idx if idx.dtype == bool else idx.astype(np.int64)
+
 @dataclass(repr=False)
-class ImageSet:
+class ImageSet(Labelled):
     "Labelled `uint8` images: gray `(N, H, W)` or RGB `(N, H, W, 3)`, integer `labels` in `0..len(classes)-1`."
     images: np.ndarray
     labels: np.ndarray
@@ -53,15 +66,9 @@ class ImageSet:
     @property
     def image_size(self) -> tuple: "(H, W) of the images."; return tuple(self.images.shape[1:3])
 
-    def class_counts(self) -> dict:
-        "Number of images per class name."
-        counts = np.bincount(self.labels, minlength=len(self.classes))
-        return {c: int(n) for c, n in zip(self.classes, counts)}
-
     def subset(self, idx, split: str | None = None) -> 'ImageSet':
         "The images at `idx` (indices or boolean mask) as a new `ImageSet`."
-        idx = np.asarray(idx)
-        if idx.dtype != bool: idx = idx.astype(np.int64)
+        idx = self._index(idx)
         return ImageSet(self.images[idx], self.labels[idx], self.classes, split or self.split, self.name)
 
     def fingerprint(self) -> str:

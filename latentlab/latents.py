@@ -14,14 +14,14 @@ from pathlib import Path
 import numpy as np
 
 from .config import atomic_path, cache_dir
-from .data import ImageSet
+from .data import ImageSet, Labelled
 
 # %% auto #0
 __all__ = ['LatentSet', 'latent_cache_key', 'encode_dataset', 'decode_latents']
 
 # %% ../nbs/03_latents.ipynb #03-latents-005
 @dataclass(repr=False)
-class LatentSet:
+class LatentSet(Labelled):
     "Latents `(N, C, h, w)` with labels and provenance (`encoder` spec, `source` image fingerprint)."
     latents: np.ndarray
     labels: np.ndarray
@@ -53,8 +53,7 @@ class LatentSet:
 
     def subset(self, idx, split: str | None = None) -> 'LatentSet':
         "The latents at `idx` as a new `LatentSet` with the same provenance."
-        idx = np.asarray(idx)
-        if idx.dtype != bool: idx = idx.astype(np.int64)
+        idx = self._index(idx)
         return replace(self, latents=self.latents[idx], labels=self.labels[idx], split=split or self.split)
 
     def with_latents(self, latents: np.ndarray, labels: np.ndarray, split: str | None = None) -> 'LatentSet':
@@ -62,10 +61,6 @@ class LatentSet:
         z = np.asarray(latents, np.float32)
         z = self.unflatten(z) if z.ndim == 2 else z
         return replace(self, latents=z, labels=labels, split=split or self.split, source='', from_cache=False)
-
-    def class_counts(self) -> dict:
-        "Number of latents per class name."
-        return {c: int(n) for c, n in zip(self.classes, np.bincount(self.labels, minlength=len(self.classes)))}
 
     def __repr__(self):
         enc = self.encoder.get('name', '?')
