@@ -88,7 +88,7 @@ class LatentDiffusion:
         "A model saved with `save`."
         from diffusers import UNet2DModel
         meta = json.loads((Path(path)/'latentdiffusion.json').read_text())
-        return cls(UNet2DModel.from_pretrained(path), DiffusionConfig(**meta['config']), meta['shape'],
+        return cls(UNet2DModel.from_pretrained(path, low_cpu_mem_usage=False), DiffusionConfig(**meta['config']), meta['shape'],
                    meta['n_classes'], meta['mean'], meta['std'], meta['info'])
 
 # %% ../nbs/22_diffusion.ipynb #22-diffusion-009
