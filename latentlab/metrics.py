@@ -120,11 +120,8 @@ def load_lpips(net: str = 'alex', verbose: bool = True):
     fname = LPIPS_BACKBONES[net]
     places = [assets_dir()/'models'/'lpips'/fname, Path(torch.hub.get_dir())/'checkpoints'/fname]
     found = next((p for p in places if p.is_file()), None)
-    why = None
-    try:
-        import lpips  # optional: pip install lpips
-    except ImportError:
-        why = "the `lpips` package is not installed (pip install lpips)"
+    import importlib, importlib.util
+    why = None if importlib.util.find_spec('lpips') else "the optional `lpips` package is not installed (pip install lpips)"
     if why is None and found is None:
         why = f"its {net} backbone weights {fname} are not in {' or '.join(map(str, places))}"
     if why:
@@ -132,7 +129,7 @@ def load_lpips(net: str = 'alex', verbose: bool = True):
         return None
     ckpt = Path(torch.hub.get_dir())/'checkpoints'/fname
     if found != ckpt: ckpt.parent.mkdir(parents=True, exist_ok=True); ckpt.write_bytes(found.read_bytes())
-    return lpips.LPIPS(net=net, verbose=False).eval()
+    return importlib.import_module('lpips').LPIPS(net=net, verbose=False).eval()
 
 def lpips_distances(model, images: np.ndarray, recons: np.ndarray, batch: int = 64) -> np.ndarray:
     "LPIPS distance per image pair (lower is more alike) with a model from `load_lpips`."
