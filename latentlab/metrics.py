@@ -18,9 +18,9 @@ from .config import assets_dir
 
 # %% auto #0
 __all__ = ['MS_SSIM_WEIGHTS', 'PSNR_CAP', 'LPIPS_BACKBONES', 'LOWER_IS_BETTER', 'frechet_distance', 'median_gamma', 'mmd',
-           'reconstruct', 'ms_ssim_levels', 'error_maps', 'reconstruction_metrics', 'load_lpips', 'lpips_distances',
-           'metrics_table', 'summarize_metrics', 'best_worst', 'channel_stats', 'posterior_kl', 'fisher_ratio',
-           'loo_knn_accuracy', 'linear_probe_auc', 'class_distances', 'class_structure', 'knn_overlap',
+           'reconstruct', 'ms_ssim_levels', 'error_maps', 'reconstruction_metrics', 'reconstruct_dataset', 'load_lpips',
+           'lpips_distances', 'metrics_table', 'summarize_metrics', 'best_worst', 'channel_stats', 'posterior_kl',
+           'fisher_ratio', 'loo_knn_accuracy', 'linear_probe_auc', 'class_distances', 'class_structure', 'knn_overlap',
            'neighbourhood_preservation', 'distance_correlations']
 
 # %% ../nbs/10_metrics.ipynb #10-metrics-005
@@ -113,6 +113,23 @@ def reconstruction_metrics(images: np.ndarray, recons: np.ndarray, lpips=None, p
     return df
 
 # %% ../nbs/10_metrics.ipynb #10-metrics-017
+def reconstruct_dataset(ae, data, cache: bool = True, progress: bool = True):
+    "`(LatentSet, uint8 reconstructions)` of an `ImageSet`, both cached by dataset fingerprint + encoder."
+    from latentlab.config import atomic_path, cache_dir
+    from latentlab.latents import encode_dataset, latent_cache_key
+    lat = encode_dataset(ae, data, cache=cache, progress=progress)
+    path = cache_dir('reconstructions')/f'{latent_cache_key(data, ae.spec)}.npy'
+    if cache and path.is_file():
+        rec = np.load(path)
+        if rec.shape == data.images.shape: return lat, rec
+    gray = data.images.ndim == 3
+    rec = ae.decode(lat.latents, size=tuple(data.image_size), gray=gray, progress=progress)
+    if cache:
+        with atomic_path(path) as tmp:
+            with open(tmp, 'wb') as f: np.save(f, rec)
+    return lat, rec
+
+# %% ../nbs/10_metrics.ipynb #10-metrics-020
 LPIPS_BACKBONES = {'alex': 'alexnet-owt-7be5be79.pth', 'vgg': 'vgg16-397923af.pth', 'squeeze': 'squeezenet1_1-b8a52dc0.pth'}
 
 def load_lpips(net: str = 'alex', verbose: bool = True):
@@ -138,7 +155,7 @@ def lpips_distances(model, images: np.ndarray, recons: np.ndarray, batch: int = 
         return np.concatenate([model(t(images[i:i + batch]), t(recons[i:i + batch])).flatten().numpy()
                                for i in range(0, len(images), batch)]).astype(np.float64)
 
-# %% ../nbs/10_metrics.ipynb #10-metrics-020
+# %% ../nbs/10_metrics.ipynb #10-metrics-023
 LOWER_IS_BETTER = {'mse', 'lpips'}
 
 def metrics_table(metrics: pd.DataFrame, labels=None, classes=None, split=None) -> pd.DataFrame:
@@ -169,7 +186,7 @@ def best_worst(table: pd.DataFrame, metric: str, k: int = 5) -> dict:
     order = table.sort_values(metric, ascending=asc, kind='stable')
     return {'best': order.head(k), 'worst': order.tail(k).iloc[::-1]}
 
-# %% ../nbs/10_metrics.ipynb #10-metrics-024
+# %% ../nbs/10_metrics.ipynb #10-metrics-027
 def channel_stats(latents: np.ndarray) -> pd.DataFrame:
     "Per-channel `mean`, `std`, `skew`, excess `kurtosis`, `min`, `max` of latents `(N, C, h, w)`."
     z = np.asarray(latents, np.float64)
@@ -189,7 +206,7 @@ def posterior_kl(ae, images: np.ndarray, batch_size: int = 32) -> np.ndarray:
             out.append((dist.kl() / dist.mean[0].numel()).cpu().numpy())
     return np.concatenate(out).astype(np.float64)
 
-# %% ../nbs/10_metrics.ipynb #10-metrics-028
+# %% ../nbs/10_metrics.ipynb #10-metrics-031
 def fisher_ratio(X: np.ndarray, y: np.ndarray) -> float:
     "Fisher discriminant ratio: trace of between-class scatter / trace of within-class scatter."
     X, y = _rows(X), np.asarray(y)
@@ -248,7 +265,7 @@ def class_structure(X: np.ndarray, y: np.ndarray, k: int = 5, cv: int = 5, seed:
             'knn_loo_accuracy': loo_knn_accuracy(X, y, k), 'linear_probe_auc': probe['auc'],
             'linear_probe_auc_std': probe['auc_std'], 'inter_intra_distance_ratio': float(med['inter'] / med['intra'])}
 
-# %% ../nbs/10_metrics.ipynb #10-metrics-033
+# %% ../nbs/10_metrics.ipynb #10-metrics-036
 def knn_overlap(X_a: np.ndarray, X_b: np.ndarray, k: int = 10) -> float:
     "Mean fraction of each point's `k` nearest neighbours (itself excluded) that two spaces share."
     from sklearn.neighbors import NearestNeighbors
