@@ -172,22 +172,22 @@ def embedding_explorer(projections: dict, images: np.ndarray, recons: np.ndarray
         if np.shape(P) != (n, 2): raise ValueError(f"projection {k!r} has shape {np.shape(P)}, expected ({n}, 2)")
     colors = dict(colors or {'none': np.zeros(n, int)})
     info = info if info is not None else pd.DataFrame(index=range(n))
-    fmt = lambda v: f'{v:.3g}' if isinstance(v, (float, np.floating)) else str(v)
+    fmt = lambda v: f'{v:.4g}' if isinstance(v, (float, np.floating)) else str(v)
     text = [f'#{i}' + ''.join(f'\n{c}: {fmt(r[c])}' for c in info.columns) for i, (_, r) in enumerate(info.iterrows())]
     names, first_color = list(projections), list(colors)[0]
     P0 = np.asarray(projections[names[0]])
-    fig = go.Figure(go.Scattergl(x=P0[:, 0], y=P0[:, 1], mode='markers', customdata=np.arange(n),
+    fig = go.Figure(go.Scatter(x=P0[:, 0], y=P0[:, 1], mode='markers', customdata=np.arange(n),
                                  text=[t.replace('\n', '<br>') for t in text], hovertemplate='%{text}<extra></extra>',
-                                 marker=dict(size=6, opacity=0.85, **_color_spec(colors[first_color]))))
+                                 marker=dict(size=6, opacity=0.85, showscale=True, **_color_spec(colors[first_color]))))
     proj_buttons = [dict(label=k, method='update', args=[{'x': [np.asarray(P)[:, 0].tolist()], 'y': [np.asarray(P)[:, 1].tolist()]},
                                                          {'xaxis.title.text': f'{k} 1', 'yaxis.title.text': f'{k} 2'}])
                     for k, P in projections.items()]
     color_buttons = [dict(label=f'colour: {k}', method='restyle',
                           args=[{f'marker.{a}': [b] for a, b in _color_spec(v).items()}]) for k, v in colors.items()]
-    fig.update_layout(title=title, height=height, dragmode='lasso', margin=dict(l=40, r=10, t=70, b=40),
-                      xaxis_title=f'{names[0]} 1', yaxis_title=f'{names[0]} 2',
-                      updatemenus=[dict(buttons=proj_buttons, x=0, y=1.13, xanchor='left', yanchor='top'),
-                                   dict(buttons=color_buttons, x=0.45, y=1.13, xanchor='left', yanchor='top')])
+    fig.update_layout(title=dict(text=title, x=0.01, y=0.99, yanchor='top'), height=height, dragmode='lasso',
+                      margin=dict(l=40, r=10, t=95, b=40), xaxis_title=f'{names[0]} 1', yaxis_title=f'{names[0]} 2',
+                      updatemenus=[dict(buttons=proj_buttons, x=0, y=1.02, xanchor='left', yanchor='bottom'),
+                                   dict(buttons=color_buttons, x=0.4, y=1.02, xanchor='left', yanchor='bottom')])
     uid = 'll-' + uuid.uuid4().hex[:10]
     payload = {'orig': [thumbnail_uri(im, thumb_size, fmt='JPEG') for im in images], 'text': text,
                'rec': [thumbnail_uri(im, thumb_size, fmt='JPEG') for im in recons] if recons is not None else None}
