@@ -118,6 +118,8 @@ _EXPLORER_JS = r"""
   }
   function attach() {
     if (!gd || !gd.on) { setTimeout(attach, 100); return; }
+    var fit = function() { if (window.Plotly) Plotly.Plots.resize(gd); };   // lay out at the width left by the side panel
+    fit(); setTimeout(fit, 300); window.addEventListener('resize', fit);
     gd.on('plotly_hover', function(ev) {
       var i = ev.points[0].customdata;
       hover.innerHTML = '<div class="ll-head">' + (data.rec ? 'original | reconstruction' : 'image') + '</div>' + card(i, true);
@@ -136,7 +138,7 @@ _EXPLORER_JS = r"""
 _EXPLORER_CSS = """
 <style>
 #%(uid)s {display:flex; gap:12px; align-items:flex-start; font-family:sans-serif; font-size:12px}
-#%(uid)s .ll-plot {flex:1 1 auto; min-width:0}
+#%(uid)s .ll-plot {flex:1 1 0; min-width:0; width:calc(100%% - 280px)}
 #%(uid)s .ll-side {flex:0 0 260px; max-height:%(height)dpx; overflow-y:auto; border-left:1px solid #ddd; padding-left:8px}
 #%(uid)s .ll-card {display:inline-block; margin:2px; vertical-align:top}
 #%(uid)s .ll-card img {image-rendering:pixelated; border:1px solid #ccc; margin-right:2px}
