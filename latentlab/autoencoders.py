@@ -19,16 +19,84 @@ from tqdm.auto import tqdm
 from .config import assets_dir, get_device
 
 # %% auto #0
-__all__ = ['AUTOENCODERS', 'Autoencoder', 'load_taesd_split', 'register_autoencoder', 'load_autoencoder', 'tiny_kl_autoencoder']
+__all__ = ['AUTOENCODERS', 'TAEF2_URL', 'TinyBlock', 'tiny_encoder', 'tiny_decoder', 'TinyAutoencoder', 'Autoencoder',
+           'load_taesd_split', 'register_autoencoder', 'load_taef2_files', 'load_autoencoder', 'tiny_kl_autoencoder']
 
 # %% ../nbs/02_autoencoders.ipynb #02-autoencod-005
+def _conv3(n_in: int, n_out: int, **kw) -> torch.nn.Conv2d:
+    return torch.nn.Conv2d(n_in, n_out, 3, padding=1, **kw)
+
+class _Clamp(torch.nn.Module):
+    "Soft clamp of latents to (-3, 3), the first layer of the tiny decoders."
+    def forward(self, x): return torch.tanh(x / 3) * 3
+
+class TinyBlock(torch.nn.Module):
+    "Residual block of three 3x3 convs; `pool=True` adds the pooled-GroupNorm branch of TAEF2."
+    def __init__(self, n: int = 64, pool: bool = False, pool_mult: int = 4, pool_groups: int = 4):
+        super().__init__()
+        nn = torch.nn
+        self.conv = nn.Sequential(_conv3(n, n), nn.ReLU(), _conv3(n, n), nn.ReLU(), _conv3(n, n))
+        self.pool = nn.Sequential(nn.Conv2d(n, n * pool_mult, 1, bias=False), nn.GroupNorm(pool_groups, n * pool_mult),
+                                  nn.ReLU(), nn.Conv2d(n * pool_mult, n, 1, bias=False)) if pool else None
+        self.fuse = nn.ReLU()
+
+    def forward(self, x):
+        y = self.conv(x) + x
+        if self.pool is not None: y = y + self.pool(x)
+        return self.fuse(y)
+
+def tiny_encoder(latent_channels: int = 32, pooled: tuple = (11, 12, 13), n: int = 64) -> torch.nn.Sequential:
+    "TAESD-style encoder (3 stride-2 stages, downscale 8); blocks at the indices in `pooled` get the GroupNorm branch."
+    B = lambda i: TinyBlock(n, pool=i in pooled)
+    down = lambda: _conv3(n, n, stride=2, bias=False)
+    return torch.nn.Sequential(_conv3(3, n), B(1), down(), B(3), B(4), B(5), down(), B(7), B(8), B(9),
+                               down(), B(11), B(12), B(13), _conv3(n, latent_channels))
+
+def tiny_decoder(latent_channels: int = 32, pooled: tuple = (3, 4, 5), n: int = 64) -> torch.nn.Sequential:
+    "TAESD-style decoder (clamp, 3 x2 upsampling stages); blocks at the indices in `pooled` get the GroupNorm branch."
+    nn = torch.nn
+    B = lambda i: TinyBlock(n, pool=i in pooled)
+    up = lambda: [nn.Upsample(scale_factor=2), _conv3(n, n, bias=False)]
+    return nn.Sequential(_Clamp(), _conv3(latent_channels, n), nn.ReLU(), B(3), B(4), B(5), *up(),
+                         B(8), B(9), B(10), *up(), B(13), B(14), B(15), *up(), B(18), _conv3(n, 3))
+
+class TinyAutoencoder(torch.nn.Module):
+    "Encoder + decoder with `AutoencoderTiny`'s calling convention: `encode(x in [-1, 1]).latents`, `decode(z).sample`."
+    def __init__(self, latent_channels: int = 32, encoder_pooled: tuple = (11, 12, 13),
+                 decoder_pooled: tuple = (3, 4, 5), name: str = 'TAEF2'):
+        super().__init__()
+        from types import SimpleNamespace
+        self.encoder = tiny_encoder(latent_channels, encoder_pooled)
+        self.decoder = tiny_decoder(latent_channels, decoder_pooled)
+        self.config = SimpleNamespace(latent_channels=latent_channels, scaling_factor=1.0, shift_factor=None,
+                                      encoder_block_out_channels=(64,) * 4)
+        self.name = name
+
+    def encode(self, x):
+        "Latents of images `x` in [-1, 1] (the original networks take [0, 1])."
+        from types import SimpleNamespace
+        return SimpleNamespace(latents=self.encoder(x.add(1).div(2)))
+
+    def decode(self, z):
+        "Images in [-1, 1] from latents."
+        from types import SimpleNamespace
+        return SimpleNamespace(sample=self.decoder(z).mul(2).sub(1))
+
+    def load_weights(self, encoder_state: dict, decoder_state: dict):
+        "Load the original encoder / decoder state dicts strictly (a missing or extra key is an error); return self."
+        self.encoder.load_state_dict(encoder_state, strict=True)
+        self.decoder.load_state_dict(decoder_state, strict=True)
+        return self.float()
+
+# %% ../nbs/02_autoencoders.ipynb #02-autoencod-009
 class Autoencoder:
     "A diffusers autoencoder behind a NumPy interface: `encode(uint8 images) -> latents`, `decode(latents) -> uint8 images`."
     def __init__(self, model: torch.nn.Module, name: str, source: str, resolution: int = 128,
                  sample: bool = False, seed: int = 0, device: str | None = None, batch_size: int = 32):
         from diffusers import AutoencoderKL, AutoencoderTiny
-        if not isinstance(model, (AutoencoderKL, AutoencoderTiny)):
-            raise TypeError(f"Autoencoder wraps diffusers AutoencoderKL or AutoencoderTiny, got {type(model).__name__}")
+        if not isinstance(model, (AutoencoderKL, AutoencoderTiny, TinyAutoencoder)):
+            raise TypeError(f"Autoencoder wraps diffusers AutoencoderKL or AutoencoderTiny, or latentlab's "
+                            f"TinyAutoencoder, got {type(model).__name__}")
         self.kind = 'kl' if isinstance(model, AutoencoderKL) else 'tiny'
         cfg = model.config
         blocks = cfg.block_out_channels if self.kind == 'kl' else cfg.encoder_block_out_channels
@@ -131,7 +199,7 @@ class Autoencoder:
                 out.append(x[..., 0] if gray else x)
         return np.concatenate(out) if out else np.zeros((0,), np.uint8)
 
-# %% ../nbs/02_autoencoders.ipynb #02-autoencod-007
+# %% ../nbs/02_autoencoders.ipynb #02-autoencod-011
 def _from_pretrained(cls, where: str):
     "`cls.from_pretrained(where)`: a local folder (offline) or a hub id."
     local = Path(where).expanduser()
@@ -200,11 +268,41 @@ def register_autoencoder(name: str, loader: Callable) -> None:
     "Register `loader(source=None) -> (diffusers model, source description)` under `name`."
     AUTOENCODERS[name] = loader
 
+TAEF2_URL = 'https://github.com/madebyollin/taesd/raw/main/{part}.pth'
+
+def load_taef2_files(folder: str | Path) -> TinyAutoencoder:
+    "Our `TinyAutoencoder` with the TAEF2 weights `taef2_encoder.pth` / `taef2_decoder.pth` from `folder` (strict)."
+    folder = Path(folder)
+    enc, dec = (torch.load(folder/f'taef2_{p}.pth', map_location='cpu', weights_only=True) for p in ('encoder', 'decoder'))
+    return TinyAutoencoder(latent_channels=int(enc['14.weight'].shape[0])).load_weights(enc, dec)
+
+def _load_taef2(source: str | None = None):
+    files = ('taef2_encoder.pth', 'taef2_decoder.pth')
+    if source:
+        folder = Path(source).expanduser()
+        if not all((folder/f).is_file() for f in files):
+            raise FileNotFoundError(f"{folder} does not hold {' and '.join(files)}")
+        return load_taef2_files(folder), str(folder)
+    default = assets_dir()/'models'/'taef2'
+    if all((default/f).is_file() for f in files): return load_taef2_files(default), str(default)
+    from latentlab.config import cache_dir
+    cached = cache_dir('models', 'taef2')
+    try:
+        for f in files:
+            if not (cached/f).is_file(): torch.hub.download_url_to_file(TAEF2_URL.format(part=f[:-4]), str(cached/f), progress=False)
+        return load_taef2_files(cached), TAEF2_URL.format(part='taef2_*')
+    except Exception as e:
+        raise FileNotFoundError(
+            f"autoencoder 'taef2': {' and '.join(files)} are not in {default} and could not be downloaded from "
+            f"{TAEF2_URL.format(part='taef2_encoder')} ({type(e).__name__}). Put both files in {default}, set "
+            f"LATENTLAB_ASSETS to a folder holding models/taef2/, or pass source=<folder>.") from e
+
 register_autoencoder('taesd', _load_taesd)
+register_autoencoder('taef2', _load_taef2)
 register_autoencoder('sd-vae-ft-mse', _kl_loader('sd-vae-ft-mse', 'stabilityai/sd-vae-ft-mse'))
 register_autoencoder('sd-vae-ft-ema', _kl_loader('sd-vae-ft-ema', 'stabilityai/sd-vae-ft-ema'))
 
-# %% ../nbs/02_autoencoders.ipynb #02-autoencod-009
+# %% ../nbs/02_autoencoders.ipynb #02-autoencod-013
 def _load_folder(path: Path):
     from diffusers import AutoencoderKL, AutoencoderTiny
     cfg_file = path/'config.json'
@@ -229,7 +327,7 @@ def load_autoencoder(name: str = 'taesd', resolution: int = 128, source: str | N
     return Autoencoder(model, name, where, resolution=resolution, sample=sample, seed=seed, device=device,
                        batch_size=batch_size)
 
-# %% ../nbs/02_autoencoders.ipynb #02-autoencod-016
+# %% ../nbs/02_autoencoders.ipynb #02-autoencod-023
 def tiny_kl_autoencoder(folder: str | Path, seed: int = 0, latent_channels: int = 4):
     "Save a small randomly initialised diffusers `AutoencoderKL` (downscale 4) to `folder`; return the folder."
     from diffusers import AutoencoderKL

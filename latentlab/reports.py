@@ -75,7 +75,8 @@ def render_html(notebook: str | Path, html: str | Path, engine: str = 'auto', sh
     import nbformat
     from nbconvert import HTMLExporter
     exporter = HTMLExporter(template_name='lab', embed_images=True, exclude_input=not show_code,
-                            exclude_input_prompt=True, exclude_output_prompt=True)
+                            exclude_input_prompt=True, exclude_output_prompt=True,
+                            exclude_raw=True)   # the raw cell is Quarto front matter, not content
     body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
     html.write_text(body, encoding='utf-8')
     return 'nbconvert'

@@ -1,0 +1,23 @@
+"""The latent_space report template runs end to end with its fast defaults and leaves a complete run record."""
+import json
+
+from latentlab.reports import execute_report, report_parameters
+
+
+def test_latent_space_report_fast(tmp_path):
+    params = report_parameters('latent_space')
+    assert {'dataset', 'autoencoder', 'resolution', 'sample_size', 'seed'} <= set(params)
+    rec = execute_report('latent_space', {'sample_size': 100, 'seed': 1}, root=tmp_path, progress=False)
+    files = {p.name for p in rec.path.iterdir()}
+    assert {'report.html', 'report.ipynb', 'metrics.json', 'results.csv', 'config.json'} <= files
+    m = json.loads((rec.path/'metrics.json').read_text())
+    for k in ('psnr_mean', 'ssim_mean', 'latent_linear_probe_auc', 'pixel_linear_probe_auc', 'trustworthiness',
+              'continuity', 'knn_overlap', 'spearman_latent_ssim', 'frechet_between_classes'):
+        assert isinstance(m[k], float), k
+    assert 15 < m['psnr_mean'] < 45 and 0 <= m['trustworthiness'] <= 1 and 0 <= m['latent_linear_probe_auc'] <= 1
+    assert m['n_images'] < 110 and {'summary.csv', 'channel_stats.csv'} <= {p.name for p in (rec.path/'outputs').iterdir()}
+    html = (rec.path/'report.html').read_text(encoding='utf-8')
+    assert 'Key findings' in html and f"{m['psnr_mean']:.1f} dB" in html            # prose built from the numbers
+    assert "gd.on('plotly_hover'" in html and 'plotly_selected' in html               # hover / selection thumbnails
+    assert html.count('data:image/jpeg;base64,') >= 2 * m['n_images']                # original + reconstruction each
+    assert 'window.Plotly' in html and 'src="https://cdn.plot.ly' not in html      # plotly.js inline: works offline
