@@ -47,7 +47,7 @@ def report_parameters(template: str | Path) -> dict:
 # %% ../nbs/41_reports.ipynb #41-reports-007
 def save_outputs(output_dir: str | Path | None, metrics: dict | None = None, results: pd.DataFrame | None = None,
                  figures: dict | None = None, tables: dict | None = None) -> Path | None:
-    "Save a report's `metrics` (JSON), `results` (tidy CSV), plotly `figures` (HTML, PNG where kaleido works) and `tables` into `output_dir`."
+    "Save a report's `metrics` (JSON), `results` (tidy CSV), plotly `figures` (self-contained HTML) and `tables` into `output_dir`."
     if output_dir is None: return None     # run by hand outside execute_report: nothing to hand back
     out = Path(output_dir); out.mkdir(parents=True, exist_ok=True)
     if metrics is not None:
@@ -55,7 +55,7 @@ def save_outputs(output_dir: str | Path | None, metrics: dict | None = None, res
     if results is not None: results.to_csv(out/'results.csv', index=False)
     for name, df in (tables or {}).items(): df.to_csv(out/f'{name}.csv', index=False)
     for name, fig in (figures or {}).items():
-        fig.write_html(out/f'{name}.html', include_plotlyjs='cdn')
+        fig.write_html(out/f'{name}.html', include_plotlyjs=True)   # self-contained: opens offline
     return out
 
 # %% ../nbs/41_reports.ipynb #41-reports-009
