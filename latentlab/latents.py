@@ -68,9 +68,10 @@ class LatentSet(Labelled):
                 f"{', cached' if self.from_cache else ''}, classes {self.class_counts()})")
 
 # %% ../nbs/03_latents.ipynb #03-latents-007
-def latent_cache_key(data: ImageSet, encoder_spec: dict) -> str:
-    "Cache key of `data` encoded by an autoencoder with `encoder_spec`: SHA-256 of both, as JSON."
-    blob = json.dumps({'format': 1, 'data': data.fingerprint(), 'encoder': encoder_spec}, sort_keys=True)
+def latent_cache_key(data: ImageSet | str, encoder_spec: dict) -> str:
+    "Cache key of `data` (an `ImageSet` or its fingerprint) encoded by an autoencoder with `encoder_spec`."
+    fingerprint = data if isinstance(data, str) else data.fingerprint()
+    blob = json.dumps({'format': 1, 'data': fingerprint, 'encoder': encoder_spec}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 def _load_cached(path: Path, key: str, data: ImageSet, spec: dict):
@@ -93,8 +94,8 @@ def encode_dataset(ae, data: ImageSet, cache: bool = True, batch_size: int | Non
     "`data` encoded by autoencoder `ae` as a `LatentSet`, loaded from the latent cache when it is there."
     from safetensors.numpy import save_file
     if len(data) == 0: raise ValueError(f"{data!r} is empty: nothing to encode")
-    spec = ae.spec
-    key = latent_cache_key(data, spec)
+    spec, fingerprint = ae.spec, data.fingerprint()   # hashed once: the key, the entry's metadata and provenance
+    key = latent_cache_key(fingerprint, spec)
     path = cache_dir('latents')/f'{key}.safetensors'
     z = _load_cached(path, key, data, spec) if cache and path.is_file() else None
     hit = z is not None
@@ -104,8 +105,8 @@ def encode_dataset(ae, data: ImageSet, cache: bool = True, batch_size: int | Non
             with atomic_path(path) as tmp:
                 save_file({'latents': np.ascontiguousarray(z), 'labels': data.labels}, str(tmp),
                           metadata={'key': key, 'encoder': json.dumps(spec, sort_keys=True),
-                                    'data': data.fingerprint(), 'name': data.name, 'split': data.split})
-    return LatentSet(z, data.labels, data.classes, data.split, data.name, spec, data.fingerprint(), hit)
+                                    'data': fingerprint, 'name': data.name, 'split': data.split})
+    return LatentSet(z, data.labels, data.classes, data.split, data.name, spec, fingerprint, hit)
 
 # %% ../nbs/03_latents.ipynb #03-latents-012
 def decode_latents(ae, latents, size: int | tuple | None = None, gray: bool = False,
