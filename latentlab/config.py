@@ -5,6 +5,7 @@
 # %% ../nbs/00_config.ipynb #00-config-003
 from __future__ import annotations
 
+import importlib
 import os
 import random
 import shutil
@@ -16,7 +17,7 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['ENV_ASSETS', 'ENV_CACHE', 'ENV_RUNS', 'assets_dir', 'cache_dir', 'runs_dir', 'get_device', 'seed_everything',
-           'atomic_path']
+           'atomic_path', 'Registry']
 
 # %% ../nbs/00_config.ipynb #00-config-005
 ENV_ASSETS, ENV_CACHE, ENV_RUNS = 'LATENTLAB_ASSETS', 'LATENTLAB_CACHE', 'LATENTLAB_RUNS'
@@ -79,3 +80,41 @@ def atomic_path(path: str | Path):
         if tmp.is_dir(): shutil.rmtree(tmp, ignore_errors=True)
         elif tmp.exists(): tmp.unlink()
         raise
+
+# %% ../nbs/00_config.ipynb #13cdd7fc
+class Registry:
+    "A named family of entries (datasets, classifiers, ...): `register(name, obj, **info)` adds one, `[name]` looks it up."
+    def __init__(self, kind: str, providers: tuple = ()):
+        self.kind, self.providers, self._entries, self._info = kind, tuple(providers), {}, {}
+
+    def register(self, name: str, obj=None, **info):
+        "Add `obj` under `name` with metadata `info` (replacing an entry of that name); without `obj`, a decorator."
+        if obj is None: return lambda o: self.register(name, o, **info)
+        if not isinstance(name, str) or not name: raise TypeError(f"{self.kind} names are non-empty strings, got {name!r}")
+        self._entries[name], self._info[name] = obj, dict(info)
+        return obj
+
+    def _load(self):
+        for m in self.providers: importlib.import_module(m)
+
+    def names(self) -> list:
+        "Every registered name, sorted (the package's own providers are loaded first)."
+        self._load()
+        return sorted(self._entries)
+
+    def __getitem__(self, name: str):
+        if name not in self._entries: self._load()
+        if name not in self._entries:
+            raise KeyError(f"unknown {self.kind} {name!r}; choose from {sorted(self._entries)} "
+                           f"or add your own with register_{self.kind}(...)")
+        return self._entries[name]
+
+    def info(self, name: str) -> dict:
+        "The metadata registered with `name`."
+        self[name]
+        return dict(self._info[name])
+
+    def __contains__(self, name) -> bool: self._load(); return name in self._entries
+    def __iter__(self): return iter(self.names())
+    def __len__(self): return len(self.names())
+    def __repr__(self): return f"Registry({self.kind}: {', '.join(self.names())})"
