@@ -11,9 +11,12 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
 
+from .config import Registry
+
 # %% auto #0
 __all__ = ['SMOTE_KINDS', 'AUGMENTERS', 'Multiply', 'LatentSampler', 'synthesize', 'lerp', 'slerp', 'LatentInterpolation',
-           'LatentNoise', 'latent_smote', 'move_to_probability', 'LinearInversion', 'make_augmenter']
+           'LatentNoise', 'latent_smote', 'move_to_probability', 'LinearInversion', 'register_augmenter',
+           'make_augmenter']
 
 # %% ../nbs/20_augment.ipynb #20-augment-005
 class Multiply:
@@ -196,23 +199,30 @@ class LinearInversion(LatentSampler):
         return self.models_[cls].predict_proba(np.asarray(X))[:, 1]
 
 # %% ../nbs/20_augment.ipynb #20-augment-036
-AUGMENTERS = {
-    'interp-linear': lambda **kw: LatentInterpolation('linear', **kw),
-    'interp-slerp': lambda **kw: LatentInterpolation('slerp', **kw),
-    'interp-knn': lambda **kw: LatentInterpolation('linear', k_neighbors=5, **kw),
-    'noise': lambda **kw: LatentNoise(scale=0.1, **kw),
-    'noise-channel': lambda **kw: LatentNoise(scale=0.1, per_channel=True, **kw),
-    'smote': lambda **kw: latent_smote('smote', **kw),
-    'borderline-smote': lambda **kw: latent_smote('borderline', **kw),
-    'svm-smote': lambda **kw: latent_smote('svm', **kw),
-    'adasyn': lambda **kw: latent_smote('adasyn', **kw),
-    'inversion-strengthen': lambda **kw: LinearInversion(target_proba=(0.7, 0.95), source='same', **kw),
-    'inversion-counterfactual': lambda **kw: LinearInversion(target_proba=(0.6, 0.9), source='other', **kw),
-}
+AUGMENTERS = Registry('augmenter', providers=('latentlab.augment', 'latentlab.guidance', 'latentlab.diffusion'))
 
+# %% ../nbs/20_augment.ipynb #af5bf025
+def register_augmenter(name: str, factory) -> None:
+    "Register `factory(random_state=..., **params) -> sampler` (an imblearn-style `fit_resample` sampler) as augmenter `name`."
+    if not callable(factory): raise TypeError(f"augmenter {name!r}: the factory must be callable, got {factory!r}")
+    AUGMENTERS.register(name, factory)
+
+# %% ../nbs/20_augment.ipynb #36481776
+register_augmenter('interp-linear', lambda **kw: LatentInterpolation('linear', **kw))
+register_augmenter('interp-slerp', lambda **kw: LatentInterpolation('slerp', **kw))
+register_augmenter('interp-knn', lambda **kw: LatentInterpolation('linear', k_neighbors=5, **kw))
+register_augmenter('noise', lambda **kw: LatentNoise(scale=0.1, **kw))
+register_augmenter('noise-channel', lambda **kw: LatentNoise(scale=0.1, per_channel=True, **kw))
+register_augmenter('smote', lambda **kw: latent_smote('smote', **kw))
+register_augmenter('borderline-smote', lambda **kw: latent_smote('borderline', **kw))
+register_augmenter('svm-smote', lambda **kw: latent_smote('svm', **kw))
+register_augmenter('adasyn', lambda **kw: latent_smote('adasyn', **kw))
+register_augmenter('inversion-strengthen', lambda **kw: LinearInversion(target_proba=(0.7, 0.95), source='same', **kw))
+register_augmenter('inversion-counterfactual', lambda **kw: LinearInversion(target_proba=(0.6, 0.9), source='other', **kw))
+
+# %% ../nbs/20_augment.ipynb #5e945336
 def make_augmenter(name: str, random_state: int | None = 0, shape: tuple | None = None, **params):
     "Augmenter `name` from `AUGMENTERS`; `shape` (the latent `(C, h, w)`) is passed to those that take it."
-    if name not in AUGMENTERS: raise ValueError(f"unknown augmenter {name!r}; choose from {sorted(AUGMENTERS)}")
     s = AUGMENTERS[name](random_state=random_state, **params)
     if shape is not None and 'shape' in s.get_params(): s.set_params(shape=tuple(shape))
     return s

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .augment import AUGMENTERS, LatentSampler
+from .augment import LatentSampler, register_augmenter
 from .config import atomic_path, cache_dir
 
 # %% auto #0
@@ -230,5 +230,5 @@ class DiffusionSampler(LatentSampler):
                                threads=self.threads)
         return z.reshape(n, -1)
 
-AUGMENTERS['diffusion'] = lambda **kw: DiffusionSampler(**kw)
-AUGMENTERS['diffusion-sdedit'] = lambda **kw: DiffusionSampler(start='same', strength=0.5, **kw)
+register_augmenter('diffusion', lambda **kw: DiffusionSampler(**kw))
+register_augmenter('diffusion-sdedit', lambda **kw: DiffusionSampler(start='same', strength=0.5, **kw))

@@ -17,7 +17,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import StandardScaler
 
-from .augment import AUGMENTERS, LatentSampler
+from .augment import LatentSampler, register_augmenter
 from .metrics import frechet_distance, mmd
 
 # %% auto #0
@@ -246,9 +246,9 @@ class GuidedSampler(LatentSampler):
                                            steps=self.steps, lr=self.lr)
         return z
 
-AUGMENTERS['guided-counterfactual'] = lambda **kw: GuidedSampler(start='other', **kw)
-AUGMENTERS['guided-strengthen'] = lambda **kw: GuidedSampler(start='same', **kw)
-AUGMENTERS['guided-noise'] = lambda **kw: GuidedSampler(start='noise', w_disc=0.5, proximity=0.0, **kw)
+register_augmenter('guided-counterfactual', lambda **kw: GuidedSampler(start='other', **kw))
+register_augmenter('guided-strengthen', lambda **kw: GuidedSampler(start='same', **kw))
+register_augmenter('guided-noise', lambda **kw: GuidedSampler(start='noise', w_disc=0.5, proximity=0.0, **kw))
 
 # %% ../nbs/21_guidance.ipynb #21-guidance-031
 def nearest_real(X_syn, X_seen) -> tuple:
