@@ -18,8 +18,8 @@ from tqdm.auto import tqdm
 from .config import assets_dir, cache_dir
 
 # %% auto #0
-__all__ = ['IMAGE_SUFFIXES', 'Labelled', 'ImageSet', 'to_uint8', 'split_stratified', 'subsample', 'medmnist_filename',
-           'load_medmnist', 'read_image', 'load_image_folder', 'load_npz', 'load_dataset']
+__all__ = ['IMAGE_SUFFIXES', 'Labelled', 'ImageSet', 'to_uint8', 'split_stratified', 'subsample_indices', 'subsample',
+           'medmnist_filename', 'load_medmnist', 'read_image', 'load_image_folder', 'load_npz', 'load_dataset']
 
 # %% ../nbs/01_data.ipynb #01-data-005
 class Labelled:
@@ -123,9 +123,9 @@ def split_stratified(data: ImageSet, val: float = 0.15, test: float = 0.15, seed
     out['test'] = data.subset(np.sort(te), 'test')
     return out
 
-def subsample(data: ImageSet, n_per_class: int | None = None, fraction: float | None = None,
-              seed: int = 0) -> ImageSet:
-    "A seeded per-class subset of `data`: `n_per_class` images of each class, or `fraction` of each class."
+def subsample_indices(data, n_per_class: int | None = None, fraction: float | None = None,
+                      seed: int = 0) -> np.ndarray:
+    "Sorted indices of a seeded per-class subset of labelled `data`: `n_per_class` of each class, or `fraction` of each class."
     if (n_per_class is None) == (fraction is None):
         raise ValueError("give exactly one of n_per_class or fraction")
     if n_per_class is not None and int(n_per_class) < 1: raise ValueError(f"n_per_class must be >= 1, got {n_per_class}")
@@ -142,7 +142,12 @@ def subsample(data: ImageSet, n_per_class: int | None = None, fraction: float | 
                           f"instead of {n}")
             n = len(members)
         keep.append(rng.choice(members, size=n, replace=False))
-    return data.subset(np.sort(np.concatenate(keep)))
+    return np.sort(np.concatenate(keep))
+
+def subsample(data: ImageSet, n_per_class: int | None = None, fraction: float | None = None,
+              seed: int = 0) -> ImageSet:
+    "A seeded per-class subset of `data`: `n_per_class` images of each class, or `fraction` of each class."
+    return data.subset(subsample_indices(data, n_per_class, fraction, seed))
 
 # %% ../nbs/01_data.ipynb #01-data-016
 def _medmnist_info(flag: str) -> dict:

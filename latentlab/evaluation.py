@@ -15,8 +15,9 @@ from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, r
 from .classifiers import CLASSIFIERS, make_classifier, param_grid
 
 # %% auto #0
-__all__ = ['METRICS', 'predict_scores', 'predict_labels', 'classification_metrics', 'choose_threshold', 'bootstrap_intervals',
-           'score', 'fit_select', 'mean_interval', 'paired_gain']
+__all__ = ['METRICS', 'IMAGE_TRANSFORMS', 'predict_scores', 'predict_labels', 'classification_metrics', 'choose_threshold',
+           'bootstrap_intervals', 'score_proba', 'score', 'fit_select', 'evaluate_classifier', 'score_entry',
+           'transform_images', 'mean_interval', 'paired_gain']
 
 # %% ../nbs/31_evaluation.ipynb #16838660
 def predict_scores(estimator, X, n_classes: int | None = None) -> np.ndarray:
@@ -94,15 +95,15 @@ def bootstrap_intervals(y_true, proba, n_classes: int | None = None, threshold: 
             for m, v in reps.items()}
 
 # %% ../nbs/31_evaluation.ipynb #9ea0b89f
-def score(estimator, X, y, n_classes: int | None = None, threshold: float | None = None, n_boot: int = 1000,
-          seed: int = 0, warn: bool = True) -> dict:
-    "Metrics of a fitted `estimator` on `(X, y)` with bootstrap 95% intervals (`'<metric>_ci'`), `n`, and `small_test`."
+def score_proba(y, proba, n_classes: int | None = None, threshold: float | None = None, n_boot: int = 1000,
+                seed: int = 0, warn: bool = True) -> dict:
+    "Metrics of probabilities `proba` against labels `y` with bootstrap 95% intervals (`<metric>_low/_high`), `n`, `small_test`."
     y = np.asarray(y).astype(int)
-    n_classes = n_classes or int(y.max()) + 1
-    proba = predict_scores(estimator, X, n_classes)
+    proba = np.asarray(proba, dtype=np.float64)
+    n_classes = n_classes or proba.shape[1]
     out = classification_metrics(y, proba, n_classes, threshold)
     ci = bootstrap_intervals(y, proba, n_classes, threshold, n_boot=n_boot, seed=seed)
-    out.update({f'{m}_ci': list(v) for m, v in ci.items()})
+    for m, (lo, hi) in ci.items(): out.update({f'{m}_low': lo, f'{m}_high': hi})
     width = ci['auc'][1] - ci['auc'][0]
     smallest = int(np.bincount(y, minlength=n_classes).min())
     out.update(n=int(len(y)), small_test=bool(not width <= 0.2 or smallest < 10))
@@ -110,6 +111,14 @@ def score(estimator, X, y, n_classes: int | None = None, threshold: float | None
         warnings.warn(f"the split has {len(y)} images ({smallest} in its smallest class): the AUC's 95% interval is "
                       f"{ci['auc'][0]:.2f}-{ci['auc'][1]:.2f}, too wide to tell models apart. Use a larger test split.")
     return out
+
+# %% ../nbs/31_evaluation.ipynb #7e93b344
+def score(estimator, X, y, n_classes: int | None = None, threshold: float | None = None, n_boot: int = 1000,
+          seed: int = 0, warn: bool = True) -> dict:
+    "Metrics of a fitted `estimator` on `(X, y)` with bootstrap 95% intervals: `score_proba` of its predictions."
+    y = np.asarray(y).astype(int)
+    n_classes = n_classes or int(y.max()) + 1
+    return score_proba(y, predict_scores(estimator, X, n_classes), n_classes, threshold, n_boot, seed, warn)
 
 # %% ../nbs/31_evaluation.ipynb #79421060
 def fit_select(name: str, X_train, y_train, X_val, y_val, metric: str = 'auc', random_state: int = 0,
@@ -134,6 +143,54 @@ def fit_select(name: str, X_train, y_train, X_val, y_val, metric: str = 'auc', r
             best = (value, model, params)
     if best is None: raise ValueError(f"classifier {name!r}: no grid point could be fitted: {tried}")
     return best[1], best[2], tried
+
+# %% ../nbs/31_evaluation.ipynb #f0281132
+def evaluate_classifier(name: str, X: dict, y: dict, n_classes: int | None = None, shape: tuple | None = None,
+                        metric: str = 'auc', random_state: int = 0, threshold: str = 'argmax', n_boot: int = 1000,
+                        views: dict | None = None) -> tuple:
+    "Select `name` on `X['val']`, score val and test (with intervals): `(record entry, {split: probabilities})`."
+    if threshold not in ('argmax', 'val'): raise ValueError(f"threshold must be 'argmax' or 'val', got {threshold!r}")
+    n_classes = n_classes or int(max(np.max(y['train']), np.max(y['val']))) + 1
+    model, params, tried = fit_select(name, X['train'], y['train'], X['val'], y['val'], metric, random_state,
+                                      n_classes, shape)
+    proba = {s: np.mean([predict_scores(model, x, n_classes) for x in [X[s], *(views or {}).get(s, [])]], axis=0)
+             for s in ('val', 'test')}
+    return score_entry(y, proba, n_classes, threshold, n_boot, random_state, params=params, grid=tried), proba
+
+# %% ../nbs/31_evaluation.ipynb #a076aea0
+def score_entry(y: dict, proba: dict, n_classes: int, threshold: str = 'argmax', n_boot: int = 1000, seed: int = 0,
+                **extra) -> dict:
+    "A record entry from val and test probabilities: the threshold (chosen on val if asked) and both splits' scores."
+    cut = choose_threshold(y['val'], proba['val']) if threshold == 'val' and n_classes == 2 else None
+    entry = {**extra, 'threshold': cut}
+    for s in ('val', 'test'): entry[s] = score_proba(y[s], proba[s], n_classes, cut, n_boot, seed, warn=s == 'test')
+    return entry
+
+# %% ../nbs/31_evaluation.ipynb #42069bae
+IMAGE_TRANSFORMS = ('hflip', 'rot', 'crop')
+
+# %% ../nbs/31_evaluation.ipynb #16b247cc
+def transform_images(data, kind: str, seed: int = 0):
+    "A transformed copy of ImageSet `data` (same labels and order): `'hflip'`, `'rot'` (±10°) or `'crop'` (85-100%), seeded."
+    from dataclasses import replace
+    from PIL import Image
+    if kind not in IMAGE_TRANSFORMS: raise ValueError(f"unknown image transform {kind!r}; choose from {IMAGE_TRANSFORMS}")
+    imgs = data.images
+    if kind == 'hflip': out = np.ascontiguousarray(imgs[:, :, ::-1])
+    else:
+        rng = np.random.default_rng(seed)
+        h, w = imgs.shape[1:3]
+        out = np.empty_like(imgs)
+        for i, a in enumerate(imgs):
+            im = Image.fromarray(a)
+            if kind == 'rot': im = im.rotate(float(rng.uniform(-10, 10)), resample=Image.BILINEAR)
+            else:
+                s = rng.uniform(0.85, 1.0)
+                ch, cw = int(round(h * s)), int(round(w * s))
+                top, left = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
+                im = im.crop((left, top, left + cw, top + ch)).resize((w, h), Image.BILINEAR)
+            out[i] = np.asarray(im)
+    return replace(data, images=out, name=f'{data.name}+{kind}' + (f'{seed}' if kind != 'hflip' else ''))
 
 # %% ../nbs/31_evaluation.ipynb #836dae75
 def mean_interval(values, level: float = 0.95) -> tuple:

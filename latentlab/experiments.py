@@ -38,6 +38,14 @@ DEFAULT_CONFIG = {
     'n_per_class': None,             # per-class training subsample (small-data regime) ...
     'fraction': None,                # ... or a fraction of each class
     'selection_metric': 'auc',       # chosen on the validation split
+    'threshold': 'argmax',           # decision rule: most probable class, or 'val': a two-class cut chosen on validation
+    'augmenter': None,               # a registered augmenter: synthetic training latents (the training split only)
+    'augment_params': {},            # its parameters, e.g. {'multiplier': 2}
+    'decode_synthetic': False,       # pixel features: train on the decoded synthetic images too
+    'image_augment': [],             # image transforms of the training split before encoding: 'hflip', 'rot', 'crop'
+    'tta': False,                    # test-time augmentation: average predictions over images and their flips
+    'ensemble': False,               # also average each classifier's latent and pixel probabilities
+    'n_boot': 1000,                  # bootstrap replicates for the test-set intervals
     'seed': 0,
     'batch_size': 32,
     'device': None,                  # None: CUDA when present, else CPU
@@ -51,18 +59,27 @@ def make_config(overrides: dict | None = None, **kwargs) -> dict:
     unknown = sorted(set(new) - set(cfg))
     if unknown: raise KeyError(f"unknown config keys {unknown}; known keys: {sorted(cfg)}")
     cfg.update(new)
-    for k in ('features', 'classifiers'):
+    for k in ('features', 'classifiers', 'image_augment'):
         if isinstance(cfg[k], str): cfg[k] = [s.strip() for s in cfg[k].split(',') if s.strip()]
+    cfg['image_augment'] = list(cfg['image_augment'] or [])
     bad = [c for c in cfg['classifiers'] if c not in CLASSIFIERS]
     if bad: raise ValueError(f"unknown classifiers {bad}; choose from {sorted(CLASSIFIERS)}")
     bad = [f for f in cfg['features'] if f not in ('latent', 'pixel')]
     if bad or not cfg['features']: raise ValueError(f"features must be a non-empty subset of ['latent', 'pixel'], got {cfg['features']}")
-    for k in ('size', 'resolution', 'seed', 'batch_size'):
+    from latentlab.evaluation import IMAGE_TRANSFORMS
+    bad = [t for t in cfg['image_augment'] if t not in IMAGE_TRANSFORMS]
+    if bad: raise ValueError(f"unknown image transforms {bad}; choose from {list(IMAGE_TRANSFORMS)}")
+    if cfg['augmenter'] is not None:
+        from latentlab.augment import AUGMENTERS
+        if cfg['augmenter'] not in AUGMENTERS: raise ValueError(f"unknown augmenter {cfg['augmenter']!r}; choose from {AUGMENTERS.names()}")
+    if not isinstance(cfg['augment_params'], dict): raise TypeError(f"augment_params must be a dict, got {cfg['augment_params']!r}")
+    if cfg['threshold'] not in ('argmax', 'val'): raise ValueError(f"threshold must be 'argmax' or 'val', got {cfg['threshold']!r}")
+    for k in ('size', 'resolution', 'seed', 'batch_size', 'n_boot'):
         if cfg[k] is not None and not isinstance(cfg[k], int): raise TypeError(f"config {k!r} must be an integer, got {cfg[k]!r}")
     if cfg['n_per_class'] is not None and cfg['fraction'] is not None:
         raise ValueError("set n_per_class or fraction, not both")
-    if cfg['selection_metric'] not in ('auc', 'acc', 'balanced_acc'):
-        raise ValueError(f"selection_metric must be auc, acc or balanced_acc, got {cfg['selection_metric']!r}")
+    if cfg['selection_metric'] not in ('auc', 'acc', 'balanced_acc', 'f1'):
+        raise ValueError(f"selection_metric must be auc, acc, balanced_acc or f1, got {cfg['selection_metric']!r}")
     cfg['dataset'] = str(cfg['dataset'])
     return cfg
 
@@ -152,14 +169,63 @@ def write_record(config: dict, metrics: dict, results: pd.DataFrame, timings: di
             (shutil.copytree if Path(src).is_dir() else shutil.copy2)(src, tmp/name)
     return RunRecord.load(path)
 
+# %% ../nbs/40_experiments.ipynb #84b1a47d
+def _experiment_features(cfg: dict, splits: dict, train_idx: np.ndarray, progress: bool, timings: dict) -> tuple:
+    "Per feature type: `{split: X}`, `{split: y}`, the sample shape and TTA views; and the encoder spec."
+    from latentlab.augment import make_augmenter
+    from latentlab.autoencoders import load_autoencoder
+    from latentlab.classifiers import pixel_features
+    from latentlab.evaluation import transform_images
+    from latentlab.latents import encode_dataset
+    seed, img = cfg['seed'], splits['train'].images
+    train_sets = [splits['train']] + [transform_images(splits['train'], t, seed) for t in cfg['image_augment']]
+    pick = lambda arrays: np.concatenate([a[train_idx] for a in arrays])   # the subsample, in every transformed copy
+    y = {'train': pick([d.labels for d in train_sets]), 'val': splits['val'].labels, 'test': splits['test'].labels}
+    tta = {s: transform_images(splits[s], 'hflip') for s in ('val', 'test')} if cfg['tta'] else {}
+    feats, shapes, views, spec = {}, {}, {}, None
+    if 'pixel' in cfg['features']:
+        feats['pixel'] = {'train': pick([pixel_features(d) for d in train_sets]),
+                          **{s: pixel_features(splits[s]) for s in ('val', 'test')}}
+        shapes['pixel'] = (*img.shape[1:3], 1 if img.ndim == 3 else 3)
+        views['pixel'] = {s: [pixel_features(d)] for s, d in tta.items()}
+    ys = {f: dict(y) for f in feats}
+    if 'latent' in cfg['features'] or cfg['augmenter']:
+        t = time.perf_counter()
+        ae = load_autoencoder(cfg['autoencoder'], resolution=cfg['resolution'], source=cfg['autoencoder_source'],
+                              device=cfg['device'], batch_size=cfg['batch_size'])
+        enc = lambda d: encode_dataset(ae, d, progress=progress)
+        lat = [enc(d) for d in train_sets] + [enc(splits[s]) for s in ('val', 'test')]
+        spec, shape = ae.spec, lat[-1].shape
+        Z = {'train': pick([l.X for l in lat[:-2]]), 'val': lat[-2].X, 'test': lat[-1].X}
+        timings['encode_s'] = time.perf_counter() - t
+        timings['latents_from_cache'] = all(l.from_cache for l in lat)
+        if 'latent' in cfg['features']:
+            feats['latent'], shapes['latent'], ys['latent'] = Z, shape, dict(y)
+            views['latent'] = {s: [enc(d).X] for s, d in tta.items()}
+        if cfg['augmenter']:
+            t = time.perf_counter()
+            sampler = make_augmenter(cfg['augmenter'], random_state=seed, shape=shape, **cfg['augment_params'])
+            Xr, yr = sampler.fit_resample(Z['train'], y['train'])
+            Xs, yn = np.asarray(Xr[len(y['train']):], np.float32), np.asarray(yr[len(y['train']):])   # the synthetic rows
+            if 'latent' in feats:
+                feats['latent']['train'] = np.concatenate([Z['train'], Xs])
+                ys['latent']['train'] = np.concatenate([y['train'], yn])
+            if 'pixel' in feats and cfg['decode_synthetic'] and len(Xs):
+                dec = ae.decode(Xs.reshape(len(Xs), *shape), size=tuple(img.shape[1:3]), gray=img.ndim == 3)
+                if img.ndim == 4 and dec.ndim == 3: dec = np.repeat(dec[..., None], 3, -1)
+                feats['pixel']['train'] = np.concatenate([feats['pixel']['train'],
+                                                          dec.reshape(len(dec), -1).astype(np.float32) / 255.0])
+                ys['pixel']['train'] = np.concatenate([y['train'], yn])
+            timings['augment_s'], timings['synthetic'] = time.perf_counter() - t, int(len(yn))
+    return feats, ys, shapes, views, spec
+
+# %% ../nbs/40_experiments.ipynb #ca67cdfa
 def run_experiment(config: dict | None = None, root: str | Path | None = None, progress: bool = True,
                    rerun_of: str | None = None) -> RunRecord:
     "Run the experiment `config` (defaults filled in), write its record under `root` (the runs folder), return it."
-    from latentlab.autoencoders import load_autoencoder
-    from latentlab.classifiers import pixel_features
-    from latentlab.data import load_dataset, subsample
-    from latentlab.evaluation import classification_metrics, fit_select, predict_scores
-    from latentlab.latents import encode_dataset
+    from latentlab.classifiers import CLASSIFIERS
+    from latentlab.data import load_dataset, subsample_indices
+    from latentlab.evaluation import evaluate_classifier, score_entry
     cfg = make_config(config)
     started, t0 = time.strftime('%Y-%m-%dT%H:%M:%S%z'), time.perf_counter()
     timings = {}
@@ -167,43 +233,40 @@ def run_experiment(config: dict | None = None, root: str | Path | None = None, p
     splits = load_dataset(cfg['dataset'], size=cfg['size'], seed=cfg['seed'])
     missing = {'train', 'val', 'test'} - set(splits)
     if missing: raise ValueError(f"dataset {cfg['dataset']} lacks splits {sorted(missing)}")
-    if cfg['n_per_class'] is not None or cfg['fraction'] is not None:
-        splits['train'] = subsample(splits['train'], cfg['n_per_class'], cfg['fraction'], seed=cfg['seed'])
+    train = splits['train']
+    idx = (subsample_indices(train, cfg['n_per_class'], cfg['fraction'], seed=cfg['seed'])
+           if cfg['n_per_class'] is not None or cfg['fraction'] is not None else np.arange(len(train)))
     timings['load_data_s'] = time.perf_counter() - t0
-    n_classes = len(splits['train'].classes)
-    feats, encoder_spec = {}, None
-    if 'latent' in cfg['features']:
-        t = time.perf_counter()
-        ae = load_autoencoder(cfg['autoencoder'], resolution=cfg['resolution'], source=cfg['autoencoder_source'],
-                              device=cfg['device'], batch_size=cfg['batch_size'])
-        lat = {s: encode_dataset(ae, d, progress=progress) for s, d in splits.items()}
-        encoder_spec = ae.spec
-        feats['latent'] = {s: l.X for s, l in lat.items()}
-        timings['encode_s'] = time.perf_counter() - t
-        timings['latents_from_cache'] = all(l.from_cache for l in lat.values())
-    if 'pixel' in cfg['features']:
-        feats['pixel'] = {s: pixel_features(d) for s, d in splits.items()}
-    y = {s: d.labels for s, d in splits.items()}
-    metrics, rows = {}, []
+    n_classes = len(train.classes)
+    feats, ys, shapes, views, encoder_spec = _experiment_features(cfg, splits, idx, progress, timings)
+    metrics, probas = {}, {}
     t = time.perf_counter()
     for fname, X in feats.items():
         for cname in cfg['classifiers']:
-            model, params, tried = fit_select(cname, X['train'], y['train'], X['val'], y['val'],
-                                              metric=cfg['selection_metric'], random_state=cfg['seed'],
-                                              n_classes=n_classes)
-            entry = {'params': params, 'grid': tried}
-            for s in ('val', 'test'):
-                entry[s] = classification_metrics(y[s], predict_scores(model, X[s], n_classes), n_classes)
-                rows += [dict(features=fname, classifier=cname, split=s, metric=m, value=v,
-                              params=json.dumps(params, sort_keys=True)) for m, v in entry[s].items()]
-            metrics[f'{fname}/{cname}'] = entry
+            if fname not in CLASSIFIERS.info(cname)['features']: continue
+            tc = time.perf_counter()
+            metrics[f'{fname}/{cname}'], probas[fname, cname] = evaluate_classifier(
+                cname, X, ys[fname], n_classes, shapes[fname], cfg['selection_metric'], cfg['seed'], cfg['threshold'],
+                cfg['n_boot'], views.get(fname))
+            timings[f'fit {fname}/{cname} s'] = time.perf_counter() - tc
+    if cfg['ensemble']:
+        for cname in cfg['classifiers']:
+            parts = [probas[f, cname] for f in feats if (f, cname) in probas]
+            if len(parts) < 2: continue
+            p = {s: np.mean([q[s] for q in parts], axis=0) for s in ('val', 'test')}
+            metrics[f'ensemble/{cname}'] = score_entry(ys[next(iter(feats))], p, n_classes, cfg['threshold'],
+                                                       cfg['n_boot'], cfg['seed'])
+    rows = [dict(features=key.split('/')[0], classifier=key.split('/', 1)[1], split=s, metric=m, value=e[s][m],
+                 low=e[s][f'{m}_low'], high=e[s][f'{m}_high'], params=json.dumps(e.get('params', {}), sort_keys=True))
+            for key, e in metrics.items() for s in ('val', 'test') for m in ('auc', 'acc', 'balanced_acc', 'f1')]
     timings['classifiers_s'] = time.perf_counter() - t
     timings['total_s'] = time.perf_counter() - t0
-    results = pd.DataFrame(rows)
     data_info = {s: {'n': len(d), 'classes': d.class_counts(), 'fingerprint': d.fingerprint()} for s, d in splits.items()}
+    data_info['train']['n_used'] = int(len(idx))
     meta = {'kind': 'experiment', 'rerun_of': rerun_of, 'started': started, 'device': get_device(cfg['device']),
-            'encoder': encoder_spec, 'data': data_info}
-    return write_record(cfg, metrics, results, timings, meta, root=root)
+            'encoder': encoder_spec, 'data': data_info,
+            'small_test': sorted(k for k, e in metrics.items() if e['test']['small_test'])}
+    return write_record(cfg, metrics, pd.DataFrame(rows), timings, meta, root=root)
 
 # %% ../nbs/40_experiments.ipynb #40-experimen-017
 def list_runs(root: str | Path | None = None, experiment: str | None = None) -> pd.DataFrame:
