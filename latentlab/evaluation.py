@@ -17,7 +17,7 @@ from .classifiers import CLASSIFIERS, make_classifier, param_grid
 # %% auto #0
 __all__ = ['METRICS', 'IMAGE_TRANSFORMS', 'predict_scores', 'predict_labels', 'classification_metrics', 'choose_threshold',
            'bootstrap_intervals', 'score_proba', 'score', 'fit_select', 'evaluate_classifier', 'score_entry',
-           'transform_images', 'mean_interval', 'paired_gain']
+           'transform_images', 'mean_interval', 'paired_gain', 'learning_curve', 'plot_learning_curves']
 
 # %% ../nbs/31_evaluation.ipynb #16838660
 def predict_scores(estimator, X, n_classes: int | None = None) -> np.ndarray:
@@ -221,3 +221,33 @@ def paired_gain(results: pd.DataFrame, by: str, baseline, value: str = 'value', 
             rows.append({**dict(zip(group, g)), by: variant, 'gain': m, 'low': lo, 'high': hi, 'pairs': len(dg),
                          'excludes_zero': bool(lo > 0 or hi < 0)})
     return pd.DataFrame(rows)
+
+# %% ../nbs/31_evaluation.ipynb #c01c2007
+def learning_curve(results: pd.DataFrame, by: list, x: str = 'n_per_class', value: str = 'value') -> pd.DataFrame:
+    "Mean of `value` over seeds with its 95% interval for every (`by`..., `x`): columns `mean`, `low`, `high`, `seeds`."
+    missing = [c for c in (*by, x, value) if c not in results.columns]
+    if missing: raise KeyError(f"results lack columns {missing}")
+    rows = []
+    for key, df in results.groupby([*by, x], sort=True, dropna=False):
+        m, lo, hi = mean_interval(df[value].to_numpy())
+        rows.append({**dict(zip([*by, x], key)), 'mean': m, 'low': lo, 'high': hi, 'seeds': int(df[value].notna().sum())})
+    return pd.DataFrame(rows)
+
+# %% ../nbs/31_evaluation.ipynb #980ace59
+def plot_learning_curves(curves: pd.DataFrame, line: str, x: str = 'n_per_class', title: str = '',
+                         y_title: str = 'test AUC', reference: dict | None = None):
+    "A plotly figure: one line per value of column `line`, mean and 95% interval over seeds; `reference` draws labelled horizontal lines."
+    import plotly.graph_objects as go
+    fig = go.Figure()
+    labels = [str(v) for v in curves[x].unique()]
+    for name, df in curves.groupby(line, sort=True):
+        fig.add_trace(go.Scatter(x=df[x].astype(str), y=df['mean'], name=str(name), mode='lines+markers',
+                                 error_y=dict(type='data', symmetric=False, array=(df['high'] - df['mean']).fillna(0),
+                                              arrayminus=(df['mean'] - df['low']).fillna(0)),
+                                 customdata=df[['low', 'high', 'seeds']].to_numpy(),
+                                 hovertemplate='%{y:.3f} [%{customdata[0]:.3f}, %{customdata[1]:.3f}], %{customdata[2]} seeds'))
+    for text, yv in (reference or {}).items():
+        fig.add_hline(y=yv, line_dash='dot', line_color='gray', annotation_text=text, annotation_position='bottom right')
+    fig.update_layout(title=title, xaxis_title='labelled images per class', yaxis_title=y_title, template='plotly_white',
+                      xaxis=dict(type='category', categoryorder='array', categoryarray=labels), height=420)
+    return fig
