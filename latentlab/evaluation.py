@@ -77,6 +77,20 @@ def choose_threshold(y_val, proba_val, metric: str = 'balanced_acc') -> float:
     best = np.flatnonzero(np.isclose(values, max(values)))
     return float(cuts[best[len(best) // 2]])   # the middle of the best plateau
 
+# %% ../nbs/31_evaluation.ipynb #e4702d51
+def _binary_metrics(y: np.ndarray, p1: np.ndarray, pred: np.ndarray) -> dict:
+    "AUC, accuracy, balanced accuracy and macro F1 of replicates: rows of labels `y`, scores `p1`, predictions `pred` `(B, N)`."
+    from scipy.stats import rankdata
+    pos, neg = y.sum(1), (1 - y).sum(1)
+    ranks = rankdata(p1, axis=1)
+    auc = ((ranks * y).sum(1) - pos * (pos + 1) / 2) / (pos * neg)
+    tp, tn = (pred * y).sum(1), ((1 - pred) * (1 - y)).sum(1)
+    fp, fn = neg - tn, pos - tp
+    with np.errstate(divide='ignore', invalid='ignore'):
+        f1 = lambda t, f_p, f_n: np.where(2 * t + f_p + f_n > 0, 2 * t / (2 * t + f_p + f_n), 0.0)
+        return {'auc': auc, 'acc': (tp + tn) / y.shape[1], 'balanced_acc': (tp / pos + tn / neg) / 2,
+                'f1': (f1(tp, fp, fn) + f1(tn, fn, fp)) / 2}
+
 # %% ../nbs/31_evaluation.ipynb #630dba4a
 def bootstrap_intervals(y_true, proba, n_classes: int | None = None, threshold: float | None = None,
                         n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> dict:
@@ -84,15 +98,18 @@ def bootstrap_intervals(y_true, proba, n_classes: int | None = None, threshold: 
     y, p = np.asarray(y_true).astype(int), np.asarray(proba, dtype=np.float64)
     rng = np.random.default_rng(seed)
     groups = [np.flatnonzero(y == c) for c in np.unique(y)]
-    reps = {m: [] for m in METRICS}
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        for _ in range(int(n_boot)):
-            idx = np.concatenate([rng.choice(g, len(g)) for g in groups])
-            for m, v in classification_metrics(y[idx], p[idx], n_classes, threshold).items(): reps[m].append(v)
+    idx = np.concatenate([g[rng.integers(0, len(g), size=(int(n_boot), len(g)))] for g in groups], axis=1)
+    if p.shape[1] == 2 and len(groups) == 2:
+        reps = _binary_metrics(y[idx], p[idx, 1], predict_labels(p, threshold)[idx])
+    else:
+        reps = {m: [] for m in METRICS}
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            for row in idx:
+                for m, v in classification_metrics(y[row], p[row], n_classes, threshold).items(): reps[m].append(v)
     q = (100 * (1 - level) / 2, 100 * (1 + level) / 2)
-    return {m: tuple(float(x) for x in np.nanpercentile(v, q)) if np.isfinite(v).any() else (float('nan'),) * 2
-            for m, v in reps.items()}
+    return {m: tuple(float(x) for x in np.nanpercentile(np.asarray(reps[m], float), q))
+            if np.isfinite(np.asarray(reps[m], float)).any() else (float('nan'),) * 2 for m in METRICS}
 
 # %% ../nbs/31_evaluation.ipynb #9ea0b89f
 def score_proba(y, proba, n_classes: int | None = None, threshold: float | None = None, n_boot: int = 1000,
