@@ -56,12 +56,23 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 def _print_table(rec) -> None:
-    t = rec.table('test')
-    val = rec.table('val')[['features', 'classifier', 'auc']].rename(columns={'auc': 'val_auc'})
-    t = t.merge(val, on=['features', 'classifier'])
-    with pd.option_context('display.float_format', '{:.3f}'.format, 'display.width', 120):
-        print(f"\nTest results ({rec.config['dataset']}, {rec.config['autoencoder']} at {rec.config['resolution']}px):")
-        print(t[['features', 'classifier', 'auc', 'acc', 'balanced_acc', 'val_auc']].to_string(index=False))
+    res = rec.results[rec.results.split == 'test']
+    ci = lambda m: res[res.metric == m].set_index(['features', 'classifier']).apply(
+        lambda r: f"{r['value']:.3f} [{r['low']:.3f}, {r['high']:.3f}]", axis=1).rename(m)
+    t = pd.concat([ci('auc'), *(res[res.metric == m].set_index(['features', 'classifier'])['value'].rename(m)
+                               for m in ('acc', 'balanced_acc', 'f1'))], axis=1)
+    val = rec.results[(rec.results.split == 'val') & (rec.results.metric == 'auc')].set_index(['features', 'classifier'])
+    t['val_auc'] = val['value']
+    t = t.reset_index().rename(columns={'auc': 'auc [95% interval]'})
+    cfg = rec.config
+    with pd.option_context('display.float_format', '{:.3f}'.format, 'display.width', 160):
+        print(f"\nTest results ({cfg['dataset']}, {cfg['autoencoder']} at {cfg['resolution']}px, "
+              f"{rec.meta['data']['train'].get('n_used', rec.meta['data']['train']['n'])} training images, "
+              f"n_test={rec.meta['data']['test']['n']}):")
+        print(t.to_string(index=False))
+    if rec.meta.get('small_test'):
+        print(f"\nwarning: the test split ({rec.meta['data']['test']['n']} images) is too small to tell these models apart: "
+              "see the intervals.")
 
 def main(argv: list | None = None) -> int:
     "Entry point of the `latentlab` command; returns the exit status."
