@@ -15,9 +15,10 @@ from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, r
 from .classifiers import CLASSIFIERS, make_classifier, param_grid
 
 # %% auto #0
-__all__ = ['METRICS', 'IMAGE_TRANSFORMS', 'predict_scores', 'predict_labels', 'classification_metrics', 'choose_threshold',
-           'bootstrap_intervals', 'score_proba', 'score', 'fit_select', 'evaluate_classifier', 'score_entry',
-           'transform_images', 'mean_interval', 'paired_gain', 'learning_curve', 'plot_learning_curves']
+__all__ = ['METRICS', 'IMAGE_TRANSFORMS', 'BROKEN_KINDS', 'predict_scores', 'predict_labels', 'classification_metrics',
+           'choose_threshold', 'bootstrap_intervals', 'score_proba', 'score', 'fit_select', 'evaluate_classifier',
+           'score_entry', 'transform_images', 'broken_images', 'mean_interval', 'paired_gain', 'learning_curve',
+           'plot_learning_curves']
 
 # %% ../nbs/31_evaluation.ipynb #16838660
 def predict_scores(estimator, X, n_classes: int | None = None) -> np.ndarray:
@@ -208,6 +209,25 @@ def transform_images(data, kind: str, seed: int = 0):
                 im = im.crop((left, top, left + cw, top + ch)).resize((w, h), Image.BILINEAR)
             out[i] = np.asarray(im)
     return replace(data, images=out, name=f'{data.name}+{kind}' + (f'{seed}' if kind != 'hflip' else ''))
+
+# %% ../nbs/31_evaluation.ipynb #61fe3ae6
+BROKEN_KINDS = ('noise', 'blank', 'blur', 'inverted')
+
+# %% ../nbs/31_evaluation.ipynb #af5039f6
+def broken_images(data, kind: str, seed: int = 0):
+    "A copy of ImageSet `data` made unusable in one way: `'noise'`, `'blank'`, `'blur'` or `'inverted'` (seeded)."
+    from dataclasses import replace
+    from scipy.ndimage import gaussian_filter
+    if kind not in BROKEN_KINDS: raise ValueError(f"unknown broken-input kind {kind!r}; choose from {BROKEN_KINDS}")
+    imgs = data.images
+    if kind == 'noise': out = np.random.default_rng(seed).integers(0, 256, imgs.shape, dtype=np.uint8)
+    elif kind == 'blank': out = np.full_like(imgs, 128)
+    elif kind == 'inverted': out = 255 - imgs
+    else:
+        sigma = imgs.shape[1] / 8
+        sig = (0, sigma, sigma) + ((0,) if imgs.ndim == 4 else ())
+        out = np.clip(np.round(gaussian_filter(imgs.astype(np.float32), sig)), 0, 255).astype(np.uint8)
+    return replace(data, images=out, name=f'{data.name}+{kind}')
 
 # %% ../nbs/31_evaluation.ipynb #836dae75
 def mean_interval(values, level: float = 0.95) -> tuple:
