@@ -31,29 +31,29 @@ class _Clamp(torch.nn.Module):
     def forward(self, x): return torch.tanh(x / 3) * 3
 
 class TinyBlock(torch.nn.Module):
-    "Residual block of three 3x3 convs; `pool=True` adds the pooled-GroupNorm branch of TAEF2."
-    def __init__(self, n: int = 64, pool: bool = False, pool_mult: int = 4, pool_groups: int = 4):
+    "taesd.py's `Block(n, n, use_midblock_gn=pool)`: `x = x + pool(x)` (if `pool`), then `relu(conv(x) + x)`."
+    def __init__(self, n: int = 64, pool: bool = False):
         super().__init__()
         nn = torch.nn
         self.conv = nn.Sequential(_conv3(n, n), nn.ReLU(), _conv3(n, n), nn.ReLU(), _conv3(n, n))
-        self.pool = nn.Sequential(nn.Conv2d(n, n * pool_mult, 1, bias=False), nn.GroupNorm(pool_groups, n * pool_mult),
-                                  nn.ReLU(), nn.Conv2d(n * pool_mult, n, 1, bias=False)) if pool else None
+        # the reference's pooled branch: 1x1 conv to 4n channels, GroupNorm with 4 groups, ReLU, 1x1 conv back
+        self.pool = nn.Sequential(nn.Conv2d(n, n * 4, 1, bias=False), nn.GroupNorm(4, n * 4),
+                                  nn.ReLU(), nn.Conv2d(n * 4, n, 1, bias=False)) if pool else None
         self.fuse = nn.ReLU()
 
     def forward(self, x):
-        y = self.conv(x) + x
-        if self.pool is not None: y = y + self.pool(x)
-        return self.fuse(y)
+        if self.pool is not None: x = x + self.pool(x)   # the branch joins the input, before the residual block
+        return self.fuse(self.conv(x) + x)               # skip is the identity (n_in == n_out)
 
 def tiny_encoder(latent_channels: int = 32, pooled: tuple = (11, 12, 13), n: int = 64) -> torch.nn.Sequential:
-    "TAESD-style encoder (3 stride-2 stages, downscale 8); blocks at the indices in `pooled` get the GroupNorm branch."
+    "taesd.py's `Encoder` (3 stride-2 stages, downscale 8); blocks at the indices in `pooled` get the GroupNorm branch."
     B = lambda i: TinyBlock(n, pool=i in pooled)
     down = lambda: _conv3(n, n, stride=2, bias=False)
     return torch.nn.Sequential(_conv3(3, n), B(1), down(), B(3), B(4), B(5), down(), B(7), B(8), B(9),
                                down(), B(11), B(12), B(13), _conv3(n, latent_channels))
 
 def tiny_decoder(latent_channels: int = 32, pooled: tuple = (3, 4, 5), n: int = 64) -> torch.nn.Sequential:
-    "TAESD-style decoder (clamp, 3 x2 upsampling stages); blocks at the indices in `pooled` get the GroupNorm branch."
+    "taesd.py's `Decoder` (clamp, 3 x2 upsampling stages); blocks at the indices in `pooled` get the GroupNorm branch."
     nn = torch.nn
     B = lambda i: TinyBlock(n, pool=i in pooled)
     up = lambda: [nn.Upsample(scale_factor=2), _conv3(n, n, bias=False)]
@@ -62,6 +62,9 @@ def tiny_decoder(latent_channels: int = 32, pooled: tuple = (3, 4, 5), n: int = 
 
 class TinyAutoencoder(torch.nn.Module):
     "Encoder + decoder with `AutoencoderTiny`'s calling convention: `encode(x in [-1, 1]).latents`, `decode(z).sample`."
+    # part of `Autoencoder.spec`: change it whenever a change to this module changes the latents
+    architecture = 'taesd.py@5cccb12 Block(use_midblock_gn): x + pool(x), then fuse(conv(x) + x)'
+
     def __init__(self, latent_channels: int = 32, encoder_pooled: tuple = (11, 12, 13),
                  decoder_pooled: tuple = (3, 4, 5), name: str = 'TAEF2'):
         super().__init__()
@@ -132,11 +135,15 @@ class Autoencoder:
     @property
     def spec(self) -> dict:
         "What determines this autoencoder's latents: the key for caches and run records."
-        return dict(name=self.name, model=type(self.model).__name__, weights=self.weights_hash,
+        spec = dict(name=self.name, model=type(self.model).__name__, weights=self.weights_hash,
                     resolution=self.resolution, scaling_factor=self.scaling_factor,
                     shift_factor=self.shift_factor, posterior='sample' if self.sample else 'mean',
                     seed=self.seed if self.sample else None,
                     preprocessing='rgb+bilinear-antialias+[-1,1]')
+        # our own modules' code is not in the weights hash: its version is part of the key (diffusers' is not)
+        arch = getattr(type(self.model), 'architecture', None)
+        if arch is not None: spec['architecture'] = arch
+        return spec
 
     def __repr__(self):
         return (f"Autoencoder({self.name}: {type(self.model).__name__} from {self.source}, "

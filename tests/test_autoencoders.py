@@ -53,3 +53,40 @@ def test_diffusers_folder_of_tiny_autoencoder(taesd, tmp_path):
     assert again.weights_hash == taesd.weights_hash and np.array_equal(again.encode(x), taesd.encode(x))
     monkeypatch_source = load_autoencoder('taesd', resolution=64, source=str(tmp_path/'taesd-diffusers'))
     assert monkeypatch_source.weights_hash == taesd.weights_hash
+
+
+@pytest.fixture(scope='module')
+def taef2():
+    return load_autoencoder('taef2', resolution=128)
+
+
+def test_taef2_spec_names_its_architecture(taef2, taesd):
+    from latentlab.autoencoders import TinyAutoencoder
+    from latentlab.latents import latent_cache_key
+    assert taef2.spec['architecture'] == TinyAutoencoder.architecture and 'taesd.py' in TinyAutoencoder.architecture
+    assert 'architecture' not in taesd.spec   # diffusers models keep their keys (and their caches)
+    old = {k: v for k, v in taef2.spec.items() if k != 'architecture'}   # what the guessed block order recorded
+    assert latent_cache_key('fp', old) != latent_cache_key('fp', taef2.spec)
+
+
+def _mean_psnr(ae, images):
+    from latentlab.metrics import reconstruct, reconstruction_metrics
+    return reconstruction_metrics(images, reconstruct(ae, images)).psnr.mean()
+
+
+def test_taef2_published_block_order_reconstructs_breastmnist(taef2, monkeypatch):
+    """taesd.py's Block adds the pooled GroupNorm branch to the input, then runs the residual block.
+    On 48 BreastMNIST test images (64 px, encoded at 128 px) that gives ~33.9 dB; the earlier guess,
+    relu(conv(x) + x + pool(x)), gives ~31.8 dB with the same weights and must fail the same bound."""
+    from latentlab.autoencoders import TinyBlock
+    from latentlab.data import load_medmnist
+    x = load_medmnist('breastmnist', size=64)['test'].images[:48]
+    published = _mean_psnr(taef2, x)
+    assert published >= 33.0, f"TAEF2 PSNR {published:.2f} dB < 33 dB: block order differs from taesd.py"
+
+    def guessed(self, h):
+        y = self.conv(h) + h
+        return self.fuse(y + self.pool(h) if self.pool is not None else y)
+    monkeypatch.setattr(TinyBlock, 'forward', guessed)
+    old = _mean_psnr(taef2, x)
+    assert old < 33.0 <= published, f"the 33 dB bound does not separate the orders: old {old:.2f}, published {published:.2f}"
