@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .config import assets_dir, get_device
+from .config import Registry, assets_dir, get_device
 
 # %% auto #0
 __all__ = ['AUTOENCODERS', 'TAEF2_URL', 'TinyBlock', 'tiny_encoder', 'tiny_decoder', 'TinyAutoencoder', 'Autoencoder',
@@ -206,7 +206,7 @@ class Autoencoder:
                 out.append(x[..., 0] if gray else x)
         return np.concatenate(out) if out else np.zeros((0,), np.uint8)
 
-# %% ../nbs/02_autoencoders.ipynb #02-autoencod-011
+# %% ../nbs/02_autoencoders.ipynb #e9fe66ce
 def _from_pretrained(cls, where: str):
     "`cls.from_pretrained(where)`: a local folder (offline) or a hub id."
     local = Path(where).expanduser()
@@ -216,6 +216,7 @@ def _from_pretrained(cls, where: str):
         return cls.from_pretrained(str(local), local_files_only=True)
     return cls.from_pretrained(where)
 
+# %% ../nbs/02_autoencoders.ipynb #c4bc0714
 def load_taesd_split(folder: str | Path):
     "diffusers `AutoencoderTiny` from the split `taesd_encoder.safetensors` / `taesd_decoder.safetensors` in `folder`."
     from diffusers import AutoencoderTiny
@@ -230,6 +231,7 @@ def load_taesd_split(folder: str | Path):
     model.load_state_dict(state, strict=True)
     return model.float()
 
+# %% ../nbs/02_autoencoders.ipynb #d5a90146
 def _hub_or_explain(cls, hub_id: str, name: str, looked: list):
     try:
         return _from_pretrained(cls, hub_id)
@@ -240,6 +242,7 @@ def _hub_or_explain(cls, hub_id: str, name: str, looked: list):
             f"Put the weights in {looked[-1]} (a diffusers folder{' or the split TAESD files' if name == 'taesd' else ''}), "
             f"set LATENTLAB_ASSETS to a folder holding models/{name}, or pass source=<folder>.") from e
 
+# %% ../nbs/02_autoencoders.ipynb #c3dea385
 def _load_taesd(source: str | None = None):
     from diffusers import AutoencoderTiny
     def from_folder(folder: Path):
@@ -259,6 +262,7 @@ def _load_taesd(source: str | None = None):
     if model is not None: return model, str(default)
     return _hub_or_explain(AutoencoderTiny, 'madebyollin/taesd', 'taesd', [default]), 'madebyollin/taesd'
 
+# %% ../nbs/02_autoencoders.ipynb #bad957ec
 def _kl_loader(name: str, hub_id: str) -> Callable:
     def load(source: str | None = None):
         from diffusers import AutoencoderKL
@@ -269,20 +273,26 @@ def _kl_loader(name: str, hub_id: str) -> Callable:
     load.__doc__ = f"`AutoencoderKL` {name}: `source`, else $LATENTLAB_ASSETS/models/{name}, else hub {hub_id}."
     return load
 
-AUTOENCODERS: dict = {}
+# %% ../nbs/02_autoencoders.ipynb #21658ba7
+AUTOENCODERS = Registry('autoencoder', providers=('latentlab.autoencoders',))
 
+# %% ../nbs/02_autoencoders.ipynb #eadb4a48
 def register_autoencoder(name: str, loader: Callable) -> None:
     "Register `loader(source=None) -> (diffusers model, source description)` under `name`."
-    AUTOENCODERS[name] = loader
+    if not callable(loader): raise TypeError(f"autoencoder {name!r}: the loader must be callable, got {loader!r}")
+    AUTOENCODERS.register(name, loader)
 
+# %% ../nbs/02_autoencoders.ipynb #20533045
 TAEF2_URL = 'https://github.com/madebyollin/taesd/raw/main/{part}.pth'
 
+# %% ../nbs/02_autoencoders.ipynb #ab7ef0f3
 def load_taef2_files(folder: str | Path) -> TinyAutoencoder:
     "Our `TinyAutoencoder` with the TAEF2 weights `taef2_encoder.pth` / `taef2_decoder.pth` from `folder` (strict)."
     folder = Path(folder)
     enc, dec = (torch.load(folder/f'taef2_{p}.pth', map_location='cpu', weights_only=True) for p in ('encoder', 'decoder'))
     return TinyAutoencoder(latent_channels=int(enc['14.weight'].shape[0])).load_weights(enc, dec)
 
+# %% ../nbs/02_autoencoders.ipynb #64cf2893
 def _load_taef2(source: str | None = None):
     files = ('taef2_encoder.pth', 'taef2_decoder.pth')
     if source:
@@ -304,6 +314,7 @@ def _load_taef2(source: str | None = None):
             f"{TAEF2_URL.format(part='taef2_encoder')} ({type(e).__name__}). Put both files in {default}, set "
             f"LATENTLAB_ASSETS to a folder holding models/taef2/, or pass source=<folder>.") from e
 
+# %% ../nbs/02_autoencoders.ipynb #f5d93a0f
 register_autoencoder('taesd', _load_taesd)
 register_autoencoder('taef2', _load_taef2)
 register_autoencoder('sd-vae-ft-mse', _kl_loader('sd-vae-ft-mse', 'stabilityai/sd-vae-ft-mse'))

@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.decomposition import PCA
+from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, RidgeClassifier
@@ -19,12 +19,14 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .config import Registry
 from .data import ImageSet
 
 # %% auto #0
-__all__ = ['CLASSIFIERS', 'register_classifier', 'make_classifier', 'param_grid', 'calibrated', 'pixel_features']
+__all__ = ['CLASSIFIERS', 'register_classifier', 'make_classifier', 'param_grid', 'calibrated', 'SVDComponents', 'pixel_features']
 
 # %% ../nbs/30_classifiers.ipynb #2762ab01
 CLASSIFIERS = Registry('classifier', providers=('latentlab.classifiers',))
@@ -69,6 +71,24 @@ def calibrated(estimator, cv: int = 5):
     "`estimator`'s scores as probabilities by temperature scaling fitted on `cv` folds: the order of the scores is kept."
     return CalibratedClassifierCV(estimator, method='temperature', cv=cv, ensemble=False)
 
+# %% ../nbs/30_classifiers.ipynb #7cf293c2
+class SVDComponents(TransformerMixin, BaseEstimator):
+    "The top `n_components` singular directions of the (standardised) features, fewer when the data has fewer."
+    def __init__(self, n_components: int = 64, random_state: int | None = None):
+        self.n_components, self.random_state = n_components, random_state
+
+    def fit(self, X, y=None):
+        "Fit a `TruncatedSVD` with at most `n_components`, at most one fewer than the features or samples."
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        k = max(1, min(int(self.n_components), X.shape[1] - 1, X.shape[0]))
+        self.svd_ = TruncatedSVD(k, random_state=self.random_state).fit(X)
+        return self
+
+    def transform(self, X):
+        "The components of `X`."
+        check_is_fitted(self)
+        return self.svd_.transform(validate_data(self, X, dtype=[np.float64, np.float32], reset=False))
+
 # %% ../nbs/30_classifiers.ipynb #1e6e3c12
 def _logreg(random_state=0):
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, random_state=random_state))
@@ -87,14 +107,16 @@ def _forest(random_state=0):
     return RandomForestClassifier(n_estimators=300, max_features='sqrt', n_jobs=1, random_state=random_state)
 
 def _hist_gb(random_state=0):
-    return HistGradientBoostingClassifier(max_iter=200, early_stopping=False, random_state=random_state)
+    return make_pipeline(StandardScaler(), SVDComponents(64, random_state=random_state),
+                         HistGradientBoostingClassifier(max_iter=200, min_samples_leaf=5, early_stopping=False,
+                                                        random_state=random_state))
 
 def _knn(random_state=0):
     return make_pipeline(StandardScaler(), PCA(0.95, svd_solver='full', random_state=random_state),
                          KNeighborsClassifier(weights='distance'))
 
 def _mlp(random_state=0):
-    return make_pipeline(StandardScaler(), MLPClassifier((256,), max_iter=500, random_state=random_state))
+    return make_pipeline(StandardScaler(), MLPClassifier((256,), max_iter=100, random_state=random_state))
 
 register_classifier('logreg', _logreg, {'C': [0.001, 0.01, 0.1, 1.0, 10.0]}, description='logistic regression')
 register_classifier('svm-rbf', _svm_rbf, {'C': [0.1, 1.0, 10.0, 100.0]}, description='RBF SVM, temperature-scaled')
@@ -103,7 +125,7 @@ register_classifier('ridge', _ridge, {'alpha': [1.0, 100.0, 10000.0]}, descripti
 register_classifier('random-forest', _forest, {'min_samples_leaf': [1, 3]}, description='random forest, 300 trees')
 register_classifier('hist-gb', _hist_gb, {'learning_rate': [0.05, 0.1]}, description='histogram gradient boosting')
 register_classifier('knn', _knn, {'n_neighbors': [5, 15, 31]}, description='distance-weighted k-NN on PCA components')
-register_classifier('mlp', _mlp, {'alpha': [0.001, 0.1, 10.0]}, description='MLP, one hidden layer of 256')
+register_classifier('mlp', _mlp, {'alpha': [0.01, 1.0]}, description='MLP, one hidden layer of 256')
 
 # %% ../nbs/30_classifiers.ipynb #b968cd73
 def pixel_features(data: ImageSet) -> np.ndarray:

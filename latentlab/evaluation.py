@@ -16,9 +16,9 @@ from .classifiers import CLASSIFIERS, make_classifier, param_grid
 
 # %% auto #0
 __all__ = ['METRICS', 'IMAGE_TRANSFORMS', 'BROKEN_KINDS', 'PUBLISHED', 'predict_scores', 'predict_labels',
-           'classification_metrics', 'choose_threshold', 'bootstrap_intervals', 'score_proba', 'score', 'fit_select',
-           'evaluate_classifier', 'score_entry', 'transform_images', 'broken_images', 'mean_interval', 'paired_gain',
-           'learning_curve', 'plot_learning_curves']
+           'classification_metrics', 'choose_threshold', 'bootstrap_intervals', 'auc_resolution', 'score_proba',
+           'score', 'fit_select', 'evaluate_classifier', 'score_entry', 'transform_images', 'broken_images',
+           'mean_interval', 'paired_gain', 'learning_curve', 'plot_learning_curves']
 
 # %% ../nbs/31_evaluation.ipynb #16838660
 def predict_scores(estimator, X, n_classes: int | None = None) -> np.ndarray:
@@ -112,6 +112,19 @@ def bootstrap_intervals(y_true, proba, n_classes: int | None = None, threshold: 
     return {m: tuple(float(x) for x in np.nanpercentile(np.asarray(reps[m], float), q))
             if np.isfinite(np.asarray(reps[m], float)).any() else (float('nan'),) * 2 for m in METRICS}
 
+# %% ../nbs/31_evaluation.ipynb #a2866a10
+def auc_resolution(y, auc: float = 0.8) -> float:
+    "Width of the 95% interval of a two-class AUC of `auc` on labels `y` (Hanley-McNeil); macro over one-vs-rest for more classes."
+    y = np.asarray(y).astype(int)
+    widths = []
+    for c in (np.unique(y)[1:] if len(np.unique(y)) == 2 else np.unique(y)):
+        n1, n0 = int((y == c).sum()), int((y != c).sum())
+        if min(n0, n1) == 0: return float('inf')
+        q1, q2 = auc / (2 - auc), 2 * auc ** 2 / (1 + auc)
+        se = np.sqrt((auc * (1 - auc) + (n1 - 1) * (q1 - auc ** 2) + (n0 - 1) * (q2 - auc ** 2)) / (n0 * n1))
+        widths.append(2 * 1.96 * se)
+    return float(np.mean(widths))
+
 # %% ../nbs/31_evaluation.ipynb #9ea0b89f
 def score_proba(y, proba, n_classes: int | None = None, threshold: float | None = None, n_boot: int = 1000,
                 seed: int = 0, warn: bool = True) -> dict:
@@ -122,12 +135,13 @@ def score_proba(y, proba, n_classes: int | None = None, threshold: float | None 
     out = classification_metrics(y, proba, n_classes, threshold)
     ci = bootstrap_intervals(y, proba, n_classes, threshold, n_boot=n_boot, seed=seed)
     for m, (lo, hi) in ci.items(): out.update({f'{m}_low': lo, f'{m}_high': hi})
-    width = ci['auc'][1] - ci['auc'][0]
+    width = auc_resolution(y)
     smallest = int(np.bincount(y, minlength=n_classes).min())
     out.update(n=int(len(y)), small_test=bool(not width <= 0.2 or smallest < 10))
     if out['small_test'] and warn:
-        warnings.warn(f"the split has {len(y)} images ({smallest} in its smallest class): the AUC's 95% interval is "
-                      f"{ci['auc'][0]:.2f}-{ci['auc'][1]:.2f}, too wide to tell models apart. Use a larger test split.")
+        warnings.warn(f"the split has {len(y)} images ({smallest} in its smallest class): an AUC of 0.8 would carry a 95% "
+                      f"interval {width:.2f} wide (this model's: {ci['auc'][0]:.2f}-{ci['auc'][1]:.2f}), too wide to tell "
+                      "models apart. Use a larger test split.")
     return out
 
 # %% ../nbs/31_evaluation.ipynb #7e93b344
@@ -277,16 +291,20 @@ def plot_learning_curves(curves: pd.DataFrame, line: str, x: str = 'n_per_class'
     import plotly.graph_objects as go
     fig = go.Figure()
     labels = [str(v) for v in curves[x].unique()]
+    lo_all = curves['low'].fillna(curves['mean']).clip(0, 1)
     for name, df in curves.groupby(line, sort=True):
+        hi, lo = df['high'].fillna(df['mean']).clip(upper=1), df['low'].fillna(df['mean']).clip(lower=0)
         fig.add_trace(go.Scatter(x=df[x].astype(str), y=df['mean'], name=str(name), mode='lines+markers',
-                                 error_y=dict(type='data', symmetric=False, array=(df['high'] - df['mean']).fillna(0),
-                                              arrayminus=(df['mean'] - df['low']).fillna(0)),
+                                 error_y=dict(type='data', symmetric=False, array=hi - df['mean'], arrayminus=df['mean'] - lo),
                                  customdata=df[['low', 'high', 'seeds']].to_numpy(),
                                  hovertemplate='%{y:.3f} [%{customdata[0]:.3f}, %{customdata[1]:.3f}], %{customdata[2]} seeds'))
-    for text, yv in (reference or {}).items():
-        fig.add_hline(y=yv, line_dash='dot', line_color='gray', annotation_text=text, annotation_position='bottom right')
+    for k, (text, yv) in enumerate(sorted((reference or {}).items(), key=lambda kv: kv[1])):
+        fig.add_hline(y=yv, line_dash='dot', line_color='gray', annotation_text=text, annotation_font_size=10,
+                      annotation_position='bottom left' if k % 2 else 'top left')
+    bottom = min([float(lo_all.min()) if len(lo_all) else 0.5, *(reference or {}).values()]) - 0.03
     fig.update_layout(title=title, xaxis_title='labelled images per class', yaxis_title=y_title, template='plotly_white',
-                      xaxis=dict(type='category', categoryorder='array', categoryarray=labels), height=420)
+                      xaxis=dict(type='category', categoryorder='array', categoryarray=labels),
+                      yaxis=dict(range=[max(0.0, bottom), 1.0]), height=460, legend=dict(font_size=11))
     return fig
 
 # %% ../nbs/31_evaluation.ipynb #e6020fbc

@@ -16,6 +16,8 @@ def test_benchmark_report_fast(tmp_path):
     curves = [k for k in m if k.endswith('.auc_mean')]
     assert len(curves) == 8 and all(0.3 < m[k] <= 1 for k in curves), curves     # 2 spaces x 2 classifiers x 2 sizes
     assert any(k.endswith('.smote.gain') for k in m)
+    ood = {k: v for k, v in m.items() if k.startswith('ood.')}
+    assert len(ood) == 10 and m['ood.breastmnist.taesd-64.mahalanobis.pneumoniamnist (test)'] > 0.9, ood
     html = (rec.path/'report.html').read_text(encoding='utf-8')
     assert 'Key findings' in html and 'ResNet-18' in html and 'MedMNIST v2' in html
     # a second run finds every cell done and reads the same records
