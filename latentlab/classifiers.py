@@ -29,7 +29,7 @@ from .data import ImageSet
 __all__ = ['CLASSIFIERS', 'register_classifier', 'make_classifier', 'param_grid', 'calibrated', 'SVDComponents', 'pixel_features']
 
 # %% ../nbs/30_classifiers.ipynb #2762ab01
-CLASSIFIERS = Registry('classifier', providers=('latentlab.classifiers',))
+CLASSIFIERS = Registry('classifier', providers=('latentlab.classifiers', 'latentlab.nets'))
 
 # %% ../nbs/30_classifiers.ipynb #66744498
 def register_classifier(name: str, factory: Callable, grid: dict | None = None, features: tuple = ('latent', 'pixel'),
