@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
 
 from .config import Registry
+from .metrics import logistic_regression
 
 # %% auto #0
 __all__ = ['SMOTE_KINDS', 'AUGMENTERS', 'Multiply', 'LatentSampler', 'synthesize', 'lerp', 'slerp', 'LatentInterpolation',
@@ -182,7 +182,7 @@ class LinearInversion(LatentSampler):
     def _prepare(self, X, y, rng):
         if self.source not in ('same', 'other'): raise ValueError(f"source must be 'same' or 'other', got {self.source!r}")
         self.classes_ = np.unique(y)
-        self.models_ = {c: LogisticRegression(C=self.C, max_iter=2000).fit(X, (y == c).astype(int))
+        self.models_ = {c: logistic_regression(C=self.C, scale=False).fit(X, (y == c).astype(int))
                         for c in self.classes_.tolist()}
 
     def _generate(self, X, y, cls, n, rng):

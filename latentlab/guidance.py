@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import StandardScaler
 
 from .augment import LatentSampler, register_augmenter
-from .metrics import frechet_distance, mmd
+from .metrics import frechet_distance, logistic_regression, mmd
 
 # %% auto #0
 __all__ = ['SquareFeatures', 'torch_logits', 'fit_latent_classifier', 'discriminator_auc', 'fit_discriminator', 'OODScorer',
@@ -56,10 +56,13 @@ def _torch_step(step):
     raise TypeError(f"torch_logits cannot translate {type(step).__name__}: use StandardScaler, SquareFeatures, "
                     "LogisticRegression or MLPClassifier steps")
 
+def _steps(model) -> list:
+    "The estimators of a (possibly nested) pipeline, in order."
+    return [s for _, step in model.steps for s in _steps(step)] if isinstance(model, Pipeline) else [model]
+
 def torch_logits(model):
     "A torch function `z -> logits (B, K)` equal to a fitted sklearn model/pipeline of scalers, `SquareFeatures`, `LogisticRegression` or MLP."
-    steps = [s for _, s in model.steps] if isinstance(model, Pipeline) else [model]
-    fs = [_torch_step(s) for s in steps]
+    fs = [_torch_step(s) for s in _steps(model)]
     def logits(z):
         h = _flat(z)
         for f in fs: h = f(h)
@@ -67,14 +70,14 @@ def torch_logits(model):
     return logits
 
 def fit_latent_classifier(X, y, C: float = 0.1, random_state: int = 0):
-    "A `StandardScaler -> LogisticRegression(C)` fitted on flattened latents: the differentiable class judge."
-    return make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=3000, random_state=random_state)).fit(X, y)
+    "`logistic_regression(C)` (standardise + logistic regression) fitted on flattened latents: the differentiable class judge."
+    return logistic_regression(C=C, random_state=random_state).fit(X, y)
 
 # %% ../nbs/21_guidance.ipynb #21-guidance-008
 def _discriminator(kind: str = 'quadratic', random_state: int = 0):
-    lr = LogisticRegression(C=0.01, max_iter=3000, random_state=random_state)
-    if kind == 'quadratic': return make_pipeline(StandardScaler(), SquareFeatures(), StandardScaler(), lr)
-    if kind == 'logreg': return make_pipeline(StandardScaler(), lr)
+    lr = logistic_regression(C=0.01, random_state=random_state)   # standardise + logistic regression
+    if kind == 'quadratic': return make_pipeline(StandardScaler(), SquareFeatures(), lr)
+    if kind == 'logreg': return lr
     if kind == 'mlp': return make_pipeline(StandardScaler(), MLPClassifier((64,), alpha=1e-2, max_iter=400, random_state=random_state))
     raise ValueError(f"discriminator kind must be 'quadratic', 'logreg' or 'mlp', got {kind!r}")
 

@@ -20,8 +20,8 @@ from .config import assets_dir
 __all__ = ['MS_SSIM_WEIGHTS', 'PSNR_CAP', 'LPIPS_BACKBONES', 'LOWER_IS_BETTER', 'frechet_distance', 'median_gamma', 'mmd',
            'reconstruct', 'ms_ssim_levels', 'error_maps', 'reconstruction_metrics', 'reconstruct_dataset', 'load_lpips',
            'lpips_distances', 'metrics_table', 'summarize_metrics', 'best_worst', 'channel_stats', 'posterior_kl',
-           'fisher_ratio', 'loo_knn_accuracy', 'linear_probe_auc', 'class_distances', 'class_structure', 'knn_overlap',
-           'neighbourhood_preservation', 'distance_correlations']
+           'logistic_regression', 'fisher_ratio', 'loo_knn_accuracy', 'linear_probe_auc', 'class_distances',
+           'class_structure', 'knn_overlap', 'neighbourhood_preservation', 'distance_correlations']
 
 # %% ../nbs/10_metrics.ipynb #10-metrics-005
 def _rows(a) -> np.ndarray:
@@ -206,6 +206,15 @@ def posterior_kl(ae, images: np.ndarray, batch_size: int = 32) -> np.ndarray:
             out.append((dist.kl() / dist.mean[0].numel()).cpu().numpy())
     return np.concatenate(out).astype(np.float64)
 
+# %% ../nbs/10_metrics.ipynb #58514275
+def logistic_regression(C: float = 1.0, random_state: int | None = 0, scale: bool = True, max_iter: int = 5000):
+    "Unfitted `StandardScaler -> LogisticRegression(C)` pipeline (the bare `LogisticRegression` when `scale=False`)."
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    lr = LogisticRegression(C=C, max_iter=max_iter, random_state=random_state)
+    return make_pipeline(StandardScaler(), lr) if scale else lr
+
 # %% ../nbs/10_metrics.ipynb #10-metrics-031
 def fisher_ratio(X: np.ndarray, y: np.ndarray) -> float:
     "Fisher discriminant ratio: trace of between-class scatter / trace of within-class scatter."
@@ -231,13 +240,10 @@ def loo_knn_accuracy(X: np.ndarray, y: np.ndarray, k: int = 5) -> float:
 
 def linear_probe_auc(X: np.ndarray, y: np.ndarray, cv: int = 5, seed: int = 0, C: float = 1.0) -> dict:
     "Cross-validated ROC AUC (mean, std over folds) of standardise + logistic regression on `X`, `y` (training data only)."
-    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_score
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
     X, y = _rows(X), np.asarray(y)
     scoring = 'roc_auc' if len(np.unique(y)) == 2 else 'roc_auc_ovr'
-    est = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=2000))
+    est = logistic_regression(C=C, random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         s = cross_val_score(est, X, y, cv=StratifiedKFold(cv, shuffle=True, random_state=seed), scoring=scoring)
