@@ -5,10 +5,14 @@
 # %% ../nbs/20_augment.ipynb #20-augment-003
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.base import clone
 from sklearn.neighbors import NearestNeighbors
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from .config import Registry
 from .metrics import logistic_regression
@@ -33,16 +37,29 @@ class Multiply:
 # %% ../nbs/20_augment.ipynb #20-augment-009
 class LatentSampler(BaseOverSampler):
     "Base class of latent augmenters: imbalanced-learn over-sampler with `multiplier` and `random_state`."
+    _parameter_constraints: dict = {**BaseOverSampler._parameter_constraints,
+                                    'multiplier': [Interval(Real, 1, None, closed='left'), None]}
+    _min_class_size = 1
+
     def __init__(self, sampling_strategy='auto', multiplier: float | None = None, random_state: int | None = None):
         super().__init__(sampling_strategy=sampling_strategy)
         self.multiplier, self.random_state = multiplier, random_state
+
+    def _check_X_y(self, X, y, accept_sparse=None):
+        "Validate `X, y` (called by `fit_resample`): dense 2-D `X` only, latents are never sparse."
+        return super()._check_X_y(X, y, accept_sparse=False)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False   # refused by _check_X_y with a TypeError that says so
+        return tags
 
     def _fit_resample(self, X, y):
         if self.multiplier is not None:   # overrides sampling_strategy
             from imblearn.utils import check_sampling_strategy
             self.sampling_strategy_ = check_sampling_strategy(Multiply(self.multiplier), y, self._sampling_type)
         rng = np.random.default_rng(self.random_state)
-        X = np.asarray(X, dtype=np.float32)
+        X = np.ascontiguousarray(X, dtype=np.float32)   # C order: same sums (and samples) for arrays and DataFrames
         self._prepare(X, y, rng)
         new_X, new_y, self.n_generated_ = [X], [y], {}
         for cls in sorted(self.sampling_strategy_):
@@ -53,11 +70,11 @@ class LatentSampler(BaseOverSampler):
                 raise ValueError(f"{type(self).__name__} needs at least {self._min_class_size} samples of class {cls} "
                                  f"to generate from, got {(y == cls).sum()}")
             rows = np.asarray(self._generate(X, y, cls, n, rng), dtype=np.float32)
-            assert rows.shape == (n, X.shape[1]), rows.shape
+            if rows.shape != (n, X.shape[1]):
+                raise RuntimeError(f"{type(self).__name__}._generate made rows of shape {rows.shape}, expected {(n, X.shape[1])}")
             new_X.append(rows); new_y.append(np.full(n, cls, dtype=y.dtype))
         return np.vstack(new_X), np.concatenate(new_y)
 
-    _min_class_size = 1
     def _prepare(self, X, y, rng): "Fit whatever the sampler needs on all of `X, y` (default: nothing)."
     def _generate(self, X, y, cls, n, rng): raise NotImplementedError
 
@@ -95,6 +112,9 @@ def slerp(a, b, t, eps: float = 1e-7) -> np.ndarray:
 class LatentInterpolation(LatentSampler):
     "Samples between same-class pairs (random partners or among `k_neighbors` nearest), linear or spherical."
     _min_class_size = 2
+    _parameter_constraints: dict = {**LatentSampler._parameter_constraints, 'method': [StrOptions({'linear', 'slerp'})],
+                                    'k_neighbors': [Interval(Integral, 1, None, closed='left'), None],
+                                    'alpha_range': [tuple, list], 'extrapolation': [Interval(Real, 0, None, closed='left')]}
     def __init__(self, method: str = 'linear', k_neighbors: int | None = None, alpha_range: tuple = (0.0, 1.0),
                  extrapolation: float = 0.0, sampling_strategy='auto', multiplier: float | None = None,
                  random_state: int | None = None):
@@ -112,8 +132,6 @@ class LatentInterpolation(LatentSampler):
         return nn[i, rng.integers(0, k, size=len(i))]
 
     def _generate(self, X, y, cls, n, rng):
-        if self.method not in ('linear', 'slerp'):
-            raise ValueError(f"method must be 'linear' or 'slerp', got {self.method!r}")
         Xc = X[y == cls]
         i = rng.integers(0, len(Xc), size=n)
         j = self._partners(Xc, i, rng)
@@ -124,6 +142,8 @@ class LatentInterpolation(LatentSampler):
 # %% ../nbs/20_augment.ipynb #20-augment-021
 class LatentNoise(LatentSampler):
     "Real samples of the class plus Gaussian noise, `scale` x the data's spread (isotropic or per latent channel)."
+    _parameter_constraints: dict = {**LatentSampler._parameter_constraints, 'scale': [Interval(Real, 0, None, closed='left')],
+                                    'per_channel': ['boolean'], 'shape': [tuple, list, None]}
     def __init__(self, scale: float = 0.1, per_channel: bool = False, shape: tuple | None = None,
                  sampling_strategy='auto', multiplier: float | None = None, random_state: int | None = None):
         super().__init__(sampling_strategy, multiplier, random_state)
@@ -174,13 +194,15 @@ def move_to_probability(X, w, b: float, p) -> np.ndarray:
 # %% ../nbs/20_augment.ipynb #20-augment-032
 class LinearInversion(LatentSampler):
     "Samples moved along a per-class logistic regression's normal to probability `target_proba` of their new class."
+    _parameter_constraints: dict = {**LatentSampler._parameter_constraints,
+                                    'target_proba': [Interval(Real, 0, 1, closed='neither'), tuple, list],
+                                    'source': [StrOptions({'same', 'other'})], 'C': [Interval(Real, 0, None, closed='neither')]}
     def __init__(self, target_proba=0.9, source: str = 'same', C: float = 0.1, sampling_strategy='auto',
                  multiplier: float | None = None, random_state: int | None = None):
         super().__init__(sampling_strategy, multiplier, random_state)
         self.target_proba, self.source, self.C = target_proba, source, C
 
     def _prepare(self, X, y, rng):
-        if self.source not in ('same', 'other'): raise ValueError(f"source must be 'same' or 'other', got {self.source!r}")
         self.classes_ = np.unique(y)
         self.models_ = {c: logistic_regression(C=self.C, scale=False).fit(X, (y == c).astype(int))
                         for c in self.classes_.tolist()}
@@ -196,6 +218,7 @@ class LinearInversion(LatentSampler):
 
     def proba(self, X, cls) -> np.ndarray:
         "Probability of class `cls` under the fitted one-vs-rest model (to check the samples)."
+        check_is_fitted(self, 'models_')
         return self.models_[cls].predict_proba(np.asarray(X))[:, 1]
 
 # %% ../nbs/20_augment.ipynb #20-augment-036

@@ -9,10 +9,12 @@ import hashlib
 import json
 import time
 from dataclasses import asdict, dataclass, field
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .augment import LatentSampler, register_augmenter
 from .config import atomic_path, cache_dir
@@ -201,6 +203,12 @@ LatentDiffusion.sample = _sample
 # %% ../nbs/22_diffusion.ipynb #22-diffusion-019
 class DiffusionSampler(LatentSampler):
     "Latent diffusion as an over-sampler: trains (cached) on the given latents, samples each class (noise or SDEdit starts)."
+    _parameter_constraints: dict = {**LatentSampler._parameter_constraints, 'shape': [tuple, list, None],
+                                    'config': [DiffusionConfig, None], 'guidance_scale': [Interval(Real, 0, None, closed='left')],
+                                    'steps': [Interval(Integral, 1, None, closed='left')], 'start': [StrOptions({'same', 'other'}), None],
+                                    'strength': [Interval(Real, 0, 1, closed='right')], 'guidance_loss': [callable, None],
+                                    'guidance_weight': [Interval(Real, 0, None, closed='left')], 'cache': ['boolean'],
+                                    'progress': ['boolean'], 'threads': [Interval(Integral, 1, None, closed='left'), None]}
     def __init__(self, shape: tuple | None = None, config: DiffusionConfig | None = None, guidance_scale: float = 2.0,
                  steps: int = 30, start: str | None = None, strength: float = 0.6, guidance_loss=None,
                  guidance_weight: float = 0.0, cache: bool = True, progress: bool = False, threads: int | None = 1,
@@ -214,7 +222,6 @@ class DiffusionSampler(LatentSampler):
         if self.shape is None or int(np.prod(self.shape)) != X.shape[1]:
             raise ValueError(f"DiffusionSampler needs the latent shape (C, h, w) of the {X.shape[1]} features: "
                              f"pass shape=latentset.shape (got {self.shape})")
-        if self.start not in (None, 'same', 'other'): raise ValueError(f"start must be None, 'same' or 'other', got {self.start!r}")
         self.model_ = train_diffusion(X.reshape(len(X), *self.shape), y, config=self.config or DiffusionConfig(),
                                       seed=int(self.random_state or 0), cache=self.cache, progress=self.progress,
                                       threads=self.threads)

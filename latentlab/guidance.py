@@ -5,10 +5,13 @@
 # %% ../nbs/21_guidance.ipynb #21-guidance-003
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 import torch
 from sklearn.covariance import LedoitWolf
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.neighbors import NearestNeighbors
@@ -16,22 +19,39 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .augment import LatentSampler, register_augmenter
 from .metrics import frechet_distance, logistic_regression, mmd
 
 # %% auto #0
-__all__ = ['SquareFeatures', 'torch_logits', 'fit_latent_classifier', 'discriminator_auc', 'fit_discriminator', 'OODScorer',
-           'ood_auroc', 'classification_loss', 'discrimination_loss', 'ood_loss', 'proximity_loss', 'combine_losses',
-           'guided_generate', 'GuidedSampler', 'nearest_real', 'mean_pairwise_distance', 'measure_synthetic']
+__all__ = ['SquareFeatures', 'torch_logits', 'fit_latent_classifier', 'make_discriminator', 'discriminator_auc',
+           'fit_discriminator', 'OODScorer', 'ood_auroc', 'classification_loss', 'discrimination_loss', 'ood_loss',
+           'proximity_loss', 'combine_losses', 'guided_generate', 'GuidedSampler', 'nearest_real',
+           'mean_pairwise_distance', 'measure_synthetic']
 
 # %% ../nbs/21_guidance.ipynb #21-guidance-005
 def _flat(z: torch.Tensor) -> torch.Tensor: return z.reshape(len(z), -1)
 
 class SquareFeatures(TransformerMixin, BaseEstimator):
     "Features `[x, x**2]`: lets a linear model see differences of spread, not only of mean."
-    def fit(self, X, y=None): return self
-    def transform(self, X): X = np.asarray(X); return np.hstack([X, X ** 2])
+    def fit(self, X, y=None):
+        "Learn the number of features (and their names) of `X`; nothing else is fitted."
+        validate_data(self, X)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        "`X` followed by its squares, `(N, 2 D)`."
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        return np.hstack([X, X ** 2])
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        "Names of the output features: the inputs' names, then each with `^2`."
+        from sklearn.utils.validation import _check_feature_names_in
+        names = _check_feature_names_in(self, input_features)
+        return np.asarray([*names, *(f'{n}^2' for n in names)], dtype=object)
 
 def _torch_step(step):
     "A torch function for one fitted pipeline step (scaler, square features, logistic regression, relu MLP)."
@@ -74,7 +94,8 @@ def fit_latent_classifier(X, y, C: float = 0.1, random_state: int = 0):
     return logistic_regression(C=C, random_state=random_state).fit(X, y)
 
 # %% ../nbs/21_guidance.ipynb #21-guidance-008
-def _discriminator(kind: str = 'quadratic', random_state: int = 0):
+def make_discriminator(kind: str = 'quadratic', random_state: int = 0):
+    "Unfitted real-vs-synthetic classifier: `quadratic` (logistic regression on standardised `[x, x**2]`), `logreg` or `mlp`."
     lr = logistic_regression(C=0.01, random_state=random_state)   # standardise + logistic regression
     if kind == 'quadratic': return make_pipeline(StandardScaler(), SquareFeatures(), lr)
     if kind == 'logreg': return lr
@@ -93,7 +114,7 @@ def discriminator_auc(real, synthetic, kind: str = 'quadratic', cv: int = 5, ran
     X, y = _real_fake(real, synthetic)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')   # MLP convergence warnings on easy problems
-        p = cross_val_predict(_discriminator(kind, random_state), X, y, method='predict_proba',
+        p = cross_val_predict(make_discriminator(kind, random_state), X, y, method='predict_proba',
                               cv=StratifiedKFold(cv, shuffle=True, random_state=random_state))[:, 1]
     return float(roc_auc_score(y, p))
 
@@ -103,26 +124,37 @@ def fit_discriminator(real, synthetic, kind: str = 'quadratic', random_state: in
     X, y = _real_fake(real, synthetic)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        return _discriminator(kind, random_state).fit(X, y)
+        return make_discriminator(kind, random_state).fit(X, y)
 
 # %% ../nbs/21_guidance.ipynb #21-guidance-013
-class OODScorer:
+def _rows_2d(X):
+    "Shaped latents `(N, C, h, w)` flattened to rows; 2-D input (arrays, lists, DataFrames) as it is."
+    return np.asarray(X).reshape(len(X), -1) if getattr(X, 'ndim', 2) > 2 else X
+
+def _mahalanobis(X, mean, precision) -> np.ndarray:
+    "Squared Mahalanobis distance of each row of `X` to `mean` under `precision`, divided by the dimension."
+    d = X - mean
+    return np.einsum('ij,jk,ik->i', d, precision, d) / X.shape[1]
+
+class OODScorer(BaseEstimator):
     "Out-of-distribution score fitted on real latents: Mahalanobis (Ledoit-Wolf) or mean kNN distance; higher = more OOD."
+    _parameter_constraints: dict = {'method': [StrOptions({'mahalanobis', 'knn'})], 'k': [Interval(Integral, 1, None, closed='left')]}
+
     def __init__(self, method: str = 'mahalanobis', k: int = 5):
-        if method not in ('mahalanobis', 'knn'): raise ValueError(f"method must be 'mahalanobis' or 'knn', got {method!r}")
         self.method, self.k = method, k
 
-    def fit(self, X) -> 'OODScorer':
-        X = np.asarray(X, np.float64).reshape(len(X), -1)
-        if len(X) <= self.k: raise ValueError(f"fit the OOD scorer on more than k={self.k} latents, got {len(X)}")
-        self.dim_ = X.shape[1]
+    def fit(self, X, y=None) -> 'OODScorer':
+        "Fit on real latents `X` (flat or shaped; `y` is ignored): the statistics and out-of-sample training scores."
+        self._validate_params()
+        X = validate_data(self, _rows_2d(X), dtype=np.float64)
+        need = 5 if self.method == 'mahalanobis' else self.k + 1   # 5 folds of cross-fitting / k neighbours besides itself
+        if len(X) < need:
+            raise ValueError(f"fit the {self.method} OOD scorer on at least {need} latents, got {len(X)} sample{'s' * (len(X) != 1)}")
         if self.method == 'mahalanobis':
-            from sklearn.model_selection import KFold
             self.train_scores_ = np.zeros(len(X))
             for fit_idx, held in KFold(5, shuffle=True, random_state=0).split(X):   # out-of-sample training scores
                 lw = LedoitWolf().fit(X[fit_idx])
-                self.mean_, self.precision_ = lw.location_, lw.precision_
-                self.train_scores_[held] = self._maha(X[held])
+                self.train_scores_[held] = _mahalanobis(X[held], lw.location_, lw.precision_)
             lw = LedoitWolf().fit(X)
             self.mean_, self.precision_ = lw.location_, lw.precision_
         else:
@@ -133,26 +165,26 @@ class OODScorer:
         self.median_ = float(np.median(self.train_scores_))
         return self
 
-    def _maha(self, X):
-        d = X - self.mean_
-        return np.einsum('ij,jk,ik->i', d, self.precision_, d) / self.dim_
-
-    def score(self, X, relative: bool = False) -> np.ndarray:
-        "OOD scores of latents `X` (flat or shaped); `relative=True` divides by the median training score."
-        X = np.asarray(X, np.float64).reshape(len(X), -1)
-        s = self._maha(X) if self.method == 'mahalanobis' else self.nn_.kneighbors(X.astype(np.float32), self.k)[0].mean(1)
+    def score_samples(self, X, relative: bool = False) -> np.ndarray:
+        "OOD score of each latent in `X` (flat or shaped; higher = more unusual); `relative=True` divides by the median training score."
+        check_is_fitted(self)
+        X = validate_data(self, _rows_2d(X), dtype=np.float64, reset=False)
+        s = (_mahalanobis(X, self.mean_, self.precision_) if self.method == 'mahalanobis'
+             else self.nn_.kneighbors(X.astype(np.float32), self.k)[0].mean(1))
         return s / self.median_ if relative else s
 
     def threshold(self, q: float = 0.95) -> float:
-        "The `q`-quantile of the (leave-one-out) training scores: beyond it, a latent is unusual for the real data."
+        "The `q`-quantile of the (out-of-sample) training scores: beyond it, a latent is unusual for the real data."
+        check_is_fitted(self)
         return float(np.quantile(self.train_scores_, q))
 
     def torch_score(self, z: torch.Tensor) -> torch.Tensor:
         "The relative score as a differentiable torch function of latents `z` (flat or shaped)."
+        check_is_fitted(self)
         z = _flat(z)
         if self.method == 'mahalanobis':
             d = z - torch.as_tensor(self.mean_, dtype=z.dtype)
-            s = ((d @ torch.as_tensor(self.precision_, dtype=z.dtype)) * d).sum(1) / self.dim_
+            s = ((d @ torch.as_tensor(self.precision_, dtype=z.dtype)) * d).sum(1) / self.n_features_in_
         else:
             dist = torch.cdist(z, torch.as_tensor(self.train_, dtype=z.dtype))
             s = dist.topk(self.k, dim=1, largest=False).values.mean(1)
@@ -160,7 +192,7 @@ class OODScorer:
 
 def ood_auroc(scorer: OODScorer, X_in, X_out) -> float:
     "ROC AUC of `scorer` separating out-of-distribution `X_out` (positive) from in-distribution `X_in`."
-    s_in, s_out = scorer.score(X_in), scorer.score(X_out)
+    s_in, s_out = scorer.score_samples(X_in), scorer.score_samples(X_out)
     return float(roc_auc_score(np.r_[np.zeros(len(s_in)), np.ones(len(s_out))], np.r_[s_in, s_out]))
 
 # %% ../nbs/21_guidance.ipynb #21-guidance-020
@@ -214,6 +246,10 @@ def guided_generate(z0, target, losses: dict, proximity: float = 0.0, steps: int
 # %% ../nbs/21_guidance.ipynb #21-guidance-027
 class GuidedSampler(LatentSampler):
     "Metric-guided generation as an over-sampler: starts moved by Adam under class, OOD, discriminator and proximity losses."
+    _parameter_constraints: dict = {**LatentSampler._parameter_constraints, 'start': [StrOptions({'other', 'same', 'noise'})],
+                                    **{w: [Interval(Real, 0, None, closed='left')] for w in ('w_class', 'w_ood', 'w_disc', 'proximity', 'jitter')},
+                                    'steps': [Interval(Integral, 1, None, closed='left')], 'lr': [Interval(Real, 0, None, closed='neither')],
+                                    'ood_method': [StrOptions({'mahalanobis', 'knn'})]}
     def __init__(self, start: str = 'other', w_class: float = 1.0, w_ood: float = 0.5, w_disc: float = 0.0,
                  proximity: float = 0.5, steps: int = 60, lr: float = 0.05, ood_method: str = 'mahalanobis',
                  jitter: float = 0.1, sampling_strategy='auto', multiplier: float | None = None,
@@ -223,8 +259,6 @@ class GuidedSampler(LatentSampler):
         self.steps, self.lr, self.ood_method, self.jitter = steps, lr, ood_method, jitter
 
     def _prepare(self, X, y, rng):
-        if self.start not in ('other', 'same', 'noise'):
-            raise ValueError(f"start must be 'other', 'same' or 'noise', got {self.start!r}")
         self.classifier_ = fit_latent_classifier(X, y)
         self.scorer_ = OODScorer(self.ood_method).fit(X)
         self.mean_, self.std_ = X.mean(0), X.std(0) + 1e-6
@@ -278,7 +312,7 @@ def measure_synthetic(X_real, y_real, X_syn, y_syn, X_seen=None, scorer: OODScor
     scorer = scorer or OODScorer('mahalanobis').fit(X_real)
     classifier = classifier or fit_latent_classifier(X_real, y_real, random_state=random_state)
     X_seen = X_real if X_seen is None else np.asarray(X_seen, np.float32).reshape(len(X_seen), -1)
-    s = scorer.score(X_syn)
+    s = scorer.score_samples(X_syn)
     out = {'n': int(len(X_syn)), 'disc_auc': discriminator_auc(X_real, X_syn, random_state=random_state),
            'ood_rel': float(np.mean(s) / scorer.median_), 'ood_frac': float(np.mean(s > scorer.threshold(0.95)))}
     fd, mm, div, w = [], [], [], []
