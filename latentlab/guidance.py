@@ -23,6 +23,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .augment import LatentSampler, register_augmenter
+from .config import get_device
 from .metrics import frechet_distance, logistic_regression, mmd
 
 # %% auto #0
@@ -56,20 +57,21 @@ class SquareFeatures(TransformerMixin, BaseEstimator):
 def _torch_step(step):
     "A torch function for one fitted pipeline step (scaler, square features, logistic regression, relu MLP)."
     T = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float32)
+    on = lambda t, h: t.to(h.device, h.dtype) if torch.is_tensor(t) else t   # the parameters follow the input's device
     if isinstance(step, StandardScaler):
         mean = T(step.mean_) if step.with_mean else 0.0
         scale = T(step.scale_) if step.with_std else 1.0
-        return lambda h: (h - mean) / scale
+        return lambda h: (h - on(mean, h)) / on(scale, h)
     if isinstance(step, SquareFeatures): return lambda h: torch.cat([h, h ** 2], 1)
     if isinstance(step, LogisticRegression):
         w, b = T(step.coef_).T, T(step.intercept_)
-        return lambda h: h @ w + b
+        return lambda h: h @ on(w, h) + on(b, h)
     if isinstance(step, MLPClassifier):
         if step.activation != 'relu': raise TypeError("torch_logits handles relu MLPs only")
         layers = [(T(w), T(b)) for w, b in zip(step.coefs_, step.intercepts_)]
         def mlp(h):
             for i, (w, b) in enumerate(layers):
-                h = h @ w + b
+                h = h @ on(w, h) + on(b, h)
                 if i < len(layers) - 1: h = torch.relu(h)
             return h
         return mlp
@@ -183,10 +185,10 @@ class OODScorer(BaseEstimator):
         check_is_fitted(self)
         z = _flat(z)
         if self.method == 'mahalanobis':
-            d = z - torch.as_tensor(self.mean_, dtype=z.dtype)
-            s = ((d @ torch.as_tensor(self.precision_, dtype=z.dtype)) * d).sum(1) / self.n_features_in_
+            d = z - torch.as_tensor(self.mean_, dtype=z.dtype, device=z.device)
+            s = ((d @ torch.as_tensor(self.precision_, dtype=z.dtype, device=z.device)) * d).sum(1) / self.n_features_in_
         else:
-            dist = torch.cdist(z, torch.as_tensor(self.train_, dtype=z.dtype))
+            dist = torch.cdist(z, torch.as_tensor(self.train_, dtype=z.dtype, device=z.device))
             s = dist.topk(self.k, dim=1, largest=False).values.mean(1)
         return s / self.median_
 
@@ -213,7 +215,7 @@ def ood_loss(scorer: OODScorer):
 def proximity_loss(z0):
     "Loss: mean squared distance of each `z` to its starting latent in `z0` (same order)."
     z0 = torch.as_tensor(np.asarray(z0), dtype=torch.float32)
-    return lambda z, target=None: ((_flat(z) - _flat(z0)) ** 2).mean(1)
+    return lambda z, target=None: ((_flat(z) - _flat(z0).to(z)) ** 2).mean(1)
 
 def combine_losses(weighted: dict):
     "Loss: `sum(weight * loss(z, target))` over a `{loss: weight}` dict (zero weights are skipped)."
@@ -223,12 +225,13 @@ def combine_losses(weighted: dict):
 
 # %% ../nbs/21_guidance.ipynb #21-guidance-022
 def guided_generate(z0, target, losses: dict, proximity: float = 0.0, steps: int = 100, lr: float = 0.05,
-                    progress: bool = False) -> tuple:
-    "Latents optimised from `z0` toward classes `target` under `{name: (loss, weight)}` (+ proximity); returns `(z, history)`."
+                    progress: bool = False, device: str | None = None) -> tuple:
+    "Latents optimised from `z0` toward classes `target` under `{name: (loss, weight)}` (+ proximity) on `device`; returns `(z, history)`."
     from tqdm.auto import tqdm
     z0 = np.asarray(z0, np.float32)
-    z = torch.tensor(z0, requires_grad=True)
-    t = torch.as_tensor(np.broadcast_to(np.asarray(target), (len(z0),)).copy(), dtype=torch.long)
+    device = get_device(device)
+    z = torch.tensor(z0, requires_grad=True, device=device)
+    t = torch.as_tensor(np.broadcast_to(np.asarray(target), (len(z0),)).copy(), dtype=torch.long, device=device)
     named = dict(losses)
     if proximity: named['proximity'] = (proximity_loss(z0), proximity)
     if not any(w for _, w in named.values()): raise ValueError("give at least one loss with a non-zero weight")
@@ -241,7 +244,7 @@ def guided_generate(z0, target, losses: dict, proximity: float = 0.0, steps: int
         total.sum().backward()
         opt.step()
         for k, v in values.items(): history[k].append(float(v.detach().mean()))
-    return z.detach().numpy().astype(np.float32), history
+    return z.detach().cpu().numpy().astype(np.float32), history
 
 # %% ../nbs/21_guidance.ipynb #21-guidance-027
 class GuidedSampler(LatentSampler):
@@ -249,14 +252,14 @@ class GuidedSampler(LatentSampler):
     _parameter_constraints: dict = {**LatentSampler._parameter_constraints, 'start': [StrOptions({'other', 'same', 'noise'})],
                                     **{w: [Interval(Real, 0, None, closed='left')] for w in ('w_class', 'w_ood', 'w_disc', 'proximity', 'jitter')},
                                     'steps': [Interval(Integral, 1, None, closed='left')], 'lr': [Interval(Real, 0, None, closed='neither')],
-                                    'ood_method': [StrOptions({'mahalanobis', 'knn'})]}
+                                    'ood_method': [StrOptions({'mahalanobis', 'knn'})], 'device': [str, None]}
     def __init__(self, start: str = 'other', w_class: float = 1.0, w_ood: float = 0.5, w_disc: float = 0.0,
                  proximity: float = 0.5, steps: int = 60, lr: float = 0.05, ood_method: str = 'mahalanobis',
-                 jitter: float = 0.1, sampling_strategy='auto', multiplier: float | None = None,
+                 jitter: float = 0.1, device: str | None = None, sampling_strategy='auto', multiplier: float | None = None,
                  random_state: int | None = None):
         super().__init__(sampling_strategy, multiplier, random_state)
         self.start, self.w_class, self.w_ood, self.w_disc, self.proximity = start, w_class, w_ood, w_disc, proximity
-        self.steps, self.lr, self.ood_method, self.jitter = steps, lr, ood_method, jitter
+        self.steps, self.lr, self.ood_method, self.jitter, self.device = steps, lr, ood_method, jitter, device
 
     def _prepare(self, X, y, rng):
         self.classifier_ = fit_latent_classifier(X, y)
@@ -280,7 +283,7 @@ class GuidedSampler(LatentSampler):
         z0 = self._starts(X, y, cls, n, rng)
         torch.manual_seed(int(rng.integers(2**31)))
         z, self.history_ = guided_generate(z0, cls, self.losses_, proximity=self.proximity if self.start != 'noise' else 0.0,
-                                           steps=self.steps, lr=self.lr)
+                                           steps=self.steps, lr=self.lr, device=self.device)
         return z
 
 register_augmenter('guided-counterfactual', lambda **kw: GuidedSampler(start='other', **kw))
