@@ -18,9 +18,8 @@ from .config import Registry
 from .metrics import logistic_regression
 
 # %% auto #0
-__all__ = ['SMOTE_KINDS', 'AUGMENTERS', 'Multiply', 'LatentSampler', 'synthesize', 'lerp', 'slerp', 'LatentInterpolation',
-           'LatentNoise', 'latent_smote', 'move_to_probability', 'LinearInversion', 'register_augmenter',
-           'make_augmenter']
+__all__ = ['AUGMENTERS', 'SMOTE_KINDS', 'Multiply', 'LatentSampler', 'synthesize', 'register_augmenter', 'make_augmenter', 'lerp',
+           'slerp', 'LatentInterpolation', 'LatentNoise', 'latent_smote', 'move_to_probability', 'LinearInversion']
 
 # %% ../nbs/20_augment.ipynb #20-augment-005
 class Multiply:
@@ -90,12 +89,29 @@ def synthesize(sampler, X, y, n_per_class: int | dict) -> tuple:
     Xr, yr = s.fit_resample(X, y)
     return np.asarray(Xr[len(X):], dtype=np.float32), np.asarray(yr[len(X):])
 
-# %% ../nbs/20_augment.ipynb #20-augment-013
+# %% ../nbs/20_augment.ipynb #20-augment-036
+AUGMENTERS = Registry('augmenter', providers=('latentlab.augment', 'latentlab.guidance', 'latentlab.diffusion'))
+
+# %% ../nbs/20_augment.ipynb #af5bf025
+def register_augmenter(name: str, factory) -> None:
+    "Register `factory(random_state=..., **params) -> sampler` (an imblearn-style `fit_resample` sampler) as augmenter `name`."
+    if not callable(factory): raise TypeError(f"augmenter {name!r}: the factory must be callable, got {factory!r}")
+    AUGMENTERS.register(name, factory)
+
+# %% ../nbs/20_augment.ipynb #5e945336
+def make_augmenter(name: str, random_state: int | None = 0, shape: tuple | None = None, **params):
+    "Augmenter `name` from `AUGMENTERS`; `shape` (the latent `(C, h, w)`) is passed to those that take it."
+    s = AUGMENTERS[name](random_state=random_state, **params)
+    if shape is not None and 'shape' in s.get_params(): s.set_params(shape=tuple(shape))
+    return s
+
+# %% ../nbs/20_augment.ipynb #4d2e0006
 def lerp(a, b, t) -> np.ndarray:
     "Linear interpolation `(1 - t) a + t b` of rows `a, b` with weights `t` (one per row)."
     t = np.asarray(t, dtype=np.float64).reshape(-1, 1)
     return ((1 - t) * a + t * b).astype(np.float32)
 
+# %% ../nbs/20_augment.ipynb #4d2e0008
 def slerp(a, b, t, eps: float = 1e-7) -> np.ndarray:
     "Spherical interpolation of rows `a, b` with weights `t`; falls back to `lerp` for (anti)parallel pairs."
     a64, b64 = np.asarray(a, np.float64), np.asarray(b, np.float64)
@@ -139,6 +155,11 @@ class LatentInterpolation(LatentSampler):
         t = rng.uniform(lo - self.extrapolation, hi + self.extrapolation, size=n)
         return (lerp if self.method == 'linear' else slerp)(Xc[i], Xc[j], t)
 
+# %% ../nbs/20_augment.ipynb #4d2e0010
+register_augmenter('interp-linear', lambda **kw: LatentInterpolation('linear', **kw))
+register_augmenter('interp-slerp', lambda **kw: LatentInterpolation('slerp', **kw))
+register_augmenter('interp-knn', lambda **kw: LatentInterpolation('linear', k_neighbors=5, **kw))
+
 # %% ../nbs/20_augment.ipynb #20-augment-021
 class LatentNoise(LatentSampler):
     "Real samples of the class plus Gaussian noise, `scale` x the data's spread (isotropic or per latent channel)."
@@ -165,13 +186,19 @@ class LatentNoise(LatentSampler):
         base = Xc[rng.integers(0, len(Xc), size=n)]
         return base + self.scale * self.sigma_ * rng.standard_normal(base.shape).astype(np.float32)
 
-# %% ../nbs/20_augment.ipynb #20-augment-025
+# %% ../nbs/20_augment.ipynb #4d2e0012
+register_augmenter('noise', lambda **kw: LatentNoise(scale=0.1, **kw))
+register_augmenter('noise-channel', lambda **kw: LatentNoise(scale=0.1, per_channel=True, **kw))
+
+# %% ../nbs/20_augment.ipynb #4d2e0015
+SMOTE_KINDS = ('smote', 'borderline', 'svm', 'adasyn')
+
+# %% ../nbs/20_augment.ipynb #4d2e0016
 def _smote_classes() -> dict:
     from imblearn.over_sampling import ADASYN, SMOTE, SVMSMOTE, BorderlineSMOTE
     return {'smote': SMOTE, 'borderline': BorderlineSMOTE, 'svm': SVMSMOTE, 'adasyn': ADASYN}
 
-SMOTE_KINDS = ('smote', 'borderline', 'svm', 'adasyn')
-
+# %% ../nbs/20_augment.ipynb #20-augment-025
 def latent_smote(kind: str = 'smote', sampling_strategy='auto', multiplier: float | None = None,
                  random_state: int | None = None, **params):
     "imbalanced-learn's `kind` of SMOTE (`smote`, `borderline`, `svm`, `adasyn`) with our `multiplier` option."
@@ -180,9 +207,16 @@ def latent_smote(kind: str = 'smote', sampling_strategy='auto', multiplier: floa
     strategy = Multiply(multiplier) if multiplier is not None else sampling_strategy
     return classes[kind](sampling_strategy=strategy, random_state=random_state, **params)
 
-# %% ../nbs/20_augment.ipynb #20-augment-029
+# %% ../nbs/20_augment.ipynb #4d2e0018
+register_augmenter('smote', lambda **kw: latent_smote('smote', **kw))
+register_augmenter('borderline-smote', lambda **kw: latent_smote('borderline', **kw))
+register_augmenter('svm-smote', lambda **kw: latent_smote('svm', **kw))
+register_augmenter('adasyn', lambda **kw: latent_smote('adasyn', **kw))
+
+# %% ../nbs/20_augment.ipynb #4d2e0020
 def _logit(p): p = np.asarray(p, np.float64); return np.log(p) - np.log1p(-p)
 
+# %% ../nbs/20_augment.ipynb #4d2e0023
 def move_to_probability(X, w, b: float, p) -> np.ndarray:
     "Rows of `X` moved along `w` to where `sigmoid(w·x + b)` equals `p` (a float or one per row)."
     X, w = np.asarray(X, np.float64), np.asarray(w, np.float64).reshape(-1)
@@ -221,31 +255,6 @@ class LinearInversion(LatentSampler):
         check_is_fitted(self, 'models_')
         return self.models_[cls].predict_proba(np.asarray(X))[:, 1]
 
-# %% ../nbs/20_augment.ipynb #20-augment-036
-AUGMENTERS = Registry('augmenter', providers=('latentlab.augment', 'latentlab.guidance', 'latentlab.diffusion'))
-
-# %% ../nbs/20_augment.ipynb #af5bf025
-def register_augmenter(name: str, factory) -> None:
-    "Register `factory(random_state=..., **params) -> sampler` (an imblearn-style `fit_resample` sampler) as augmenter `name`."
-    if not callable(factory): raise TypeError(f"augmenter {name!r}: the factory must be callable, got {factory!r}")
-    AUGMENTERS.register(name, factory)
-
-# %% ../nbs/20_augment.ipynb #36481776
-register_augmenter('interp-linear', lambda **kw: LatentInterpolation('linear', **kw))
-register_augmenter('interp-slerp', lambda **kw: LatentInterpolation('slerp', **kw))
-register_augmenter('interp-knn', lambda **kw: LatentInterpolation('linear', k_neighbors=5, **kw))
-register_augmenter('noise', lambda **kw: LatentNoise(scale=0.1, **kw))
-register_augmenter('noise-channel', lambda **kw: LatentNoise(scale=0.1, per_channel=True, **kw))
-register_augmenter('smote', lambda **kw: latent_smote('smote', **kw))
-register_augmenter('borderline-smote', lambda **kw: latent_smote('borderline', **kw))
-register_augmenter('svm-smote', lambda **kw: latent_smote('svm', **kw))
-register_augmenter('adasyn', lambda **kw: latent_smote('adasyn', **kw))
+# %% ../nbs/20_augment.ipynb #4d2e0026
 register_augmenter('inversion-strengthen', lambda **kw: LinearInversion(target_proba=(0.7, 0.95), source='same', **kw))
 register_augmenter('inversion-counterfactual', lambda **kw: LinearInversion(target_proba=(0.6, 0.9), source='other', **kw))
-
-# %% ../nbs/20_augment.ipynb #5e945336
-def make_augmenter(name: str, random_state: int | None = 0, shape: tuple | None = None, **params):
-    "Augmenter `name` from `AUGMENTERS`; `shape` (the latent `(C, h, w)`) is passed to those that take it."
-    s = AUGMENTERS[name](random_state=random_state, **params)
-    if shape is not None and 'shape' in s.get_params(): s.set_params(shape=tuple(shape))
-    return s

@@ -32,9 +32,10 @@ __all__ = ['SquareFeatures', 'torch_logits', 'fit_latent_classifier', 'make_disc
            'proximity_loss', 'combine_losses', 'guided_generate', 'GuidedSampler', 'nearest_real',
            'mean_pairwise_distance', 'measure_synthetic']
 
-# %% ../nbs/21_guidance.ipynb #21-guidance-005
+# %% ../nbs/21_guidance.ipynb #6f3a0001
 def _flat(z: torch.Tensor) -> torch.Tensor: return z.reshape(len(z), -1)
 
+# %% ../nbs/21_guidance.ipynb #6f3a0004
 class SquareFeatures(TransformerMixin, BaseEstimator):
     "Features `[x, x**2]`: lets a linear model see differences of spread, not only of mean."
     def fit(self, X, y=None):
@@ -54,6 +55,7 @@ class SquareFeatures(TransformerMixin, BaseEstimator):
         names = _check_feature_names_in(self, input_features)
         return np.asarray([*names, *(f'{n}^2' for n in names)], dtype=object)
 
+# %% ../nbs/21_guidance.ipynb #6f3a0010
 def _torch_step(step):
     "A torch function for one fitted pipeline step (scaler, square features, logistic regression, relu MLP)."
     T = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float32)
@@ -78,10 +80,12 @@ def _torch_step(step):
     raise TypeError(f"torch_logits cannot translate {type(step).__name__}: use StandardScaler, SquareFeatures, "
                     "LogisticRegression or MLPClassifier steps")
 
+# %% ../nbs/21_guidance.ipynb #6f3a0013
 def _steps(model) -> list:
     "The estimators of a (possibly nested) pipeline, in order."
     return [s for _, step in model.steps for s in _steps(step)] if isinstance(model, Pipeline) else [model]
 
+# %% ../nbs/21_guidance.ipynb #6f3a0016
 def torch_logits(model):
     "A torch function `z -> logits (B, K)` equal to a fitted sklearn model/pipeline of scalers, `SquareFeatures`, `LogisticRegression` or MLP."
     fs = [_torch_step(s) for s in _steps(model)]
@@ -91,6 +95,7 @@ def torch_logits(model):
         return torch.cat([torch.zeros_like(h), h], 1) if h.shape[1] == 1 else h
     return logits
 
+# %% ../nbs/21_guidance.ipynb #6f3a0018
 def fit_latent_classifier(X, y, C: float = 0.1, random_state: int = 0):
     "`logistic_regression(C)` (standardise + logistic regression) fitted on flattened latents: the differentiable class judge."
     return logistic_regression(C=C, random_state=random_state).fit(X, y)
@@ -104,12 +109,14 @@ def make_discriminator(kind: str = 'quadratic', random_state: int = 0):
     if kind == 'mlp': return make_pipeline(StandardScaler(), MLPClassifier((64,), alpha=1e-2, max_iter=400, random_state=random_state))
     raise ValueError(f"discriminator kind must be 'quadratic', 'logreg' or 'mlp', got {kind!r}")
 
+# %% ../nbs/21_guidance.ipynb #6f3a0023
 def _real_fake(real, synthetic):
     real, synthetic = np.asarray(real, np.float32), np.asarray(synthetic, np.float32)
     real, synthetic = real.reshape(len(real), -1), synthetic.reshape(len(synthetic), -1)
     if min(len(real), len(synthetic)) < 5: raise ValueError("the discriminator needs at least 5 real and 5 synthetic samples")
     return np.vstack([real, synthetic]), np.r_[np.ones(len(real)), np.zeros(len(synthetic))].astype(int)
 
+# %% ../nbs/21_guidance.ipynb #6f3a0025
 def discriminator_auc(real, synthetic, kind: str = 'quadratic', cv: int = 5, random_state: int = 0) -> float:
     "Held-out ROC AUC of a discriminator real (1) vs synthetic (0): 0.5 = indistinguishable."
     import warnings
@@ -120,6 +127,7 @@ def discriminator_auc(real, synthetic, kind: str = 'quadratic', cv: int = 5, ran
                               cv=StratifiedKFold(cv, shuffle=True, random_state=random_state))[:, 1]
     return float(roc_auc_score(y, p))
 
+# %% ../nbs/21_guidance.ipynb #6f3a0027
 def fit_discriminator(real, synthetic, kind: str = 'quadratic', random_state: int = 0):
     "A discriminator real (1) vs synthetic (0) fitted on all given latents."
     import warnings
@@ -128,16 +136,18 @@ def fit_discriminator(real, synthetic, kind: str = 'quadratic', random_state: in
         warnings.simplefilter('ignore')
         return make_discriminator(kind, random_state).fit(X, y)
 
-# %% ../nbs/21_guidance.ipynb #21-guidance-013
+# %% ../nbs/21_guidance.ipynb #6f3a0029
 def _rows_2d(X):
     "Shaped latents `(N, C, h, w)` flattened to rows; 2-D input (arrays, lists, DataFrames) as it is."
     return np.asarray(X).reshape(len(X), -1) if getattr(X, 'ndim', 2) > 2 else X
 
+# %% ../nbs/21_guidance.ipynb #6f3a0031
 def _mahalanobis(X, mean, precision) -> np.ndarray:
     "Squared Mahalanobis distance of each row of `X` to `mean` under `precision`, divided by the dimension."
     d = X - mean
     return np.einsum('ij,jk,ik->i', d, precision, d) / X.shape[1]
 
+# %% ../nbs/21_guidance.ipynb #21-guidance-013
 class OODScorer(BaseEstimator):
     "Out-of-distribution score fitted on real latents: Mahalanobis (Ledoit-Wolf) or mean kNN distance; higher = more OOD."
     _parameter_constraints: dict = {'method': [StrOptions({'mahalanobis', 'knn'})], 'k': [Interval(Integral, 1, None, closed='left')]}
@@ -192,6 +202,7 @@ class OODScorer(BaseEstimator):
             s = dist.topk(self.k, dim=1, largest=False).values.mean(1)
         return s / self.median_
 
+# %% ../nbs/21_guidance.ipynb #6f3a0042
 def ood_auroc(scorer: OODScorer, X_in, X_out) -> float:
     "ROC AUC of `scorer` separating out-of-distribution `X_out` (positive) from in-distribution `X_in`."
     s_in, s_out = scorer.score_samples(X_in), scorer.score_samples(X_out)
@@ -203,20 +214,24 @@ def classification_loss(model):
     f = torch_logits(model)
     return lambda z, target: torch.nn.functional.cross_entropy(f(z), target.long(), reduction='none')
 
+# %% ../nbs/21_guidance.ipynb #6f3a0045
 def discrimination_loss(discriminator):
     "Loss: `-log P(real | z)` under a discriminator fitted with `fit_discriminator` (real = class 1)."
     f = torch_logits(discriminator)
     return lambda z, target=None: torch.nn.functional.softplus(-(f(z)[:, 1] - f(z)[:, 0]))
 
+# %% ../nbs/21_guidance.ipynb #6f3a0047
 def ood_loss(scorer: OODScorer):
     "Loss: the OOD score of `z` relative to the training median (about 1 for typical real latents)."
     return lambda z, target=None: scorer.torch_score(z)
 
+# %% ../nbs/21_guidance.ipynb #6f3a0049
 def proximity_loss(z0):
     "Loss: mean squared distance of each `z` to its starting latent in `z0` (same order)."
     z0 = torch.as_tensor(np.asarray(z0), dtype=torch.float32)
     return lambda z, target=None: ((_flat(z) - _flat(z0).to(z)) ** 2).mean(1)
 
+# %% ../nbs/21_guidance.ipynb #6f3a0051
 def combine_losses(weighted: dict):
     "Loss: `sum(weight * loss(z, target))` over a `{loss: weight}` dict (zero weights are skipped)."
     terms = [(f, w) for f, w in weighted.items() if w]
@@ -286,6 +301,7 @@ class GuidedSampler(LatentSampler):
                                            steps=self.steps, lr=self.lr, device=self.device)
         return z
 
+# %% ../nbs/21_guidance.ipynb #6f3a0055
 register_augmenter('guided-counterfactual', lambda **kw: GuidedSampler(start='other', **kw))
 register_augmenter('guided-strengthen', lambda **kw: GuidedSampler(start='same', **kw))
 register_augmenter('guided-noise', lambda **kw: GuidedSampler(start='noise', w_disc=0.5, proximity=0.0, **kw))
@@ -297,6 +313,7 @@ def nearest_real(X_syn, X_seen) -> tuple:
     d, i = NearestNeighbors(n_neighbors=1).fit(X_seen.reshape(len(X_seen), -1)).kneighbors(X_syn.reshape(len(X_syn), -1))
     return d[:, 0], i[:, 0]
 
+# %% ../nbs/21_guidance.ipynb #6f3a0059
 def mean_pairwise_distance(X) -> float:
     "Mean Euclidean distance between distinct rows of `X` (a diversity measure)."
     from sklearn.metrics import pairwise_distances
@@ -305,6 +322,7 @@ def mean_pairwise_distance(X) -> float:
     d = pairwise_distances(X)
     return float(d[np.triu_indices(len(X), 1)].mean())
 
+# %% ../nbs/21_guidance.ipynb #6f3a0061
 def measure_synthetic(X_real, y_real, X_syn, y_syn, X_seen=None, scorer: OODScorer | None = None,
                       classifier=None, random_state: int = 0) -> dict:
     "Realism, typicality, class consistency, diversity and memorisation of synthetic latents (see the table above)."
