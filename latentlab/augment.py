@@ -5,18 +5,21 @@
 # %% ../nbs/20_augment.ipynb #20-augment-003
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from .config import Registry
+from .metrics import logistic_regression
 
 # %% auto #0
-__all__ = ['SMOTE_KINDS', 'AUGMENTERS', 'Multiply', 'LatentSampler', 'synthesize', 'lerp', 'slerp', 'LatentInterpolation',
-           'LatentNoise', 'latent_smote', 'move_to_probability', 'LinearInversion', 'register_augmenter',
-           'make_augmenter']
+__all__ = ['AUGMENTERS', 'SMOTE_KINDS', 'Multiply', 'LatentSampler', 'synthesize', 'register_augmenter', 'make_augmenter', 'lerp',
+           'slerp', 'LatentInterpolation', 'LatentNoise', 'latent_smote', 'move_to_probability', 'LinearInversion']
 
 # %% ../nbs/20_augment.ipynb #20-augment-005
 class Multiply:
@@ -33,16 +36,29 @@ class Multiply:
 # %% ../nbs/20_augment.ipynb #20-augment-009
 class LatentSampler(BaseOverSampler):
     "Base class of latent augmenters: imbalanced-learn over-sampler with `multiplier` and `random_state`."
+    _parameter_constraints: dict = {**BaseOverSampler._parameter_constraints,
+                                    'multiplier': [Interval(Real, 1, None, closed='left'), None]}
+    _min_class_size = 1
+
     def __init__(self, sampling_strategy='auto', multiplier: float | None = None, random_state: int | None = None):
         super().__init__(sampling_strategy=sampling_strategy)
         self.multiplier, self.random_state = multiplier, random_state
+
+    def _check_X_y(self, X, y, accept_sparse=None):
+        "Validate `X, y` (called by `fit_resample`): dense 2-D `X` only, latents are never sparse."
+        return super()._check_X_y(X, y, accept_sparse=False)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False   # refused by _check_X_y with a TypeError that says so
+        return tags
 
     def _fit_resample(self, X, y):
         if self.multiplier is not None:   # overrides sampling_strategy
             from imblearn.utils import check_sampling_strategy
             self.sampling_strategy_ = check_sampling_strategy(Multiply(self.multiplier), y, self._sampling_type)
         rng = np.random.default_rng(self.random_state)
-        X = np.asarray(X, dtype=np.float32)
+        X = np.ascontiguousarray(X, dtype=np.float32)   # C order: same sums (and samples) for arrays and DataFrames
         self._prepare(X, y, rng)
         new_X, new_y, self.n_generated_ = [X], [y], {}
         for cls in sorted(self.sampling_strategy_):
@@ -53,11 +69,11 @@ class LatentSampler(BaseOverSampler):
                 raise ValueError(f"{type(self).__name__} needs at least {self._min_class_size} samples of class {cls} "
                                  f"to generate from, got {(y == cls).sum()}")
             rows = np.asarray(self._generate(X, y, cls, n, rng), dtype=np.float32)
-            assert rows.shape == (n, X.shape[1]), rows.shape
+            if rows.shape != (n, X.shape[1]):
+                raise RuntimeError(f"{type(self).__name__}._generate made rows of shape {rows.shape}, expected {(n, X.shape[1])}")
             new_X.append(rows); new_y.append(np.full(n, cls, dtype=y.dtype))
         return np.vstack(new_X), np.concatenate(new_y)
 
-    _min_class_size = 1
     def _prepare(self, X, y, rng): "Fit whatever the sampler needs on all of `X, y` (default: nothing)."
     def _generate(self, X, y, cls, n, rng): raise NotImplementedError
 
@@ -73,12 +89,29 @@ def synthesize(sampler, X, y, n_per_class: int | dict) -> tuple:
     Xr, yr = s.fit_resample(X, y)
     return np.asarray(Xr[len(X):], dtype=np.float32), np.asarray(yr[len(X):])
 
-# %% ../nbs/20_augment.ipynb #20-augment-013
+# %% ../nbs/20_augment.ipynb #20-augment-036
+AUGMENTERS = Registry('augmenter', providers=('latentlab.augment', 'latentlab.guidance', 'latentlab.diffusion'))
+
+# %% ../nbs/20_augment.ipynb #af5bf025
+def register_augmenter(name: str, factory) -> None:
+    "Register `factory(random_state=..., **params) -> sampler` (an imblearn-style `fit_resample` sampler) as augmenter `name`."
+    if not callable(factory): raise TypeError(f"augmenter {name!r}: the factory must be callable, got {factory!r}")
+    AUGMENTERS.register(name, factory)
+
+# %% ../nbs/20_augment.ipynb #5e945336
+def make_augmenter(name: str, random_state: int | None = 0, shape: tuple | None = None, **params):
+    "Augmenter `name` from `AUGMENTERS`; `shape` (the latent `(C, h, w)`) is passed to those that take it."
+    s = AUGMENTERS[name](random_state=random_state, **params)
+    if shape is not None and 'shape' in s.get_params(): s.set_params(shape=tuple(shape))
+    return s
+
+# %% ../nbs/20_augment.ipynb #4d2e0006
 def lerp(a, b, t) -> np.ndarray:
     "Linear interpolation `(1 - t) a + t b` of rows `a, b` with weights `t` (one per row)."
     t = np.asarray(t, dtype=np.float64).reshape(-1, 1)
     return ((1 - t) * a + t * b).astype(np.float32)
 
+# %% ../nbs/20_augment.ipynb #4d2e0008
 def slerp(a, b, t, eps: float = 1e-7) -> np.ndarray:
     "Spherical interpolation of rows `a, b` with weights `t`; falls back to `lerp` for (anti)parallel pairs."
     a64, b64 = np.asarray(a, np.float64), np.asarray(b, np.float64)
@@ -95,6 +128,9 @@ def slerp(a, b, t, eps: float = 1e-7) -> np.ndarray:
 class LatentInterpolation(LatentSampler):
     "Samples between same-class pairs (random partners or among `k_neighbors` nearest), linear or spherical."
     _min_class_size = 2
+    _parameter_constraints: dict = {**LatentSampler._parameter_constraints, 'method': [StrOptions({'linear', 'slerp'})],
+                                    'k_neighbors': [Interval(Integral, 1, None, closed='left'), None],
+                                    'alpha_range': [tuple, list], 'extrapolation': [Interval(Real, 0, None, closed='left')]}
     def __init__(self, method: str = 'linear', k_neighbors: int | None = None, alpha_range: tuple = (0.0, 1.0),
                  extrapolation: float = 0.0, sampling_strategy='auto', multiplier: float | None = None,
                  random_state: int | None = None):
@@ -112,8 +148,6 @@ class LatentInterpolation(LatentSampler):
         return nn[i, rng.integers(0, k, size=len(i))]
 
     def _generate(self, X, y, cls, n, rng):
-        if self.method not in ('linear', 'slerp'):
-            raise ValueError(f"method must be 'linear' or 'slerp', got {self.method!r}")
         Xc = X[y == cls]
         i = rng.integers(0, len(Xc), size=n)
         j = self._partners(Xc, i, rng)
@@ -121,9 +155,16 @@ class LatentInterpolation(LatentSampler):
         t = rng.uniform(lo - self.extrapolation, hi + self.extrapolation, size=n)
         return (lerp if self.method == 'linear' else slerp)(Xc[i], Xc[j], t)
 
+# %% ../nbs/20_augment.ipynb #4d2e0010
+register_augmenter('interp-linear', lambda **kw: LatentInterpolation('linear', **kw))
+register_augmenter('interp-slerp', lambda **kw: LatentInterpolation('slerp', **kw))
+register_augmenter('interp-knn', lambda **kw: LatentInterpolation('linear', k_neighbors=5, **kw))
+
 # %% ../nbs/20_augment.ipynb #20-augment-021
 class LatentNoise(LatentSampler):
     "Real samples of the class plus Gaussian noise, `scale` x the data's spread (isotropic or per latent channel)."
+    _parameter_constraints: dict = {**LatentSampler._parameter_constraints, 'scale': [Interval(Real, 0, None, closed='left')],
+                                    'per_channel': ['boolean'], 'shape': [tuple, list, None]}
     def __init__(self, scale: float = 0.1, per_channel: bool = False, shape: tuple | None = None,
                  sampling_strategy='auto', multiplier: float | None = None, random_state: int | None = None):
         super().__init__(sampling_strategy, multiplier, random_state)
@@ -145,13 +186,19 @@ class LatentNoise(LatentSampler):
         base = Xc[rng.integers(0, len(Xc), size=n)]
         return base + self.scale * self.sigma_ * rng.standard_normal(base.shape).astype(np.float32)
 
-# %% ../nbs/20_augment.ipynb #20-augment-025
+# %% ../nbs/20_augment.ipynb #4d2e0012
+register_augmenter('noise', lambda **kw: LatentNoise(scale=0.1, **kw))
+register_augmenter('noise-channel', lambda **kw: LatentNoise(scale=0.1, per_channel=True, **kw))
+
+# %% ../nbs/20_augment.ipynb #4d2e0015
+SMOTE_KINDS = ('smote', 'borderline', 'svm', 'adasyn')
+
+# %% ../nbs/20_augment.ipynb #4d2e0016
 def _smote_classes() -> dict:
     from imblearn.over_sampling import ADASYN, SMOTE, SVMSMOTE, BorderlineSMOTE
     return {'smote': SMOTE, 'borderline': BorderlineSMOTE, 'svm': SVMSMOTE, 'adasyn': ADASYN}
 
-SMOTE_KINDS = ('smote', 'borderline', 'svm', 'adasyn')
-
+# %% ../nbs/20_augment.ipynb #20-augment-025
 def latent_smote(kind: str = 'smote', sampling_strategy='auto', multiplier: float | None = None,
                  random_state: int | None = None, **params):
     "imbalanced-learn's `kind` of SMOTE (`smote`, `borderline`, `svm`, `adasyn`) with our `multiplier` option."
@@ -160,9 +207,16 @@ def latent_smote(kind: str = 'smote', sampling_strategy='auto', multiplier: floa
     strategy = Multiply(multiplier) if multiplier is not None else sampling_strategy
     return classes[kind](sampling_strategy=strategy, random_state=random_state, **params)
 
-# %% ../nbs/20_augment.ipynb #20-augment-029
+# %% ../nbs/20_augment.ipynb #4d2e0018
+register_augmenter('smote', lambda **kw: latent_smote('smote', **kw))
+register_augmenter('borderline-smote', lambda **kw: latent_smote('borderline', **kw))
+register_augmenter('svm-smote', lambda **kw: latent_smote('svm', **kw))
+register_augmenter('adasyn', lambda **kw: latent_smote('adasyn', **kw))
+
+# %% ../nbs/20_augment.ipynb #4d2e0020
 def _logit(p): p = np.asarray(p, np.float64); return np.log(p) - np.log1p(-p)
 
+# %% ../nbs/20_augment.ipynb #4d2e0023
 def move_to_probability(X, w, b: float, p) -> np.ndarray:
     "Rows of `X` moved along `w` to where `sigmoid(w·x + b)` equals `p` (a float or one per row)."
     X, w = np.asarray(X, np.float64), np.asarray(w, np.float64).reshape(-1)
@@ -174,15 +228,17 @@ def move_to_probability(X, w, b: float, p) -> np.ndarray:
 # %% ../nbs/20_augment.ipynb #20-augment-032
 class LinearInversion(LatentSampler):
     "Samples moved along a per-class logistic regression's normal to probability `target_proba` of their new class."
+    _parameter_constraints: dict = {**LatentSampler._parameter_constraints,
+                                    'target_proba': [Interval(Real, 0, 1, closed='neither'), tuple, list],
+                                    'source': [StrOptions({'same', 'other'})], 'C': [Interval(Real, 0, None, closed='neither')]}
     def __init__(self, target_proba=0.9, source: str = 'same', C: float = 0.1, sampling_strategy='auto',
                  multiplier: float | None = None, random_state: int | None = None):
         super().__init__(sampling_strategy, multiplier, random_state)
         self.target_proba, self.source, self.C = target_proba, source, C
 
     def _prepare(self, X, y, rng):
-        if self.source not in ('same', 'other'): raise ValueError(f"source must be 'same' or 'other', got {self.source!r}")
         self.classes_ = np.unique(y)
-        self.models_ = {c: LogisticRegression(C=self.C, max_iter=2000).fit(X, (y == c).astype(int))
+        self.models_ = {c: logistic_regression(C=self.C, scale=False).fit(X, (y == c).astype(int))
                         for c in self.classes_.tolist()}
 
     def _generate(self, X, y, cls, n, rng):
@@ -196,33 +252,9 @@ class LinearInversion(LatentSampler):
 
     def proba(self, X, cls) -> np.ndarray:
         "Probability of class `cls` under the fitted one-vs-rest model (to check the samples)."
+        check_is_fitted(self, 'models_')
         return self.models_[cls].predict_proba(np.asarray(X))[:, 1]
 
-# %% ../nbs/20_augment.ipynb #20-augment-036
-AUGMENTERS = Registry('augmenter', providers=('latentlab.augment', 'latentlab.guidance', 'latentlab.diffusion'))
-
-# %% ../nbs/20_augment.ipynb #af5bf025
-def register_augmenter(name: str, factory) -> None:
-    "Register `factory(random_state=..., **params) -> sampler` (an imblearn-style `fit_resample` sampler) as augmenter `name`."
-    if not callable(factory): raise TypeError(f"augmenter {name!r}: the factory must be callable, got {factory!r}")
-    AUGMENTERS.register(name, factory)
-
-# %% ../nbs/20_augment.ipynb #36481776
-register_augmenter('interp-linear', lambda **kw: LatentInterpolation('linear', **kw))
-register_augmenter('interp-slerp', lambda **kw: LatentInterpolation('slerp', **kw))
-register_augmenter('interp-knn', lambda **kw: LatentInterpolation('linear', k_neighbors=5, **kw))
-register_augmenter('noise', lambda **kw: LatentNoise(scale=0.1, **kw))
-register_augmenter('noise-channel', lambda **kw: LatentNoise(scale=0.1, per_channel=True, **kw))
-register_augmenter('smote', lambda **kw: latent_smote('smote', **kw))
-register_augmenter('borderline-smote', lambda **kw: latent_smote('borderline', **kw))
-register_augmenter('svm-smote', lambda **kw: latent_smote('svm', **kw))
-register_augmenter('adasyn', lambda **kw: latent_smote('adasyn', **kw))
+# %% ../nbs/20_augment.ipynb #4d2e0026
 register_augmenter('inversion-strengthen', lambda **kw: LinearInversion(target_proba=(0.7, 0.95), source='same', **kw))
 register_augmenter('inversion-counterfactual', lambda **kw: LinearInversion(target_proba=(0.6, 0.9), source='other', **kw))
-
-# %% ../nbs/20_augment.ipynb #5e945336
-def make_augmenter(name: str, random_state: int | None = 0, shape: tuple | None = None, **params):
-    "Augmenter `name` from `AUGMENTERS`; `shape` (the latent `(C, h, w)`) is passed to those that take it."
-    s = AUGMENTERS[name](random_state=random_state, **params)
-    if shape is not None and 'shape' in s.get_params(): s.set_params(shape=tuple(shape))
-    return s

@@ -8,14 +8,17 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
 import torch
+from fastcore.basics import patch
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .augment import LatentSampler, register_augmenter
-from .config import atomic_path, cache_dir
+from .config import atomic_path, cache_dir, get_device
 
 # %% auto #0
 __all__ = ['DiffusionConfig', 'LatentDiffusion', 'diffusion_cache_key', 'train_diffusion', 'DiffusionSampler']
@@ -36,15 +39,8 @@ class DiffusionConfig:
     def __post_init__(self): self.channels = tuple(int(c) for c in self.channels)
 
 # %% ../nbs/22_diffusion.ipynb #22-diffusion-007
-class _threads:
-    "Context manager: torch uses `n` intra-op threads inside (unchanged when `n` is None)."
-    def __init__(self, n): self.n = n
-    def __enter__(self):
-        self.before = torch.get_num_threads()
-        if self.n: torch.set_num_threads(int(self.n))
-    def __exit__(self, *exc): torch.set_num_threads(self.before)
-
 def _unet(shape: tuple, n_classes: int, cfg: DiffusionConfig):
+    "An untrained class-conditional `UNet2DModel` for latents of `shape` `(C, h, w)`."
     from diffusers import UNet2DModel
     C, h, w = shape
     levels = len(cfg.channels)
@@ -55,41 +51,74 @@ def _unet(shape: tuple, n_classes: int, cfg: DiffusionConfig):
                        layers_per_block=cfg.layers_per_block, norm_num_groups=min(8, cfg.channels[0]),
                        class_embed_type=None, num_class_embeds=n_classes + 1)
 
-def _schedulers(cfg: DiffusionConfig):
+# %% ../nbs/22_diffusion.ipynb #e2a1c005
+def _schedulers(cfg: DiffusionConfig) -> tuple:
+    "`(DDPMScheduler, DDIMScheduler)` sharing the noise schedule of `cfg`."
     from diffusers import DDIMScheduler, DDPMScheduler
     ddpm = DDPMScheduler(num_train_timesteps=cfg.num_train_timesteps, beta_schedule=cfg.beta_schedule)
     return ddpm, DDIMScheduler.from_config(ddpm.config)
 
+# %% ../nbs/22_diffusion.ipynb #e2a1c008
+class _threads:
+    "Context manager: torch uses `n` intra-op threads inside (unchanged when `n` is None)."
+    def __init__(self, n): self.n = n
+    def __enter__(self):
+        self.before = torch.get_num_threads()
+        if self.n: torch.set_num_threads(int(self.n))
+    def __exit__(self, *exc): torch.set_num_threads(self.before)
+
+# %% ../nbs/22_diffusion.ipynb #22-diffusion-007b
 class LatentDiffusion:
     "A trained class-conditional latent diffusion model: UNet, schedules, standardisation, class count."
     def __init__(self, unet, config: DiffusionConfig, shape: tuple, n_classes: int, mean, std, info: dict | None = None):
         self.unet, self.config, self.shape, self.n_classes = unet.eval(), config, tuple(shape), int(n_classes)
-        self.mean = torch.as_tensor(np.asarray(mean, np.float32)).view(1, -1, 1, 1)
-        self.std = torch.as_tensor(np.asarray(std, np.float32)).view(1, -1, 1, 1)
+        self.mean = torch.as_tensor(np.asarray(mean, np.float32)).view(1, -1, 1, 1).to(unet.device, unet.dtype)
+        self.std = torch.as_tensor(np.asarray(std, np.float32)).view(1, -1, 1, 1).to(unet.device, unet.dtype)
         self.info = dict(info or {})
         self.train_scheduler, self.scheduler = _schedulers(config)
+
+    @property
+    def device(self) -> torch.device: "The device of the UNet's weights."; return self.unet.device
+    @property
+    def dtype(self) -> torch.dtype: "The dtype of the UNet's weights."; return self.unet.dtype
 
     def __repr__(self):
         n = sum(p.numel() for p in self.unet.parameters())
         return (f"LatentDiffusion({self.shape}, {self.n_classes} classes, {n / 1e6:.2f}M params, "
-                f"{self.config.train_steps} steps, trained in {self.info.get('train_s', float('nan')):.0f}s)")
+                f"{self.config.train_steps} steps, trained in {self.info.get('train_s', float('nan')):.0f}s, {self.device})")
 
-    def save(self, path: str | Path) -> Path:
-        "Save into folder `path` (UNet as safetensors via `save_pretrained`, the rest as JSON), atomically."
-        with atomic_path(path) as tmp:
-            self.unet.save_pretrained(tmp, safe_serialization=True)
-            (Path(tmp)/'latentdiffusion.json').write_text(json.dumps({
-                'config': asdict(self.config), 'shape': self.shape, 'n_classes': self.n_classes,
-                'mean': self.mean.flatten().tolist(), 'std': self.std.flatten().tolist(), 'info': self.info}, indent=1))
-        return Path(path)
+# %% ../nbs/22_diffusion.ipynb #e2a1c015
+@patch
+def to(self: LatentDiffusion, device: str | torch.device | None = None, dtype: torch.dtype | None = None) -> LatentDiffusion:
+    "Move the UNet and the standardisation statistics to `device` and/or `dtype`; returns the model."
+    self.unet.to(**{k: v for k, v in dict(device=device, dtype=dtype).items() if v is not None})
+    self.mean, self.std = (t.to(self.unet.device, self.unet.dtype) for t in (self.mean, self.std))
+    return self
 
-    @classmethod
-    def load(cls, path: str | Path) -> 'LatentDiffusion':
-        "A model saved with `save`."
-        from diffusers import UNet2DModel
-        meta = json.loads((Path(path)/'latentdiffusion.json').read_text())
-        return cls(UNet2DModel.from_pretrained(path, low_cpu_mem_usage=False), DiffusionConfig(**meta['config']), meta['shape'],
-                   meta['n_classes'], meta['mean'], meta['std'], meta['info'])
+# %% ../nbs/22_diffusion.ipynb #e2a1c019
+@patch
+def save_pretrained(self: LatentDiffusion, save_directory: str | Path) -> Path:
+    "Save into folder `save_directory` (UNet as safetensors, the rest as JSON), atomically; returns the folder."
+    with atomic_path(save_directory) as tmp:
+        self.unet.save_pretrained(tmp, safe_serialization=True)
+        (Path(tmp)/'latentdiffusion.json').write_text(json.dumps({
+            'config': asdict(self.config), 'shape': self.shape, 'n_classes': self.n_classes,
+            'mean': self.mean.flatten().tolist(), 'std': self.std.flatten().tolist(), 'info': self.info}, indent=1))
+    return Path(save_directory)
+
+# %% ../nbs/22_diffusion.ipynb #e2a1c022
+@patch(cls_method=True)
+def from_pretrained(cls: LatentDiffusion, pretrained_model_name_or_path: str | Path, torch_dtype: torch.dtype | None = None,
+                    device: str | None = None) -> LatentDiffusion:
+    "A model saved with `save_pretrained`, with weights in `torch_dtype` (default float32) on `device` (default `get_device()`)."
+    from diffusers import UNet2DModel
+    path = Path(pretrained_model_name_or_path)
+    if not (path/'latentdiffusion.json').is_file():
+        raise FileNotFoundError(f"{path} is not a saved LatentDiffusion (no latentdiffusion.json): save one with save_pretrained")
+    meta = json.loads((path/'latentdiffusion.json').read_text())
+    unet = UNet2DModel.from_pretrained(path, torch_dtype=torch_dtype, low_cpu_mem_usage=False)
+    return cls(unet, DiffusionConfig(**meta['config']), meta['shape'], meta['n_classes'], meta['mean'], meta['std'],
+               meta['info']).to(get_device(device))
 
 # %% ../nbs/22_diffusion.ipynb #22-diffusion-009
 def diffusion_cache_key(latents, labels, n_classes: int, config: DiffusionConfig, seed: int) -> str:
@@ -100,15 +129,17 @@ def diffusion_cache_key(latents, labels, n_classes: int, config: DiffusionConfig
                          'config': asdict(config), 'seed': int(seed)}, sort_keys=True).encode())
     return h.hexdigest()
 
-def _train(latents, labels, n_classes, cfg, seed, progress):
+# %% ../nbs/22_diffusion.ipynb #22-diffusion-009b
+def _train(latents, labels, n_classes: int, cfg: DiffusionConfig, seed: int, progress: bool, device: str) -> LatentDiffusion:
+    "Train a new `LatentDiffusion` on standardised latents `(N, C, h, w)` on `device` (no cache)."
     from tqdm.auto import tqdm
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
     z = torch.as_tensor(latents)
     mean, std = z.mean((0, 2, 3)), z.std((0, 2, 3)) + 1e-6
-    z = (z - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)
+    z = ((z - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)).to(device)
     y = torch.as_tensor(labels, dtype=torch.long)
-    unet = _unet(tuple(z.shape[1:]), n_classes, cfg).train()
+    unet = _unet(tuple(z.shape[1:]), n_classes, cfg).to(device).train()
     ddpm, _ = _schedulers(cfg)
     opt = torch.optim.AdamW(unet.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.train_steps, pct_start=0.05)
@@ -116,42 +147,73 @@ def _train(latents, labels, n_classes, cfg, seed, progress):
     bar = tqdm(range(cfg.train_steps), disable=not progress, desc='training latent diffusion')
     for step in bar:
         idx = torch.randint(0, len(z), (cfg.batch_size,), generator=g)
-        x0, c = z[idx], y[idx].clone()
+        x0, c = z[idx.to(device)], y[idx].clone()
         c[torch.rand(len(c), generator=g) < cfg.p_uncond] = n_classes        # label dropout -> "no class"
-        noise = torch.randn(x0.shape, generator=g)
-        t = torch.randint(0, cfg.num_train_timesteps, (len(x0),), generator=g)
-        loss = torch.nn.functional.mse_loss(unet(ddpm.add_noise(x0, noise, t), t, class_labels=c).sample, noise)
+        noise = torch.randn(x0.shape, generator=g).to(device)
+        t = torch.randint(0, cfg.num_train_timesteps, (len(x0),), generator=g).to(device)
+        loss = torch.nn.functional.mse_loss(unet(ddpm.add_noise(x0, noise, t), t, class_labels=c.to(device)).sample, noise)
         opt.zero_grad(); loss.backward(); opt.step(); sched.step()
         losses.append(loss.item())
         if step % 50 == 0: bar.set_postfix(loss=f'{np.mean(losses[-50:]):.3f}')
     info = {'train_s': time.perf_counter() - t0, 'loss_first': float(np.mean(losses[:50])),
             'loss_last': float(np.mean(losses[-50:])), 'n_train': len(z), 'seed': seed,
-            'n_params': sum(p.numel() for p in unet.parameters()), 'torch_threads': torch.get_num_threads()}
+            'n_params': sum(p.numel() for p in unet.parameters()), 'torch_threads': torch.get_num_threads(),
+            'device': str(device)}
     return LatentDiffusion(unet, cfg, tuple(z.shape[1:]), n_classes, mean.numpy(), std.numpy(), info)
 
+# %% ../nbs/22_diffusion.ipynb #22-diffusion-009c
 def train_diffusion(latents, labels=None, n_classes: int | None = None, config: DiffusionConfig | None = None,
-                    seed: int = 0, cache: bool = True, progress: bool = True, threads: int | None = 1) -> LatentDiffusion:
-    "A class-conditional diffusion model trained on latents `(N, C, h, w)` (or a `LatentSet`), loaded from the cache when trained before."
+                    seed: int = 0, cache: bool = True, progress: bool = True, threads: int | None = 1,
+                    device: str | None = None) -> LatentDiffusion:
+    "A class-conditional diffusion model trained on latents `(N, C, h, w)` (or a `LatentSet`) on `device`, loaded from the cache when trained before."
     if hasattr(latents, 'latents'):   # a LatentSet
         labels, n_classes, latents = latents.labels, n_classes or len(latents.classes), latents.latents
+    if labels is None: raise ValueError("train_diffusion needs labels (or a LatentSet)")
     latents = np.asarray(latents, np.float32)
     labels = np.asarray(labels).astype(np.int64)
     if latents.ndim != 4: raise ValueError(f"latents must be (N, C, h, w), got {latents.shape}: unflatten them first")
     if len(latents) != len(labels): raise ValueError(f"{len(latents)} latents, {len(labels)} labels")
     n_classes = int(n_classes or labels.max() + 1)
-    cfg = config or DiffusionConfig()
+    cfg, device = config or DiffusionConfig(), get_device(device)
     path = cache_dir('diffusion')/diffusion_cache_key(latents, labels, n_classes, cfg, seed)
     if cache and (path/'latentdiffusion.json').is_file():
-        model = LatentDiffusion.load(path); model.info['from_cache'] = True
+        model = LatentDiffusion.from_pretrained(path, device=device); model.info['from_cache'] = True
         return model
-    with _threads(threads): model = _train(latents, labels, n_classes, cfg, seed, progress)
-    if cache: model.save(path)
+    with _threads(threads): model = _train(latents, labels, n_classes, cfg, seed, progress, device)
+    if cache: model.save_pretrained(path)
     return model
 
 # %% ../nbs/22_diffusion.ipynb #22-diffusion-011
-def _sample(self, labels, guidance_scale: float = 2.0, steps: int = 30, seed: int = 0, start=None,
-            strength: float = 0.6, guidance_loss=None, guidance_weight: float = 0.0, batch_size: int = 256,
-            progress: bool = False, threads: int | None = 1) -> np.ndarray:
+def _denoise(model: LatentDiffusion, y, x, z0, steps: int, strength: float, guidance_scale: float,
+             guidance_loss, guidance_weight: float) -> torch.Tensor:
+    "DDIM from noise `x` (or from starts `z0`, standardised) toward classes `y`, all on the model's device; standardised result."
+    sched = model.scheduler
+    sched.set_timesteps(steps)
+    timesteps = sched.timesteps
+    if z0 is not None:
+        k = max(1, int(round(strength * steps)))
+        timesteps = timesteps[len(timesteps) - k:]
+        x = sched.add_noise(z0, x, timesteps[:1].repeat(len(y)))
+    null = torch.full_like(y, model.n_classes)
+    for t in timesteps:
+        with torch.no_grad():
+            eps_c, eps_u = model.unet(torch.cat([x, x]), t, class_labels=torch.cat([y, null])).sample.chunk(2)
+        eps = eps_u + guidance_scale * (eps_c - eps_u)
+        if guidance_loss is not None and guidance_weight:
+            a = sched.alphas_cumprod[t].to(x.device, x.dtype)
+            x0 = ((x - (1 - a).sqrt() * eps) / a.sqrt()).detach().requires_grad_(True)
+            loss = guidance_loss(x0 * model.std + model.mean, y).sum()
+            grad, = torch.autograd.grad(loss, x0)
+            x0 = (x0 - guidance_weight * grad).detach()
+            eps = (x - a.sqrt() * x0) / (1 - a).sqrt()
+        x = sched.step(eps, t, x, eta=0.0).prev_sample
+    return x
+
+# %% ../nbs/22_diffusion.ipynb #e2a1c031
+@patch
+def sample(self: LatentDiffusion, labels, guidance_scale: float = 2.0, steps: int = 30, seed: int = 0, start=None,
+           strength: float = 0.6, guidance_loss=None, guidance_weight: float = 0.0, batch_size: int = 256,
+           progress: bool = False, threads: int | None = 1) -> np.ndarray:
     "Latents `(B, C, h, w)` of classes `labels` by DDIM with classifier-free and optional loss guidance; from noise or `start`."
     from tqdm.auto import tqdm
     labels = np.asarray(labels).astype(np.int64).reshape(-1)
@@ -161,63 +223,45 @@ def _sample(self, labels, guidance_scale: float = 2.0, steps: int = 30, seed: in
         start = np.asarray(start, np.float32).reshape(len(start), *self.shape)
         if len(start) != len(labels): raise ValueError(f"{len(start)} start latents for {len(labels)} labels")
         if not 0 < strength <= 1: raise ValueError(f"strength must be in (0, 1], got {strength}")
-    with _threads(threads): return _sample_batches(self, labels, guidance_scale, steps, seed, start, strength,
-                                                   guidance_loss, guidance_weight, batch_size, progress)
-
-def _sample_batches(self, labels, guidance_scale, steps, seed, start, strength, guidance_loss, guidance_weight,
-                    batch_size, progress):
-    from tqdm.auto import tqdm
     g = torch.Generator().manual_seed(int(seed))
     out = []
-    for b0 in tqdm(range(0, len(labels), batch_size), disable=not progress, desc='sampling'):
-        y = torch.as_tensor(labels[b0:b0 + batch_size])
-        sched = self.scheduler
-        sched.set_timesteps(steps)
-        timesteps = sched.timesteps
-        x = torch.randn((len(y), *self.shape), generator=g)
-        if start is not None:
-            k = max(1, int(round(strength * steps)))
-            timesteps = timesteps[len(timesteps) - k:]
-            z0 = (torch.as_tensor(start[b0:b0 + batch_size]) - self.mean) / self.std
-            x = sched.add_noise(z0, x, timesteps[:1].repeat(len(y)))
-        null = torch.full_like(y, self.n_classes)
-        for t in timesteps:
-            with torch.no_grad():
-                eps_c, eps_u = self.unet(torch.cat([x, x]), t, class_labels=torch.cat([y, null])).sample.chunk(2)
-            eps = eps_u + guidance_scale * (eps_c - eps_u)
-            if guidance_loss is not None and guidance_weight:
-                a = sched.alphas_cumprod[t]
-                x0 = ((x - (1 - a).sqrt() * eps) / a.sqrt()).detach().requires_grad_(True)
-                loss = guidance_loss(x0 * self.std + self.mean, y).sum()
-                grad, = torch.autograd.grad(loss, x0)
-                x0 = (x0 - guidance_weight * grad).detach()
-                eps = (x - a.sqrt() * x0) / (1 - a).sqrt()
-            x = sched.step(eps, t, x, eta=0.0).prev_sample
-        out.append((x * self.std + self.mean).numpy())
+    with _threads(threads):
+        for b0 in tqdm(range(0, len(labels), batch_size), disable=not progress, desc='sampling'):
+            y = torch.as_tensor(labels[b0:b0 + batch_size]).to(self.device)
+            x = torch.randn((len(y), *self.shape), generator=g).to(self.device, self.dtype)
+            z0 = None if start is None else (torch.as_tensor(start[b0:b0 + batch_size]).to(self.device, self.dtype) - self.mean) / self.std
+            x = _denoise(self, y, x, z0, steps, strength, guidance_scale, guidance_loss, guidance_weight)
+            out.append((x * self.std + self.mean).float().cpu().numpy())
     return np.concatenate(out).astype(np.float32) if out else np.zeros((0, *self.shape), np.float32)
-
-LatentDiffusion.sample = _sample
 
 # %% ../nbs/22_diffusion.ipynb #22-diffusion-019
 class DiffusionSampler(LatentSampler):
     "Latent diffusion as an over-sampler: trains (cached) on the given latents, samples each class (noise or SDEdit starts)."
+    _parameter_constraints: dict = {**LatentSampler._parameter_constraints, 'shape': [tuple, list, None],
+                                    'config': [DiffusionConfig, None], 'guidance_scale': [Interval(Real, 0, None, closed='left')],
+                                    'steps': [Interval(Integral, 1, None, closed='left')], 'start': [StrOptions({'same', 'other'}), None],
+                                    'strength': [Interval(Real, 0, 1, closed='right')], 'guidance_loss': [callable, None],
+                                    'guidance_weight': [Interval(Real, 0, None, closed='left')], 'cache': ['boolean'],
+                                    'progress': ['boolean'], 'threads': [Interval(Integral, 1, None, closed='left'), None],
+                                    'device': [str, None]}
+
     def __init__(self, shape: tuple | None = None, config: DiffusionConfig | None = None, guidance_scale: float = 2.0,
                  steps: int = 30, start: str | None = None, strength: float = 0.6, guidance_loss=None,
                  guidance_weight: float = 0.0, cache: bool = True, progress: bool = False, threads: int | None = 1,
-                 sampling_strategy='auto', multiplier: float | None = None, random_state: int | None = None):
+                 device: str | None = None, sampling_strategy='auto', multiplier: float | None = None,
+                 random_state: int | None = None):
         super().__init__(sampling_strategy, multiplier, random_state)
         self.shape, self.config, self.guidance_scale, self.steps = shape, config, guidance_scale, steps
         self.start, self.strength, self.guidance_loss, self.guidance_weight = start, strength, guidance_loss, guidance_weight
-        self.cache, self.progress, self.threads = cache, progress, threads
+        self.cache, self.progress, self.threads, self.device = cache, progress, threads, device
 
     def _prepare(self, X, y, rng):
         if self.shape is None or int(np.prod(self.shape)) != X.shape[1]:
             raise ValueError(f"DiffusionSampler needs the latent shape (C, h, w) of the {X.shape[1]} features: "
                              f"pass shape=latentset.shape (got {self.shape})")
-        if self.start not in (None, 'same', 'other'): raise ValueError(f"start must be None, 'same' or 'other', got {self.start!r}")
         self.model_ = train_diffusion(X.reshape(len(X), *self.shape), y, config=self.config or DiffusionConfig(),
                                       seed=int(self.random_state or 0), cache=self.cache, progress=self.progress,
-                                      threads=self.threads)
+                                      threads=self.threads, device=self.device)
 
     def _generate(self, X, y, cls, n, rng):
         start = None
@@ -230,5 +274,6 @@ class DiffusionSampler(LatentSampler):
                                threads=self.threads)
         return z.reshape(n, -1)
 
+# %% ../nbs/22_diffusion.ipynb #e2a1c035
 register_augmenter('diffusion', lambda **kw: DiffusionSampler(**kw))
 register_augmenter('diffusion-sdedit', lambda **kw: DiffusionSampler(start='same', strength=0.5, **kw))

@@ -28,6 +28,7 @@ def thumbnail_uri(image: np.ndarray, size: int | None = 64, fmt: str = 'PNG', qu
     buf = io.BytesIO(); im.save(buf, format=fmt.upper(), **({'quality': quality} if fmt.upper() == 'JPEG' else {}))
     return f'data:image/{fmt.lower()};base64,' + base64.b64encode(buf.getvalue()).decode()
 
+# %% ../nbs/11_embeddings.ipynb #9c4f0005
 def image_grid(rows: dict, titles: list | None = None, height_per_row: int = 110, gap: int = 2):
     "A plotly figure showing each entry of `rows` (`name -> uint8 images`) as one labelled row of images."
     import plotly.graph_objects as go
@@ -48,15 +49,17 @@ def image_grid(rows: dict, titles: list | None = None, height_per_row: int = 110
     if titles: fig.update_layout(title=' | '.join(map(str, titles)))
     return fig
 
-# %% ../nbs/11_embeddings.ipynb #11-embedding-009
+# %% ../nbs/11_embeddings.ipynb #9c4f0006
 PROJECTIONS = ('pca', 'umap', 'tsne')
 
+# %% ../nbs/11_embeddings.ipynb #9c4f0009
 def _projection_key(X: np.ndarray, method: str, params: dict, seed: int) -> str:
     h = hashlib.sha256()
     h.update(str((X.shape, X.dtype.str, method, sorted(params.items()), seed)).encode())
     h.update(np.ascontiguousarray(X).tobytes())
     return h.hexdigest()[:32]
 
+# %% ../nbs/11_embeddings.ipynb #9c4f0012
 def _fit_projection(X: np.ndarray, method: str, n_components: int, seed: int, pca_first: int, params: dict) -> np.ndarray:
     from sklearn.decomposition import PCA
     if method == 'pca': return PCA(n_components, random_state=seed, **params).fit_transform(X)
@@ -64,7 +67,7 @@ def _fit_projection(X: np.ndarray, method: str, n_components: int, seed: int, pc
     if method == 'tsne':
         from sklearn.manifold import TSNE
         from threadpoolctl import threadpool_limits
-        with threadpool_limits(1):   # t-SNE's OpenMP threads slow it down 6x on a busy 2-core machine
+        with threadpool_limits(1):   # see above: one thread is faster when cores are shared
             return TSNE(n_components, random_state=seed, init='pca', perplexity=min(30.0, (len(X) - 1) / 3),
                         **params).fit_transform(X)
     import umap
@@ -72,6 +75,7 @@ def _fit_projection(X: np.ndarray, method: str, n_components: int, seed: int, pc
         warnings.simplefilter('ignore')
         return umap.UMAP(n_components=n_components, random_state=seed, n_neighbors=min(15, len(X) - 1), **params).fit_transform(X)
 
+# %% ../nbs/11_embeddings.ipynb #9c4f0014
 def project(X: np.ndarray, method: str = 'pca', n_components: int = 2, seed: int = 0, pca_first: int = 50,
             cache: bool = True, **params) -> np.ndarray:
     "Rows of `X` projected to `n_components` dims by `pca`, `umap` or `tsne` (`float32`), cached by input."
@@ -87,9 +91,10 @@ def project(X: np.ndarray, method: str = 'pca', n_components: int = 2, seed: int
             with open(tmp, 'wb') as f: np.save(f, Y)
     return Y
 
-# %% ../nbs/11_embeddings.ipynb #11-embedding-013
+# %% ../nbs/11_embeddings.ipynb #9c4f0015
 _PLOTLYJS_SENT = {'done': False}
 
+# %% ../nbs/11_embeddings.ipynb #9c4f0016
 def plotlyjs_html(force: bool = False) -> str:
     "`<script>` with plotly.js inline, the first time it is asked for in this process (or when `force`); else ''."
     if _PLOTLYJS_SENT['done'] and not force: return ''
@@ -97,13 +102,14 @@ def plotlyjs_html(force: bool = False) -> str:
     _PLOTLYJS_SENT['done'] = True
     return f'<script type="text/javascript">{get_plotlyjs()}</script>'
 
+# %% ../nbs/11_embeddings.ipynb #9c4f0019
 def figure_html(fig, include_plotlyjs: bool | None = None):
     "A plotly figure as an `IPython.display.HTML` output that works offline (plotly.js embedded the first time)."
     from IPython.display import HTML
     js = plotlyjs_html(force=bool(include_plotlyjs)) if include_plotlyjs is not False else ''
     return HTML(js + fig.to_html(include_plotlyjs=False, full_html=False, config={'displaylogo': False}))
 
-# %% ../nbs/11_embeddings.ipynb #11-embedding-015
+# %% ../nbs/11_embeddings.ipynb #9c4f0021
 _EXPLORER_JS = r"""
 (function() {
   var root = document.getElementById('%(uid)s');
@@ -135,6 +141,7 @@ _EXPLORER_JS = r"""
 })();
 """
 
+# %% ../nbs/11_embeddings.ipynb #9c4f0023
 _EXPLORER_CSS = """
 <style>
 #%(uid)s {display:flex; gap:12px; align-items:flex-start; font-family:sans-serif; font-size:12px}
@@ -146,6 +153,7 @@ _EXPLORER_CSS = """
 #%(uid)s .ll-head {font-weight:bold; margin:4px 0}
 </style>"""
 
+# %% ../nbs/11_embeddings.ipynb #9c4f0026
 def _color_spec(values) -> dict:
     "Marker settings for one colouring: numeric values -> continuous scale; others -> discrete codes with named ticks."
     import plotly.express as px
@@ -163,6 +171,7 @@ def _color_spec(values) -> dict:
     return dict(color=codes.tolist(), colorscale=scale, cmin=-0.5, cmax=n - 0.5,
                 colorbar=dict(tickvals=list(range(n)), ticktext=cats, title=''))
 
+# %% ../nbs/11_embeddings.ipynb #9c4f0028
 def embedding_explorer(projections: dict, images: np.ndarray, recons: np.ndarray | None = None,
                        colors: dict | None = None, info: pd.DataFrame | None = None, title: str = '',
                        thumb_size: int = 56, height: int = 520, max_selected: int = 120):
@@ -203,7 +212,7 @@ def embedding_explorer(projections: dict, images: np.ndarray, recons: np.ndarray
             f'<script type="text/javascript">{_EXPLORER_JS % {"uid": uid, "max_sel": max_selected}}</script>')
     return HTML(html)
 
-# %% ../nbs/11_embeddings.ipynb #11-embedding-020
+# %% ../nbs/11_embeddings.ipynb #9c4f0029
 def reconstruction_grid(images: np.ndarray, recons: np.ndarray, gain: float = 4.0, titles: list | None = None):
     "An `image_grid` with rows original, reconstruction and `|error| x gain`."
     from latentlab.metrics import error_maps
@@ -212,6 +221,7 @@ def reconstruction_grid(images: np.ndarray, recons: np.ndarray, gain: float = 4.
     return image_grid({'original': rgb(images), 'reconstruction': rgb(recons),
                        f'|error| x{gain:g}': err if np.asarray(images).ndim == 3 else np.repeat(err[..., None], 3, -1)}, titles=titles)
 
+# %% ../nbs/11_embeddings.ipynb #9c4f0033
 def latent_channel_grid(latents: np.ndarray, max_channels: int = 16, names: list | None = None, upscale: int = 4):
     "An `image_grid` with one row per latent `(C, h, w)` showing its first `max_channels` channels as gray images."
     z = np.asarray(latents, np.float32)[:, :max_channels]
@@ -221,6 +231,7 @@ def latent_channel_grid(latents: np.ndarray, max_channels: int = 16, names: list
     names = names or [f'image {i}' for i in range(len(z))]
     return image_grid({n: imgs for n, imgs in zip(names, g)}, titles=[f'channels 0-{z.shape[1] - 1}'])
 
+# %% ../nbs/11_embeddings.ipynb #9c4f0036
 def metric_distributions(table: pd.DataFrame, metrics: list | None = None, color: str | None = 'class', nbins: int = 40):
     "Histograms of each metric column in `table` (side by side), coloured by the `color` column."
     import plotly.express as px

@@ -5,10 +5,13 @@
 # %% ../nbs/21_guidance.ipynb #21-guidance-003
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 import torch
 from sklearn.covariance import LedoitWolf
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.neighbors import NearestNeighbors
@@ -16,110 +19,154 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .augment import LatentSampler, register_augmenter
-from .metrics import frechet_distance, mmd
+from .config import get_device
+from .metrics import frechet_distance, logistic_regression, mmd
 
 # %% auto #0
-__all__ = ['SquareFeatures', 'torch_logits', 'fit_latent_classifier', 'discriminator_auc', 'fit_discriminator', 'OODScorer',
-           'ood_auroc', 'classification_loss', 'discrimination_loss', 'ood_loss', 'proximity_loss', 'combine_losses',
-           'guided_generate', 'GuidedSampler', 'nearest_real', 'mean_pairwise_distance', 'measure_synthetic']
+__all__ = ['SquareFeatures', 'torch_logits', 'fit_latent_classifier', 'make_discriminator', 'discriminator_auc',
+           'fit_discriminator', 'OODScorer', 'ood_auroc', 'classification_loss', 'discrimination_loss', 'ood_loss',
+           'proximity_loss', 'combine_losses', 'guided_generate', 'GuidedSampler', 'nearest_real',
+           'mean_pairwise_distance', 'measure_synthetic']
 
-# %% ../nbs/21_guidance.ipynb #21-guidance-005
+# %% ../nbs/21_guidance.ipynb #6f3a0001
 def _flat(z: torch.Tensor) -> torch.Tensor: return z.reshape(len(z), -1)
 
+# %% ../nbs/21_guidance.ipynb #6f3a0004
 class SquareFeatures(TransformerMixin, BaseEstimator):
     "Features `[x, x**2]`: lets a linear model see differences of spread, not only of mean."
-    def fit(self, X, y=None): return self
-    def transform(self, X): X = np.asarray(X); return np.hstack([X, X ** 2])
+    def fit(self, X, y=None):
+        "Learn the number of features (and their names) of `X`; nothing else is fitted."
+        validate_data(self, X)
+        return self
 
+    def transform(self, X) -> np.ndarray:
+        "`X` followed by its squares, `(N, 2 D)`."
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        return np.hstack([X, X ** 2])
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        "Names of the output features: the inputs' names, then each with `^2`."
+        from sklearn.utils.validation import _check_feature_names_in
+        names = _check_feature_names_in(self, input_features)
+        return np.asarray([*names, *(f'{n}^2' for n in names)], dtype=object)
+
+# %% ../nbs/21_guidance.ipynb #6f3a0010
 def _torch_step(step):
     "A torch function for one fitted pipeline step (scaler, square features, logistic regression, relu MLP)."
     T = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float32)
+    on = lambda t, h: t.to(h.device, h.dtype) if torch.is_tensor(t) else t   # the parameters follow the input's device
     if isinstance(step, StandardScaler):
         mean = T(step.mean_) if step.with_mean else 0.0
         scale = T(step.scale_) if step.with_std else 1.0
-        return lambda h: (h - mean) / scale
+        return lambda h: (h - on(mean, h)) / on(scale, h)
     if isinstance(step, SquareFeatures): return lambda h: torch.cat([h, h ** 2], 1)
     if isinstance(step, LogisticRegression):
         w, b = T(step.coef_).T, T(step.intercept_)
-        return lambda h: h @ w + b
+        return lambda h: h @ on(w, h) + on(b, h)
     if isinstance(step, MLPClassifier):
         if step.activation != 'relu': raise TypeError("torch_logits handles relu MLPs only")
         layers = [(T(w), T(b)) for w, b in zip(step.coefs_, step.intercepts_)]
         def mlp(h):
             for i, (w, b) in enumerate(layers):
-                h = h @ w + b
+                h = h @ on(w, h) + on(b, h)
                 if i < len(layers) - 1: h = torch.relu(h)
             return h
         return mlp
     raise TypeError(f"torch_logits cannot translate {type(step).__name__}: use StandardScaler, SquareFeatures, "
                     "LogisticRegression or MLPClassifier steps")
 
+# %% ../nbs/21_guidance.ipynb #6f3a0013
+def _steps(model) -> list:
+    "The estimators of a (possibly nested) pipeline, in order."
+    return [s for _, step in model.steps for s in _steps(step)] if isinstance(model, Pipeline) else [model]
+
+# %% ../nbs/21_guidance.ipynb #6f3a0016
 def torch_logits(model):
     "A torch function `z -> logits (B, K)` equal to a fitted sklearn model/pipeline of scalers, `SquareFeatures`, `LogisticRegression` or MLP."
-    steps = [s for _, s in model.steps] if isinstance(model, Pipeline) else [model]
-    fs = [_torch_step(s) for s in steps]
+    fs = [_torch_step(s) for s in _steps(model)]
     def logits(z):
         h = _flat(z)
         for f in fs: h = f(h)
         return torch.cat([torch.zeros_like(h), h], 1) if h.shape[1] == 1 else h
     return logits
 
+# %% ../nbs/21_guidance.ipynb #6f3a0018
 def fit_latent_classifier(X, y, C: float = 0.1, random_state: int = 0):
-    "A `StandardScaler -> LogisticRegression(C)` fitted on flattened latents: the differentiable class judge."
-    return make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=3000, random_state=random_state)).fit(X, y)
+    "`logistic_regression(C)` (standardise + logistic regression) fitted on flattened latents: the differentiable class judge."
+    return logistic_regression(C=C, random_state=random_state).fit(X, y)
 
 # %% ../nbs/21_guidance.ipynb #21-guidance-008
-def _discriminator(kind: str = 'quadratic', random_state: int = 0):
-    lr = LogisticRegression(C=0.01, max_iter=3000, random_state=random_state)
-    if kind == 'quadratic': return make_pipeline(StandardScaler(), SquareFeatures(), StandardScaler(), lr)
-    if kind == 'logreg': return make_pipeline(StandardScaler(), lr)
+def make_discriminator(kind: str = 'quadratic', random_state: int = 0):
+    "Unfitted real-vs-synthetic classifier: `quadratic` (logistic regression on standardised `[x, x**2]`), `logreg` or `mlp`."
+    lr = logistic_regression(C=0.01, random_state=random_state)   # standardise + logistic regression
+    if kind == 'quadratic': return make_pipeline(StandardScaler(), SquareFeatures(), lr)
+    if kind == 'logreg': return lr
     if kind == 'mlp': return make_pipeline(StandardScaler(), MLPClassifier((64,), alpha=1e-2, max_iter=400, random_state=random_state))
     raise ValueError(f"discriminator kind must be 'quadratic', 'logreg' or 'mlp', got {kind!r}")
 
+# %% ../nbs/21_guidance.ipynb #6f3a0023
 def _real_fake(real, synthetic):
     real, synthetic = np.asarray(real, np.float32), np.asarray(synthetic, np.float32)
     real, synthetic = real.reshape(len(real), -1), synthetic.reshape(len(synthetic), -1)
     if min(len(real), len(synthetic)) < 5: raise ValueError("the discriminator needs at least 5 real and 5 synthetic samples")
     return np.vstack([real, synthetic]), np.r_[np.ones(len(real)), np.zeros(len(synthetic))].astype(int)
 
+# %% ../nbs/21_guidance.ipynb #6f3a0025
 def discriminator_auc(real, synthetic, kind: str = 'quadratic', cv: int = 5, random_state: int = 0) -> float:
     "Held-out ROC AUC of a discriminator real (1) vs synthetic (0): 0.5 = indistinguishable."
     import warnings
     X, y = _real_fake(real, synthetic)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')   # MLP convergence warnings on easy problems
-        p = cross_val_predict(_discriminator(kind, random_state), X, y, method='predict_proba',
+        p = cross_val_predict(make_discriminator(kind, random_state), X, y, method='predict_proba',
                               cv=StratifiedKFold(cv, shuffle=True, random_state=random_state))[:, 1]
     return float(roc_auc_score(y, p))
 
+# %% ../nbs/21_guidance.ipynb #6f3a0027
 def fit_discriminator(real, synthetic, kind: str = 'quadratic', random_state: int = 0):
     "A discriminator real (1) vs synthetic (0) fitted on all given latents."
     import warnings
     X, y = _real_fake(real, synthetic)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        return _discriminator(kind, random_state).fit(X, y)
+        return make_discriminator(kind, random_state).fit(X, y)
+
+# %% ../nbs/21_guidance.ipynb #6f3a0029
+def _rows_2d(X):
+    "Shaped latents `(N, C, h, w)` flattened to rows; 2-D input (arrays, lists, DataFrames) as it is."
+    return np.asarray(X).reshape(len(X), -1) if getattr(X, 'ndim', 2) > 2 else X
+
+# %% ../nbs/21_guidance.ipynb #6f3a0031
+def _mahalanobis(X, mean, precision) -> np.ndarray:
+    "Squared Mahalanobis distance of each row of `X` to `mean` under `precision`, divided by the dimension."
+    d = X - mean
+    return np.einsum('ij,jk,ik->i', d, precision, d) / X.shape[1]
 
 # %% ../nbs/21_guidance.ipynb #21-guidance-013
-class OODScorer:
+class OODScorer(BaseEstimator):
     "Out-of-distribution score fitted on real latents: Mahalanobis (Ledoit-Wolf) or mean kNN distance; higher = more OOD."
+    _parameter_constraints: dict = {'method': [StrOptions({'mahalanobis', 'knn'})], 'k': [Interval(Integral, 1, None, closed='left')]}
+
     def __init__(self, method: str = 'mahalanobis', k: int = 5):
-        if method not in ('mahalanobis', 'knn'): raise ValueError(f"method must be 'mahalanobis' or 'knn', got {method!r}")
         self.method, self.k = method, k
 
-    def fit(self, X) -> 'OODScorer':
-        X = np.asarray(X, np.float64).reshape(len(X), -1)
-        if len(X) <= self.k: raise ValueError(f"fit the OOD scorer on more than k={self.k} latents, got {len(X)}")
-        self.dim_ = X.shape[1]
+    def fit(self, X, y=None) -> 'OODScorer':
+        "Fit on real latents `X` (flat or shaped; `y` is ignored): the statistics and out-of-sample training scores."
+        self._validate_params()
+        X = validate_data(self, _rows_2d(X), dtype=np.float64)
+        need = 5 if self.method == 'mahalanobis' else self.k + 1   # 5 folds of cross-fitting / k neighbours besides itself
+        if len(X) < need:
+            raise ValueError(f"fit the {self.method} OOD scorer on at least {need} latents, got {len(X)} sample{'s' * (len(X) != 1)}")
         if self.method == 'mahalanobis':
-            from sklearn.model_selection import KFold
             self.train_scores_ = np.zeros(len(X))
             for fit_idx, held in KFold(5, shuffle=True, random_state=0).split(X):   # out-of-sample training scores
                 lw = LedoitWolf().fit(X[fit_idx])
-                self.mean_, self.precision_ = lw.location_, lw.precision_
-                self.train_scores_[held] = self._maha(X[held])
+                self.train_scores_[held] = _mahalanobis(X[held], lw.location_, lw.precision_)
             lw = LedoitWolf().fit(X)
             self.mean_, self.precision_ = lw.location_, lw.precision_
         else:
@@ -130,34 +177,35 @@ class OODScorer:
         self.median_ = float(np.median(self.train_scores_))
         return self
 
-    def _maha(self, X):
-        d = X - self.mean_
-        return np.einsum('ij,jk,ik->i', d, self.precision_, d) / self.dim_
-
-    def score(self, X, relative: bool = False) -> np.ndarray:
-        "OOD scores of latents `X` (flat or shaped); `relative=True` divides by the median training score."
-        X = np.asarray(X, np.float64).reshape(len(X), -1)
-        s = self._maha(X) if self.method == 'mahalanobis' else self.nn_.kneighbors(X.astype(np.float32), self.k)[0].mean(1)
+    def score_samples(self, X, relative: bool = False) -> np.ndarray:
+        "OOD score of each latent in `X` (flat or shaped; higher = more unusual); `relative=True` divides by the median training score."
+        check_is_fitted(self)
+        X = validate_data(self, _rows_2d(X), dtype=np.float64, reset=False)
+        s = (_mahalanobis(X, self.mean_, self.precision_) if self.method == 'mahalanobis'
+             else self.nn_.kneighbors(X.astype(np.float32), self.k)[0].mean(1))
         return s / self.median_ if relative else s
 
     def threshold(self, q: float = 0.95) -> float:
-        "The `q`-quantile of the (leave-one-out) training scores: beyond it, a latent is unusual for the real data."
+        "The `q`-quantile of the (out-of-sample) training scores: beyond it, a latent is unusual for the real data."
+        check_is_fitted(self)
         return float(np.quantile(self.train_scores_, q))
 
     def torch_score(self, z: torch.Tensor) -> torch.Tensor:
         "The relative score as a differentiable torch function of latents `z` (flat or shaped)."
+        check_is_fitted(self)
         z = _flat(z)
         if self.method == 'mahalanobis':
-            d = z - torch.as_tensor(self.mean_, dtype=z.dtype)
-            s = ((d @ torch.as_tensor(self.precision_, dtype=z.dtype)) * d).sum(1) / self.dim_
+            d = z - torch.as_tensor(self.mean_, dtype=z.dtype, device=z.device)
+            s = ((d @ torch.as_tensor(self.precision_, dtype=z.dtype, device=z.device)) * d).sum(1) / self.n_features_in_
         else:
-            dist = torch.cdist(z, torch.as_tensor(self.train_, dtype=z.dtype))
+            dist = torch.cdist(z, torch.as_tensor(self.train_, dtype=z.dtype, device=z.device))
             s = dist.topk(self.k, dim=1, largest=False).values.mean(1)
         return s / self.median_
 
+# %% ../nbs/21_guidance.ipynb #6f3a0042
 def ood_auroc(scorer: OODScorer, X_in, X_out) -> float:
     "ROC AUC of `scorer` separating out-of-distribution `X_out` (positive) from in-distribution `X_in`."
-    s_in, s_out = scorer.score(X_in), scorer.score(X_out)
+    s_in, s_out = scorer.score_samples(X_in), scorer.score_samples(X_out)
     return float(roc_auc_score(np.r_[np.zeros(len(s_in)), np.ones(len(s_out))], np.r_[s_in, s_out]))
 
 # %% ../nbs/21_guidance.ipynb #21-guidance-020
@@ -166,20 +214,24 @@ def classification_loss(model):
     f = torch_logits(model)
     return lambda z, target: torch.nn.functional.cross_entropy(f(z), target.long(), reduction='none')
 
+# %% ../nbs/21_guidance.ipynb #6f3a0045
 def discrimination_loss(discriminator):
     "Loss: `-log P(real | z)` under a discriminator fitted with `fit_discriminator` (real = class 1)."
     f = torch_logits(discriminator)
     return lambda z, target=None: torch.nn.functional.softplus(-(f(z)[:, 1] - f(z)[:, 0]))
 
+# %% ../nbs/21_guidance.ipynb #6f3a0047
 def ood_loss(scorer: OODScorer):
     "Loss: the OOD score of `z` relative to the training median (about 1 for typical real latents)."
     return lambda z, target=None: scorer.torch_score(z)
 
+# %% ../nbs/21_guidance.ipynb #6f3a0049
 def proximity_loss(z0):
     "Loss: mean squared distance of each `z` to its starting latent in `z0` (same order)."
     z0 = torch.as_tensor(np.asarray(z0), dtype=torch.float32)
-    return lambda z, target=None: ((_flat(z) - _flat(z0)) ** 2).mean(1)
+    return lambda z, target=None: ((_flat(z) - _flat(z0).to(z)) ** 2).mean(1)
 
+# %% ../nbs/21_guidance.ipynb #6f3a0051
 def combine_losses(weighted: dict):
     "Loss: `sum(weight * loss(z, target))` over a `{loss: weight}` dict (zero weights are skipped)."
     terms = [(f, w) for f, w in weighted.items() if w]
@@ -188,12 +240,13 @@ def combine_losses(weighted: dict):
 
 # %% ../nbs/21_guidance.ipynb #21-guidance-022
 def guided_generate(z0, target, losses: dict, proximity: float = 0.0, steps: int = 100, lr: float = 0.05,
-                    progress: bool = False) -> tuple:
-    "Latents optimised from `z0` toward classes `target` under `{name: (loss, weight)}` (+ proximity); returns `(z, history)`."
+                    progress: bool = False, device: str | None = None) -> tuple:
+    "Latents optimised from `z0` toward classes `target` under `{name: (loss, weight)}` (+ proximity) on `device`; returns `(z, history)`."
     from tqdm.auto import tqdm
     z0 = np.asarray(z0, np.float32)
-    z = torch.tensor(z0, requires_grad=True)
-    t = torch.as_tensor(np.broadcast_to(np.asarray(target), (len(z0),)).copy(), dtype=torch.long)
+    device = get_device(device)
+    z = torch.tensor(z0, requires_grad=True, device=device)
+    t = torch.as_tensor(np.broadcast_to(np.asarray(target), (len(z0),)).copy(), dtype=torch.long, device=device)
     named = dict(losses)
     if proximity: named['proximity'] = (proximity_loss(z0), proximity)
     if not any(w for _, w in named.values()): raise ValueError("give at least one loss with a non-zero weight")
@@ -206,22 +259,24 @@ def guided_generate(z0, target, losses: dict, proximity: float = 0.0, steps: int
         total.sum().backward()
         opt.step()
         for k, v in values.items(): history[k].append(float(v.detach().mean()))
-    return z.detach().numpy().astype(np.float32), history
+    return z.detach().cpu().numpy().astype(np.float32), history
 
 # %% ../nbs/21_guidance.ipynb #21-guidance-027
 class GuidedSampler(LatentSampler):
     "Metric-guided generation as an over-sampler: starts moved by Adam under class, OOD, discriminator and proximity losses."
+    _parameter_constraints: dict = {**LatentSampler._parameter_constraints, 'start': [StrOptions({'other', 'same', 'noise'})],
+                                    **{w: [Interval(Real, 0, None, closed='left')] for w in ('w_class', 'w_ood', 'w_disc', 'proximity', 'jitter')},
+                                    'steps': [Interval(Integral, 1, None, closed='left')], 'lr': [Interval(Real, 0, None, closed='neither')],
+                                    'ood_method': [StrOptions({'mahalanobis', 'knn'})], 'device': [str, None]}
     def __init__(self, start: str = 'other', w_class: float = 1.0, w_ood: float = 0.5, w_disc: float = 0.0,
                  proximity: float = 0.5, steps: int = 60, lr: float = 0.05, ood_method: str = 'mahalanobis',
-                 jitter: float = 0.1, sampling_strategy='auto', multiplier: float | None = None,
+                 jitter: float = 0.1, device: str | None = None, sampling_strategy='auto', multiplier: float | None = None,
                  random_state: int | None = None):
         super().__init__(sampling_strategy, multiplier, random_state)
         self.start, self.w_class, self.w_ood, self.w_disc, self.proximity = start, w_class, w_ood, w_disc, proximity
-        self.steps, self.lr, self.ood_method, self.jitter = steps, lr, ood_method, jitter
+        self.steps, self.lr, self.ood_method, self.jitter, self.device = steps, lr, ood_method, jitter, device
 
     def _prepare(self, X, y, rng):
-        if self.start not in ('other', 'same', 'noise'):
-            raise ValueError(f"start must be 'other', 'same' or 'noise', got {self.start!r}")
         self.classifier_ = fit_latent_classifier(X, y)
         self.scorer_ = OODScorer(self.ood_method).fit(X)
         self.mean_, self.std_ = X.mean(0), X.std(0) + 1e-6
@@ -243,9 +298,10 @@ class GuidedSampler(LatentSampler):
         z0 = self._starts(X, y, cls, n, rng)
         torch.manual_seed(int(rng.integers(2**31)))
         z, self.history_ = guided_generate(z0, cls, self.losses_, proximity=self.proximity if self.start != 'noise' else 0.0,
-                                           steps=self.steps, lr=self.lr)
+                                           steps=self.steps, lr=self.lr, device=self.device)
         return z
 
+# %% ../nbs/21_guidance.ipynb #6f3a0055
 register_augmenter('guided-counterfactual', lambda **kw: GuidedSampler(start='other', **kw))
 register_augmenter('guided-strengthen', lambda **kw: GuidedSampler(start='same', **kw))
 register_augmenter('guided-noise', lambda **kw: GuidedSampler(start='noise', w_disc=0.5, proximity=0.0, **kw))
@@ -257,6 +313,7 @@ def nearest_real(X_syn, X_seen) -> tuple:
     d, i = NearestNeighbors(n_neighbors=1).fit(X_seen.reshape(len(X_seen), -1)).kneighbors(X_syn.reshape(len(X_syn), -1))
     return d[:, 0], i[:, 0]
 
+# %% ../nbs/21_guidance.ipynb #6f3a0059
 def mean_pairwise_distance(X) -> float:
     "Mean Euclidean distance between distinct rows of `X` (a diversity measure)."
     from sklearn.metrics import pairwise_distances
@@ -265,6 +322,7 @@ def mean_pairwise_distance(X) -> float:
     d = pairwise_distances(X)
     return float(d[np.triu_indices(len(X), 1)].mean())
 
+# %% ../nbs/21_guidance.ipynb #6f3a0061
 def measure_synthetic(X_real, y_real, X_syn, y_syn, X_seen=None, scorer: OODScorer | None = None,
                       classifier=None, random_state: int = 0) -> dict:
     "Realism, typicality, class consistency, diversity and memorisation of synthetic latents (see the table above)."
@@ -275,7 +333,7 @@ def measure_synthetic(X_real, y_real, X_syn, y_syn, X_seen=None, scorer: OODScor
     scorer = scorer or OODScorer('mahalanobis').fit(X_real)
     classifier = classifier or fit_latent_classifier(X_real, y_real, random_state=random_state)
     X_seen = X_real if X_seen is None else np.asarray(X_seen, np.float32).reshape(len(X_seen), -1)
-    s = scorer.score(X_syn)
+    s = scorer.score_samples(X_syn)
     out = {'n': int(len(X_syn)), 'disc_auc': discriminator_auc(X_real, X_syn, random_state=random_state),
            'ood_rel': float(np.mean(s) / scorer.median_), 'ood_frac': float(np.mean(s > scorer.threshold(0.95)))}
     fd, mm, div, w = [], [], [], []

@@ -74,6 +74,7 @@ def latent_cache_key(data: ImageSet | str, encoder_spec: dict) -> str:
     blob = json.dumps({'format': 1, 'data': fingerprint, 'encoder': encoder_spec}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
+# %% ../nbs/03_latents.ipynb #7a3e0014
 def _load_cached(path: Path, key: str, data: ImageSet, spec: dict):
     "The cached latents at `path` if it is a valid entry for `key`, else None (with a warning if it is bad)."
     from safetensors import safe_open
@@ -89,6 +90,7 @@ def _load_cached(path: Path, key: str, data: ImageSet, spec: dict):
         return None
     return z
 
+# %% ../nbs/03_latents.ipynb #7a3e0017
 def encode_dataset(ae, data: ImageSet, cache: bool = True, batch_size: int | None = None,
                    progress: bool = True) -> LatentSet:
     "`data` encoded by autoencoder `ae` as a `LatentSet`, loaded from the latent cache when it is there."

@@ -20,14 +20,16 @@ from .config import assets_dir
 __all__ = ['MS_SSIM_WEIGHTS', 'PSNR_CAP', 'LPIPS_BACKBONES', 'LOWER_IS_BETTER', 'frechet_distance', 'median_gamma', 'mmd',
            'reconstruct', 'ms_ssim_levels', 'error_maps', 'reconstruction_metrics', 'reconstruct_dataset', 'load_lpips',
            'lpips_distances', 'metrics_table', 'summarize_metrics', 'best_worst', 'channel_stats', 'posterior_kl',
-           'fisher_ratio', 'loo_knn_accuracy', 'linear_probe_auc', 'class_distances', 'class_structure', 'knn_overlap',
-           'neighbourhood_preservation', 'distance_correlations']
+           'fisher_ratio', 'loo_knn_accuracy', 'logistic_regression', 'linear_probe_auc', 'class_distances',
+           'class_structure', 'knn_overlap', 'neighbourhood_preservation', 'distance_correlations']
 
-# %% ../nbs/10_metrics.ipynb #10-metrics-005
+# %% ../nbs/10_metrics.ipynb #5b1d0001
 def _rows(a) -> np.ndarray:
+    "Samples of any shape as `float64` rows `(N, features)`."
     a = np.asarray(a, dtype=np.float64)
     return a.reshape(len(a), -1)
 
+# %% ../nbs/10_metrics.ipynb #10-metrics-005
 def frechet_distance(x, y, eps: float = 1e-6) -> float:
     "Fréchet distance between Gaussians fitted to samples `x` and `y` (rows are samples)."
     x, y = _rows(x), _rows(y)
@@ -42,6 +44,7 @@ def frechet_distance(x, y, eps: float = 1e-6) -> float:
     covmean = np.real(covmean)
     return float(max(0.0, ((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean)))
 
+# %% ../nbs/10_metrics.ipynb #5b1d0004
 def median_gamma(x, y=None) -> float:
     "RBF `gamma = 1 / median squared distance` of the pooled samples (the median heuristic)."
     from sklearn.metrics import pairwise_distances
@@ -50,6 +53,7 @@ def median_gamma(x, y=None) -> float:
     med = np.median(d[np.triu_indices(len(z), 1)])
     return 1.0 / med if med > 0 else 1.0
 
+# %% ../nbs/10_metrics.ipynb #5b1d0006
 def mmd(x, y, gamma: float | None = None) -> float:
     "Unbiased squared maximum mean discrepancy between samples `x` and `y` with an RBF kernel."
     from sklearn.metrics.pairwise import rbf_kernel
@@ -61,10 +65,7 @@ def mmd(x, y, gamma: float | None = None) -> float:
     return float((kxx.sum() - np.trace(kxx)) / (n * (n - 1)) + (kyy.sum() - np.trace(kyy)) / (m * (m - 1))
                  - 2 * kxy.mean())
 
-# %% ../nbs/10_metrics.ipynb #10-metrics-012
-MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)   # Wang et al. 2003, the torchmetrics default
-PSNR_CAP = 100.0
-
+# %% ../nbs/10_metrics.ipynb #5b1d0009
 def reconstruct(ae, images: np.ndarray, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
     "`decode(encode(images))` with autoencoder `ae`, at the images' own size and mode (gray in, gray out)."
     images = np.asarray(images)
@@ -72,11 +73,17 @@ def reconstruct(ae, images: np.ndarray, batch_size: int | None = None, progress:
     z = ae.encode(images, batch_size=batch_size, progress=progress)
     return ae.decode(z, size=tuple(images.shape[1:3]), gray=images.ndim == 3, batch_size=batch_size, progress=progress)
 
+# %% ../nbs/10_metrics.ipynb #10-metrics-012
+MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)   # Wang et al. 2003, the torchmetrics default
+PSNR_CAP = 100.0
+
+# %% ../nbs/10_metrics.ipynb #5b1d0012
 def ms_ssim_levels(size: int, kernel_size: int = 11) -> int:
     "How many MS-SSIM scales (at most 5) an image whose smaller side is `size` px allows (0 if fewer than 2)."
     levels = max(l for l in range(1, 6) if l == 1 or size > (kernel_size - 1) * 2 ** (l - 1))
     return levels if levels >= 2 else 0
 
+# %% ../nbs/10_metrics.ipynb #5b1d0015
 def error_maps(images: np.ndarray, recons: np.ndarray) -> np.ndarray:
     "Absolute error `|image - reconstruction|` per pixel (`float32`, 0-255, RGB averaged): `(N, H, W)`."
     a, b = np.asarray(images, np.float32), np.asarray(recons, np.float32)
@@ -84,7 +91,9 @@ def error_maps(images: np.ndarray, recons: np.ndarray) -> np.ndarray:
     e = np.abs(a - b)
     return e.mean(-1) if e.ndim == 4 else e
 
+# %% ../nbs/10_metrics.ipynb #5b1d0018
 def _ms_ssim(a: np.ndarray, b: np.ndarray, batch: int = 256) -> np.ndarray:
+    "MS-SSIM per image pair of `uint8` images, with as many scales as their size allows (NaN below two)."
     from torchmetrics.functional.image import multiscale_structural_similarity_index_measure as msssim
     levels = ms_ssim_levels(min(a.shape[1:3]))
     if not levels: return np.full(len(a), np.nan)
@@ -94,6 +103,7 @@ def _ms_ssim(a: np.ndarray, b: np.ndarray, batch: int = 256) -> np.ndarray:
            for i in range(0, len(a), batch)]
     return torch.cat(out).numpy().astype(np.float64)
 
+# %% ../nbs/10_metrics.ipynb #5b1d0021
 def reconstruction_metrics(images: np.ndarray, recons: np.ndarray, lpips=None, progress: bool = False) -> pd.DataFrame:
     "One row per image: `mse`, `psnr`, `ssim`, `ms_ssim` (NaN where too small), and `lpips` when an LPIPS model is given."
     from skimage.metrics import mean_squared_error, peak_signal_noise_ratio, structural_similarity
@@ -129,9 +139,10 @@ def reconstruct_dataset(ae, data, cache: bool = True, progress: bool = True):
             with open(tmp, 'wb') as f: np.save(f, rec)
     return lat, rec
 
-# %% ../nbs/10_metrics.ipynb #10-metrics-020
+# %% ../nbs/10_metrics.ipynb #5b1d0024
 LPIPS_BACKBONES = {'alex': 'alexnet-owt-7be5be79.pth', 'vgg': 'vgg16-397923af.pth', 'squeeze': 'squeezenet1_1-b8a52dc0.pth'}
 
+# %% ../nbs/10_metrics.ipynb #10-metrics-020
 def load_lpips(net: str = 'alex', verbose: bool = True):
     "An LPIPS model when the `lpips` package and its `net` backbone weights are available locally, else `None` (with a message)."
     fname = LPIPS_BACKBONES[net]
@@ -148,6 +159,7 @@ def load_lpips(net: str = 'alex', verbose: bool = True):
     if found != ckpt: ckpt.parent.mkdir(parents=True, exist_ok=True); ckpt.write_bytes(found.read_bytes())
     return importlib.import_module('lpips').LPIPS(net=net, verbose=False).eval()
 
+# %% ../nbs/10_metrics.ipynb #5b1d0027
 def lpips_distances(model, images: np.ndarray, recons: np.ndarray, batch: int = 64) -> np.ndarray:
     "LPIPS distance per image pair (lower is more alike) with a model from `load_lpips`."
     t = lambda x: torch.from_numpy(np.repeat(x[..., None], 3, -1) if x.ndim == 3 else x).permute(0, 3, 1, 2).float() / 127.5 - 1
@@ -156,8 +168,6 @@ def lpips_distances(model, images: np.ndarray, recons: np.ndarray, batch: int = 
                                for i in range(0, len(images), batch)]).astype(np.float64)
 
 # %% ../nbs/10_metrics.ipynb #10-metrics-023
-LOWER_IS_BETTER = {'mse', 'lpips'}
-
 def metrics_table(metrics: pd.DataFrame, labels=None, classes=None, split=None) -> pd.DataFrame:
     "Per-image metrics with `index`, `split` and `label` / `class` columns in front."
     df = metrics.reset_index(drop=True).copy()
@@ -169,6 +179,7 @@ def metrics_table(metrics: pd.DataFrame, labels=None, classes=None, split=None) 
         if classes is not None: df.insert(len(df.columns) - len(metrics.columns), 'class', [classes[int(l)] for l in labels])
     return df
 
+# %% ../nbs/10_metrics.ipynb #5b1d0031
 def summarize_metrics(table: pd.DataFrame, by=('split', 'class'), stats=('mean', 'std', 'median')) -> pd.DataFrame:
     "Mean / std / median of every metric column per group in `by` (only the columns present), plus the overall row."
     by = [b for b in by if b in table.columns]
@@ -180,6 +191,10 @@ def summarize_metrics(table: pd.DataFrame, by=('split', 'class'), stats=('mean',
     groups.columns = overall.columns
     return pd.concat([groups, overall])
 
+# %% ../nbs/10_metrics.ipynb #5b1d0033
+LOWER_IS_BETTER = {'mse', 'lpips'}
+
+# %% ../nbs/10_metrics.ipynb #5b1d0035
 def best_worst(table: pd.DataFrame, metric: str, k: int = 5) -> dict:
     "The `k` best and `k` worst rows of `table` for `metric`, as `{'best': df, 'worst': df}`."
     asc = metric in LOWER_IS_BETTER
@@ -196,6 +211,7 @@ def channel_stats(latents: np.ndarray) -> pd.DataFrame:
                          'skew': stats.skew(v, axis=1), 'kurtosis': stats.kurtosis(v, axis=1),
                          'min': v.min(1), 'max': v.max(1)})
 
+# %% ../nbs/10_metrics.ipynb #5b1d0039
 def posterior_kl(ae, images: np.ndarray, batch_size: int = 32) -> np.ndarray:
     "KL divergence (nats per latent dimension) of a KL autoencoder's posterior to N(0, I), per image."
     if ae.kind != 'kl': raise ValueError(f"posterior_kl needs a KL autoencoder (a diffusers AutoencoderKL); {ae.name} is deterministic")
@@ -206,7 +222,7 @@ def posterior_kl(ae, images: np.ndarray, batch_size: int = 32) -> np.ndarray:
             out.append((dist.kl() / dist.mean[0].numel()).cpu().numpy())
     return np.concatenate(out).astype(np.float64)
 
-# %% ../nbs/10_metrics.ipynb #10-metrics-031
+# %% ../nbs/10_metrics.ipynb #5b1d0043
 def fisher_ratio(X: np.ndarray, y: np.ndarray) -> float:
     "Fisher discriminant ratio: trace of between-class scatter / trace of within-class scatter."
     X, y = _rows(X), np.asarray(y)
@@ -218,6 +234,7 @@ def fisher_ratio(X: np.ndarray, y: np.ndarray) -> float:
         sw += ((Xc - Xc.mean(0)) ** 2).sum()
     return float(sb / sw) if sw > 0 else float('inf')
 
+# %% ../nbs/10_metrics.ipynb #5b1d0045
 def loo_knn_accuracy(X: np.ndarray, y: np.ndarray, k: int = 5) -> float:
     "Leave-one-out accuracy of a `k`-nearest-neighbour majority vote (each point's own label is left out)."
     from sklearn.neighbors import NearestNeighbors
@@ -229,23 +246,30 @@ def loo_knn_accuracy(X: np.ndarray, y: np.ndarray, k: int = 5) -> float:
     counts = (votes[..., None] == classes).sum(1)
     return float((classes[counts.argmax(1)] == y).mean())
 
-def linear_probe_auc(X: np.ndarray, y: np.ndarray, cv: int = 5, seed: int = 0, C: float = 1.0) -> dict:
-    "Cross-validated ROC AUC (mean, std over folds) of standardise + logistic regression on `X`, `y` (training data only)."
+# %% ../nbs/10_metrics.ipynb #5b1d0048
+def logistic_regression(C: float = 1.0, random_state: int | None = 0, scale: bool = True, max_iter: int = 5000):
+    "Unfitted `StandardScaler -> LogisticRegression(C)` pipeline (the bare `LogisticRegression` when `scale=False`)."
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
+    lr = LogisticRegression(C=C, max_iter=max_iter, random_state=random_state)
+    return make_pipeline(StandardScaler(), lr) if scale else lr
+
+# %% ../nbs/10_metrics.ipynb #5b1d0051
+def linear_probe_auc(X: np.ndarray, y: np.ndarray, cv: int = 5, seed: int = 0, C: float = 1.0) -> dict:
+    "Cross-validated ROC AUC (mean, std over folds) of standardise + logistic regression on `X`, `y` (training data only)."
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
     X, y = _rows(X), np.asarray(y)
     scoring = 'roc_auc' if len(np.unique(y)) == 2 else 'roc_auc_ovr'
-    est = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=2000))
+    est = logistic_regression(C=C, random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         s = cross_val_score(est, X, y, cv=StratifiedKFold(cv, shuffle=True, random_state=seed), scoring=scoring)
     return {'auc': float(s.mean()), 'auc_std': float(s.std()), 'folds': cv}
 
+# %% ../nbs/10_metrics.ipynb #5b1d0054
 def class_distances(X: np.ndarray, y: np.ndarray, max_pairs: int = 20000, seed: int = 0) -> pd.DataFrame:
     "Euclidean distances of (up to `max_pairs` random) pairs, labelled `intra` (same class) or `inter`."
-    from sklearn.metrics import pairwise_distances
     X, y = _rows(X), np.asarray(y)
     i, j = np.triu_indices(len(X), 1)
     if len(i) > max_pairs:
@@ -253,6 +277,7 @@ def class_distances(X: np.ndarray, y: np.ndarray, max_pairs: int = 20000, seed: 
     d = np.sqrt(((X[i] - X[j]) ** 2).sum(1))
     return pd.DataFrame({'distance': d, 'pair': np.where(y[i] == y[j], 'intra', 'inter')})
 
+# %% ../nbs/10_metrics.ipynb #5b1d0058
 def class_structure(X: np.ndarray, y: np.ndarray, k: int = 5, cv: int = 5, seed: int = 0) -> dict:
     "Silhouette, Fisher ratio, leave-one-out kNN accuracy, linear-probe AUC and the inter/intra median distance ratio."
     from sklearn.metrics import silhouette_score
@@ -265,7 +290,7 @@ def class_structure(X: np.ndarray, y: np.ndarray, k: int = 5, cv: int = 5, seed:
             'knn_loo_accuracy': loo_knn_accuracy(X, y, k), 'linear_probe_auc': probe['auc'],
             'linear_probe_auc_std': probe['auc_std'], 'inter_intra_distance_ratio': float(med['inter'] / med['intra'])}
 
-# %% ../nbs/10_metrics.ipynb #10-metrics-036
+# %% ../nbs/10_metrics.ipynb #5b1d0059
 def knn_overlap(X_a: np.ndarray, X_b: np.ndarray, k: int = 10) -> float:
     "Mean fraction of each point's `k` nearest neighbours (itself excluded) that two spaces share."
     from sklearn.neighbors import NearestNeighbors
@@ -273,6 +298,7 @@ def knn_overlap(X_a: np.ndarray, X_b: np.ndarray, k: int = 10) -> float:
     a, b = nn(_rows(X_a)), nn(_rows(X_b))
     return float(np.mean([len(set(r) & set(s)) / k for r, s in zip(a, b)]))
 
+# %% ../nbs/10_metrics.ipynb #5b1d0061
 def neighbourhood_preservation(X_pixels: np.ndarray, X_latent: np.ndarray, k: int = 10) -> dict:
     "Trustworthiness, continuity and kNN overlap of latent-space neighbourhoods w.r.t. pixel space."
     from sklearn.manifold import trustworthiness
@@ -280,6 +306,7 @@ def neighbourhood_preservation(X_pixels: np.ndarray, X_latent: np.ndarray, k: in
     return {'trustworthiness': float(trustworthiness(P, L, n_neighbors=k)),
             'continuity': float(trustworthiness(L, P, n_neighbors=k)), 'knn_overlap': knn_overlap(P, L, k), 'k': k}
 
+# %% ../nbs/10_metrics.ipynb #5b1d0063
 def distance_correlations(images: np.ndarray, X_latent: np.ndarray, n_pairs: int = 2000, seed: int = 0) -> dict:
     "Spearman rho of latent distance vs pixel distance and vs SSIM, over `n_pairs` random pairs of images."
     from skimage.metrics import structural_similarity
