@@ -137,7 +137,7 @@ class UnsafeUpload(ValueError):
     "An upload refused for safety: a path outside the target, a link, or over a size or count limit."
 
 def zip_members(zf: zipfile.ZipFile, max_files: int = 20000, max_bytes: int = 2 * 1024**3) -> list:
-    "The file entries of `zf` to unpack, after refusing absolute paths, `..`, symbolic links and archives over the limits."
+    "The entries of `zf` to unpack (files and folders), after refusing absolute paths, `..`, symbolic links and archives over the limits."
     members = []
     for info in zf.infolist():
         name = info.filename
@@ -146,12 +146,12 @@ def zip_members(zf: zipfile.ZipFile, max_files: int = 20000, max_bytes: int = 2 
         if norm.startswith('/') or re.match(r'^[A-Za-z]:', norm): raise UnsafeUpload(f"{name}: absolute paths are not accepted")
         parts = PurePosixPath(norm).parts
         if '..' in parts: raise UnsafeUpload(f"{name}: '..' in a path is not accepted (it would write outside the upload)")
-        if info.is_dir() or not parts: continue
-        if parts[0] == '__MACOSX' or any(p.startswith('.') for p in parts): continue
+        if not parts or parts[0] == '__MACOSX' or any(p.startswith('.') for p in parts): continue
         members.append(info)
-    if len(members) > max_files: raise UnsafeUpload(f"the zip holds {len(members)} files; the limit is {max_files}")
-    total = sum(i.file_size for i in members)
-    if total > max_bytes: raise UnsafeUpload(f"the zip unpacks to {total / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB")
+    files = [i for i in members if not i.is_dir()]
+    if len(files) > max_files: raise UnsafeUpload(f"the zip holds {len(files)} files; the limit is {max_files}")
+    total = sum(i.file_size for i in files)
+    if total > max_bytes: raise UnsafeUpload(f"the zip unpacks to {total / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB")
     return members
 
 def safe_extract(zip_path, dest, max_files: int = 20000, max_bytes: int = 2 * 1024**3) -> Path:
@@ -166,12 +166,16 @@ def safe_extract(zip_path, dest, max_files: int = 20000, max_bytes: int = 2 * 10
         for info in zip_members(zf, max_files, max_bytes):
             target = (tmp/PurePosixPath(info.filename.replace('\\', '/'))).resolve()
             if not target.is_relative_to(top): raise UnsafeUpload(f"{info.filename}: resolves outside the upload folder")
+            if info.is_dir(): target.mkdir(parents=True, exist_ok=True); continue   # an empty class folder is reported later
             target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as src, open(target, 'xb') as out:
-                while chunk := src.read(1 << 20):
-                    written += len(chunk)
-                    if written > max_bytes: raise UnsafeUpload(f"the zip unpacks to more than {max_bytes / 1e6:.0f} MB")
-                    out.write(chunk)
+            try:
+                with zf.open(info) as src, open(target, 'xb') as out:
+                    while chunk := src.read(1 << 20):
+                        written += len(chunk)
+                        if written > max_bytes: raise UnsafeUpload(f"the zip unpacks to more than {max_bytes / 1e6:.1f} MB")
+                        out.write(chunk)
+            except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as e:   # damaged, encrypted or lying about sizes
+                raise UnsafeUpload(f"{info.filename}: the zip is damaged or encrypted ({e})") from e
     return dest
 
 # %% ../nbs/50_app.ipynb #50-app-016
@@ -229,9 +233,16 @@ def register_job(name: str, fn=None, **info):
     "Register job kind `name`: `fn(settings, params, report) -> result dict`, where `report(progress, message)`."
     return JOBS.register(name, fn, **info)
 
+_CHILDREN = []   # job processes started here: polled so that finished ones are reaped, not left as zombies
+
 def _pid_alive(pid: int) -> bool:
-    try: os.kill(int(pid), 0); return True
+    "Whether process `pid` is running (a zombie, finished but not yet reaped, counts as ended)."
+    for p in list(_CHILDREN):
+        if p.poll() is not None: _CHILDREN.remove(p)
+    try: os.kill(int(pid), 0)
     except (OSError, ValueError, TypeError): return False
+    try: return Path(f'/proc/{int(pid)}/stat').read_text().rsplit(')', 1)[1].split()[0] != 'Z'
+    except OSError: return True
 
 class Jobs:
     "Start background jobs and read their status from `<data>/jobs/`."
@@ -258,8 +269,8 @@ class Jobs:
         else:
             env = {**os.environ, **self.settings.to_env(), 'PYTHONUNBUFFERED': '1', 'TQDM_DISABLE': '0'}
             with open(job_dir/'log.txt', 'wb') as log:
-                subprocess.Popen([sys.executable, '-c', JOB_MAIN, str(job_dir)], stdout=log,
-                                 stderr=subprocess.STDOUT, env=env, start_new_session=True, cwd=str(self.settings.data_dir))
+                _CHILDREN.append(subprocess.Popen([sys.executable, '-c', JOB_MAIN, str(job_dir)], stdout=log, stderr=subprocess.STDOUT,
+                                                  env=env, start_new_session=True, cwd=str(self.settings.data_dir)))
         return job_id
 
     def status(self, job_id: str) -> dict:
@@ -320,17 +331,21 @@ def run_job(job_dir, settings: AppSettings | None = None) -> dict:
 
 # %% ../nbs/50_app.ipynb #50-app-026
 @contextmanager
-def progress_into(report, lo: float = 0.0, hi: float = 1.0, label: str = ''):
-    "While inside, latentlab's tqdm bars (encode, decode, metrics) report `label: n/total` to `report`, mapped into [lo, hi]."
+def progress_into(report, lo: float = 0.0, hi: float = 1.0, label: str = '', bars: int = 1):
+    "While inside, latentlab's tqdm bars (encode, decode) report `label: n/total` to `report`; the k-th of `bars` bars fills its share of [lo, hi]."
     import latentlab.autoencoders as ae_mod, latentlab.metrics as metrics_mod
     from tqdm.auto import tqdm as base
+    seen = [0]
     class _Bar(base):
         def __init__(self, *a, **kw):
             kw.update(file=io.StringIO(), mininterval=0, miniters=1)   # the bar goes nowhere; its counts go to `report`
             super().__init__(*a, **kw)
+            self.k = min(seen[0], bars - 1); seen[0] += 1
         def update(self, n=1):
             out = super().update(n)
-            if self.total: report(lo + (hi - lo) * self.n / self.total, f"{label}{self.desc}: {self.n}/{self.total}")
+            if self.total:
+                a, b = lo + (hi - lo) * self.k / bars, lo + (hi - lo) * (self.k + 1) / bars
+                report(a + (b - a) * self.n / self.total, f"{label}{self.desc}: {self.n}/{self.total}")
             return out
     saved = ae_mod.tqdm, metrics_mod.tqdm
     ae_mod.tqdm = metrics_mod.tqdm = _Bar
@@ -375,7 +390,7 @@ def prepare_view(settings: AppSettings, dataset: str, autoencoder: str = 'taesd'
     n_total, done, rows, Z = sum(len(d) for d in sets.values()), 0, [], []
     for s, d in sets.items():
         lo, hi = 0.05 + 0.6 * done / n_total, 0.05 + 0.6 * (done + len(d)) / n_total
-        with progress_into(report, lo, hi, f'{s}: '):
+        with progress_into(report, lo, hi, f'{s}: ', bars=2):   # encoding, then decoding
             lat, rec = reconstruct_dataset(ae, d, progress=True)
         m = reconstruction_metrics(d.images, rec)
         m.insert(0, 'split', s); m.insert(1, 'label', d.labels); m.insert(2, 'class', [d.classes[k] for k in d.labels])
@@ -663,7 +678,7 @@ def explorer_figure(view: View, projection: str = 'pca', color: str = 'class'):
                                                                showscale=True, colorbar=dict(title=COLOR_BY.get(color, color)))))
     fig.update_traces(hovertemplate=None)
     fig.update_layout(template='plotly_white', height=560, margin=dict(l=40, r=10, t=40, b=40), legend_title=color,
-                      title=f"{view.dataset} · {view.autoencoder} @ {view.resolution}px · {projection.upper()}",
+                      title=f"{view.dataset.split(':', 1)[-1]} · {view.autoencoder} @ {view.resolution}px · {projection.upper()}",
                       xaxis_title=f'{projection.upper()} 1', yaxis_title=f'{projection.upper()} 2', uirevision=f'{view.key}-{projection}')
     return fig
 
@@ -778,7 +793,7 @@ class Playground(Page):
                                                                                    {'label': 'spherical', 'value': 'slerp'}], value='linear', inline=True)],
                      className='controls'),
             html.Div([html.Figure([html.Img(id='pg-a-img', className='pix', width=160, height=160), html.Figcaption(id='pg-a-cap')]),
-                      html.Figure([html.Img(id='pg-out', className='pix', width=160, height=160), html.Figcaption(id='pg-out-cap')], className='mix'),
+                      html.Figure([html.Img(id='pg-mix', className='pix', width=160, height=160), html.Figcaption(id='pg-mix-cap')], className='mix'),
                       html.Figure([html.Img(id='pg-b-img', className='pix', width=160, height=160), html.Figcaption(id='pg-b-cap')])], className='figs'),
             html.Label('interpolation weight t (A → B), decoded live'),
             dcc.Slider(id='pg-t', min=0, max=1, step=0.05, value=0.5, updatemode='drag',
@@ -811,7 +826,7 @@ class Playground(Page):
             a, b = (int(np.clip(i, 0, len(v.images) - 1)) for i in (a, b))
             return (thumbnail_uri(v.images[a], 160), f"A: #{a} {v.table['class'][a]}", thumbnail_uri(v.images[b], 160), f"B: #{b} {v.table['class'][b]}")
 
-        @app.callback(Output('pg-out', 'src'), Output('pg-out-cap', 'children'), Input('pg-a', 'value'), Input('pg-b', 'value'),
+        @app.callback(Output('pg-mix', 'src'), Output('pg-mix-cap', 'children'), Input('pg-a', 'value'), Input('pg-b', 'value'),
                       Input('pg-t', 'value'), Input('pg-method', 'value'), Input('pg-noise', 'value'), *VIEW_STATE)
         def mix(a, b, t, method, noise, *sel):
             v = current_view(settings, *sel)
@@ -1246,6 +1261,9 @@ def shell_layout(settings: AppSettings):
     datasets, aes = list_datasets(settings), list_autoencoders()
     pages = sorted((PAGES[n] for n in PAGES.names()), key=lambda p: p.order)
     hide, keep = {'display': 'none'}, dict(persistence=True, persistence_type='session', clearable=False)
+    ready = sorted((settings.data_dir/'views').glob('*/view.json'), key=lambda p: p.stat().st_mtime)
+    last = json.loads(ready[-1].read_text()) if ready else {}   # start on the latest prepared view, if any
+    ds0 = last.get('dataset') if last.get('dataset') in [d['id'] for d in datasets] else (datasets[0]['id'] if datasets else None)
     return html.Div([
         dcc.Location(id='url'), dcc.Store(id='view-ready'), dcc.Store(id='view-job'), dcc.Store(id='datasets-changed'),
         dcc.Interval(id='view-poll', interval=1000, disabled=True),
@@ -1253,10 +1271,11 @@ def shell_layout(settings: AppSettings):
                      html.Nav([dcc.Link(p.title, href=p.path, id=f'nav-{p.name}') for p in pages])]),
         html.Div([html.Label('dataset'),
                   dcc.Dropdown(id='sel-dataset', options=[{'label': d['label'], 'value': d['id']} for d in datasets],
-                               value=datasets[0]['id'] if datasets else None, style={'width': '320px'}, **keep),
-                  html.Label('autoencoder'), dcc.Dropdown(id='sel-ae', options=aes, value='taesd' if 'taesd' in aes else aes[0],
+                               value=ds0, style={'width': '320px'}, **keep),
+                  html.Label('autoencoder'), dcc.Dropdown(id='sel-ae', options=aes, value=last.get('autoencoder', 'taesd' if 'taesd' in aes else aes[0]),
                                                           style={'width': '140px'}, **keep),
-                  html.Label('resolution'), dcc.Dropdown(id='sel-res', options=[64, 128, 256], value=64, style={'width': '90px'}, **keep),
+                  html.Label('resolution'), dcc.Dropdown(id='sel-res', options=[64, 128, 256], value=last.get('resolution', 64),
+                                                         style={'width': '90px'}, **keep),
                   html.Button('Prepare this view', id='view-prepare', style=hide),
                   html.Progress(id='view-progress', max=1, value=0, style=hide), html.Span(id='view-status', className='msg')],
                  className='viewbar'),
