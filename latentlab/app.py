@@ -38,9 +38,10 @@ __all__ = ['ENV_APP', 'DATASET_NAME', 'JOBS', 'JOB_MAIN', 'PAGES', 'VIEW_STATE',
            'job_result_arrays', 'model_path', 'Page', 'register_page', 'current_view', 'img_tag', 'notice',
            'progress_block', 'wire_job', 'start_job', 'Home', 'explorer_figure', 'hover_card', 'detail_panel',
            'Explorer', 'mix_latents', 'samples_panel', 'Playground', 'guided_panel', 'Guided', 'benchmark_table',
-           'Benchmark', 'rerun_panel', 'run_detail', 'Runs', 'import_panel', 'save_upload', 'BringData', 'load_trained',
-           'decode_uploaded_images', 'classify_images', 'classify_panel', 'Classify', 'shell_layout', 'shell_callbacks',
-           'health', 'serve_report', 'warm_views', 'create_app', 'wsgi', 'serve', 'dash_payload']
+           'Benchmark', 'rerun_panel', 'run_detail', 'Runs', 'import_panel', 'save_upload', 'imported_list',
+           'BringData', 'load_trained', 'decode_uploaded_images', 'classify_images', 'classify_panel', 'Classify',
+           'shell_layout', 'shell_callbacks', 'health', 'serve_report', 'warm_views', 'create_app', 'wsgi', 'serve',
+           'dash_payload']
 
 # %% ../nbs/50_app.ipynb #50-app-005
 ENV_APP = {'data_dir': 'LATENTLAB_APP_DATA', 'import_roots': 'LATENTLAB_APP_IMPORT_ROOTS',
@@ -206,6 +207,9 @@ def import_folder(settings: AppSettings, source, name: str, size: int | None = N
         sets = load_image_folder(_dataset_root(src), size=size, seed=seed, on_error=on_error)
     arrays = {f'{s}_{k}': v for s, d in sets.items() for k, v in (('images', d.images), ('labels', d.labels))}
     first = next(iter(sets.values()))
+    for p in first.skipped:   # paths relative to what the user gave (a staging folder means nothing to them)
+        p['reason'] = p['reason'].replace(f'{src}/', '')
+        if Path(p['path']).is_relative_to(src): p['path'] = str(Path(p['path']).relative_to(src))
     summary = dict(name=name, source=str(source), n_images=int(sum(len(d) for d in sets.values())), classes=first.classes,
                    splits={s: d.class_counts() for s, d in sets.items()}, image_size=list(first.image_size),
                    channels=first.channels, skipped=first.skipped, warnings=[str(w.message) for w in caught],
@@ -515,7 +519,7 @@ def _samples_job(settings, p, report) -> dict:
     report(0.6, 'measuring the samples')
     measures = measure_synthetic(X, y, Xs, ys, random_state=int(p.get('seed', 0))) if len(Xs) >= 5 else {}
     np.savez(settings.data_dir/'jobs'/p['_job']/'result.npz', images=imgs, labels=ys, latents=Xs)
-    return dict(n=int(len(Xs)), measures=measures, sampler=p['sampler'])
+    return dict(n=int(len(Xs)), measures=measures, sampler=p['sampler'], classes=v.classes)
 
 def _guided_job(settings, p, report) -> dict:
     "Job: `guided_generate` from one real latent toward class `target`, with snapshots of the trajectory."
@@ -671,9 +675,9 @@ def explorer_figure(view: View, projection: str = 'pca', color: str = 'class'):
     if color in ('class', 'split'):
         for name, part in t.groupby(color, sort=True):
             fig.add_trace(go.Scatter(x=part[f'{projection}_x'], y=part[f'{projection}_y'], mode='markers', name=str(name),
-                                     customdata=part.index, hoverinfo='none', marker=dict(size=7, opacity=0.8)))
+                                     customdata=part.index.tolist(), hoverinfo='none', marker=dict(size=7, opacity=0.8)))
     else:
-        fig.add_trace(go.Scatter(x=t[f'{projection}_x'], y=t[f'{projection}_y'], mode='markers', name=color, customdata=t.index,
+        fig.add_trace(go.Scatter(x=t[f'{projection}_x'], y=t[f'{projection}_y'], mode='markers', name=color, customdata=t.index.tolist(),
                                  hoverinfo='none', marker=dict(size=7, opacity=0.85, color=t[color], colorscale='Viridis',
                                                                showscale=True, colorbar=dict(title=COLOR_BY.get(color, color)))))
     fig.update_traces(hovertemplate=None)
@@ -745,10 +749,11 @@ register_page(Explorer())
 
 # %% ../nbs/50_app.ipynb #50-app-047
 PLAYGROUND_SAMPLERS = ('smote', 'borderline-smote', 'interp-linear', 'interp-slerp', 'noise', 'inversion-strengthen', 'inversion-counterfactual')
-MEASURES = {'disc_auc': 'discriminator AUC (0.5 = indistinguishable from real)', 'ood_rel': 'OOD score (x median of real)',
-            'ood_frac': 'share beyond the 95% OOD threshold', 'fd': 'Fréchet distance to real (per class)', 'mmd': 'MMD to real (per class)',
-            'diversity': 'diversity (pairwise distance / real)', 'consistency': 'class consistency (judge agrees)',
-            'memorisation': 'nearest-real distance / real-real distance (low = copies)', 'n': 'samples'}
+MEASURES = {'n': 'samples', 'disc_auc': 'realism: discriminator AUC (0.5 = indistinguishable from real)',
+            'ood_rel': 'typicality: OOD score (x median of real)', 'ood_frac': 'share beyond the 95% OOD threshold of real',
+            'fd': 'Fréchet distance to real (per class)', 'mmd': 'MMD to real (per class)',
+            'diversity': 'diversity: pairwise distance / that of real', 'consistency': 'class consistency: the judge agrees with the label',
+            'memorisation': 'memorisation: nearest-real / real-real distance (low = copies)'}
 
 def _judge(v: View):
     from latentlab.guidance import fit_latent_classifier
@@ -772,8 +777,8 @@ def samples_panel(settings: AppSettings, status: dict):
     "The decoded samples of a finished `samples` job, by class, and its quality measures."
     arr, res = job_result_arrays(settings, status['id']), status['result']
     imgs, labels = arr['images'], arr['labels']
-    v_classes = status.get('classes')
-    rows = [html.Div([html.Span(f'class {int(k)}', className='lab')] + [img_tag(im, 72) for im in imgs[labels == k][:16]], className='strip')
+    names = res.get('classes') or [f'class {k}' for k in range(int(labels.max()) + 1)]
+    rows = [html.Div([html.Span(names[int(k)], className='lab')] + [img_tag(im, 72) for im in imgs[labels == k][:16]], className='strip')
             for k in np.unique(labels)]
     table = html.Table([html.Tr([html.Th(MEASURES.get(k, k)), html.Td(f'{v:.3g}' if isinstance(v, float) else str(v))])
                         for k, v in res['measures'].items()], className='kv', id='pg-measures')
@@ -1049,7 +1054,7 @@ def import_panel(status: dict):
                         [html.Tr([html.Td(i)] + [html.Td(int(v)) for v in r]) for i, r in counts.iterrows()], className='kv', id='up-counts')]
     if s['skipped']:
         parts += [html.H4(f"{len(s['skipped'])} files skipped"),
-                  dash_table.DataTable(id='up-skipped', data=[{'file': p['path'].split('/staging/', 1)[-1].split('/', 1)[-1], 'reason': p['reason']}
+                  dash_table.DataTable(id='up-skipped', data=[{'file': p['path'], 'reason': p['reason']}
                                                               for p in s['skipped']], columns=[{'name': 'file', 'id': 'file'}, {'name': 'reason', 'id': 'reason'}],
                                        page_size=10, style_cell={'fontSize': 12, 'textAlign': 'left'})]
     return html.Div(parts)
@@ -1065,11 +1070,14 @@ def save_upload(settings: AppSettings, contents: str, filename: str) -> Path:
     with atomic_path(path) as tmp: tmp.write_bytes(data)
     return path
 
+def imported_list(settings: AppSettings) -> list:
+    "`<li>` items naming the imported datasets."
+    return [html.Li(d['label']) for d in list_datasets(settings) if d['kind'] == 'imported'] or [html.Li('none yet')]
+
 class BringData(Page):
     name, path, title, order = 'data', '/data', 'Bring your data', 6
     about = 'Upload a zip of class folders (or name a server folder): validated, encoded with a progress bar, then in every dashboard.'
     def layout(self, settings):
-        imported = [d for d in list_datasets(settings) if d['kind'] == 'imported']
         return html.Div([
             html.P(['A zip holding one folder per class (', html.Code('benign/001.png, malignant/002.png, ...'), '), PNG, JPEG, TIFF or BMP, '
                     f'at most {settings.max_upload_mb:g} MB and {settings.max_files} files. Unreadable and non-image files are listed and skipped.']),
@@ -1083,8 +1091,7 @@ class BringData(Page):
                       html.Label('unreadable files'), dcc.Dropdown(id='up-onerror', options=['skip', 'raise'], value='skip', clearable=False, style={'width': '100px'}),
                       html.Button('import', id='up-import')], className='controls'),
             progress_block('up'),
-            html.H4('Imported datasets'),
-            html.Ul([html.Li(d['label']) for d in imported] or [html.Li('none yet')], id='up-list')])
+            html.H4('Imported datasets'), html.Ul(imported_list(settings), id='up-list')])
 
     def callbacks(self, app, settings):
         @app.callback(Output('up-file', 'children'), Output('up-name', 'value'), Input('up-zip', 'filename'), State('up-name', 'value'),
@@ -1112,12 +1119,12 @@ class BringData(Page):
             except (ValueError, PermissionError, FileExistsError) as e:
                 return no_update, notice(str(e), kind='error')
 
-        @app.callback(Output('datasets-changed', 'data'), Output('sel-dataset', 'value', allow_duplicate=True),
+        @app.callback(Output('datasets-changed', 'data'), Output('sel-dataset', 'value', allow_duplicate=True), Output('up-list', 'children'),
                       Input('up-out', 'children'), State('up-job', 'data'), prevent_initial_call=True)
         def refresh(children, job_id):
-            if not job_id: return no_update, no_update
-            s = Jobs(settings).status(job_id)
-            return (time.time(), s['result']['dataset']) if s['state'] == 'done' else (no_update, no_update)
+            s = Jobs(settings).status(job_id) if job_id else {}
+            if s.get('state') != 'done': return no_update, no_update, no_update
+            return time.time(), s['result']['dataset'], imported_list(settings)
 
         wire_job(app, settings, 'up', import_panel)
 
@@ -1251,7 +1258,7 @@ table.kv {border-collapse: collapse; margin: 8px 0} table.kv th, table.kv td {bo
 .cards {display: flex; flex-wrap: wrap; gap: 12px} .card {border: 1px solid #d5dde6; border-radius: 6px; padding: 8px 12px; width: 300px}
 .card h3 {margin: 4px 0}
 .drop {border: 2px dashed #8aa4c0; border-radius: 6px; padding: 24px; text-align: center; margin: 8px 0; cursor: pointer}
-.strip {display: flex; gap: 2px; align-items: center; margin: 2px 0} .strip .lab {width: 70px}
+.strip {display: flex; gap: 2px; align-items: center; margin: 2px 0} .strip .lab {width: 110px}
 .result {display: flex; gap: 24px; border-bottom: 1px solid #eee; padding: 8px 0} .result .lab {display: inline-block; width: 120px}
 .filter {width: 220px} .warn {color: #a05a00} pre.cfg {font-size: 11px; background: #f7f7f7; padding: 6px; max-height: 260px; overflow: auto}
 """
