@@ -68,6 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument('--retry-failed', action='store_true', help='run the cells that failed before again')
     sw.add_argument('--dry-run', action='store_true', help='show each cell and its status, run nothing')
     sw.add_argument('--quiet', action='store_true', help='no progress bar')
+    sv = sub.add_parser('serve', help='serve the web app (dashboards, bring-your-own-data)',
+                        description='Serve the latentlab Dash app. One process by default; --workers N execs gunicorn with N '
+                        'workers (production). GET /health answers with the version and what is loaded.')
+    sv.add_argument('--host', default='127.0.0.1', help='address to bind (default 127.0.0.1: this machine only)')
+    sv.add_argument('--port', type=int, default=8050)
+    sv.add_argument('--data', default='appdata', help='the app\'s data folder: imported datasets, prepared views, jobs')
+    sv.add_argument('--runs-dir', default=None, help='runs folder (default: $LATENTLAB_RUNS or ./runs)')
+    sv.add_argument('--workers', type=int, default=1, help='gunicorn workers (1: a single threaded process)')
+    sv.add_argument('--import-root', action='append', default=[], help='a server folder users may import from (repeatable)')
+    sv.add_argument('--max-upload-mb', type=float, default=200.0, help='largest upload accepted')
     return p
 
 def _print_table(rec) -> None:
@@ -124,6 +134,12 @@ def main(argv: list | None = None) -> int:
                 raise RuntimeError(str(e)) from e
             print(format_summary(df))
             return 1 if (df.status == 'failed').any() else 0
+        if args.command == 'serve':
+            from latentlab.app import AppSettings, serve
+            serve(AppSettings(args.data, runs_dir=args.runs_dir, import_roots=tuple(args.import_root),
+                              max_upload_mb=args.max_upload_mb, warm=args.workers > 1),
+                  host=args.host, port=args.port, workers=args.workers)
+            return 0
         if args.command == 'rerun':
             new, cmp, ok = rerun(args.run_id, args.runs_dir, progress=not args.quiet, tol=args.tol)
             with pd.option_context('display.float_format', '{:.6f}'.format, 'display.width', 160):

@@ -18,8 +18,9 @@ from tqdm.auto import tqdm
 from .config import assets_dir, cache_dir
 
 # %% auto #0
-__all__ = ['IMAGE_SUFFIXES', 'Labelled', 'ImageSet', 'to_uint8', 'split_stratified', 'subsample_indices', 'subsample',
-           'medmnist_filename', 'load_medmnist', 'read_image', 'load_image_folder', 'load_npz', 'load_dataset']
+__all__ = ['IMAGE_SUFFIXES', 'ON_ERROR', 'Labelled', 'ImageSet', 'to_uint8', 'split_stratified', 'subsample_indices', 'subsample',
+           'medmnist_filename', 'load_medmnist', 'read_image', 'format_problems', 'UnreadableImagesError',
+           'load_image_folder', 'load_npz', 'load_dataset']
 
 # %% ../nbs/01_data.ipynb #01-data-005
 class Labelled:
@@ -43,6 +44,7 @@ class ImageSet(Labelled):
     classes: list
     split: str = 'all'
     name: str = ''
+    skipped: list = field(default_factory=list, compare=False)   # files left out while loading: [{'path', 'reason', ...}]
 
     def __post_init__(self):
         self.images = np.asarray(self.images)
@@ -69,7 +71,7 @@ class ImageSet(Labelled):
     def subset(self, idx, split: str | None = None) -> 'ImageSet':
         "The images at `idx` (indices or boolean mask) as a new `ImageSet`."
         idx = self._index(idx)
-        return ImageSet(self.images[idx], self.labels[idx], self.classes, split or self.split, self.name)
+        return ImageSet(self.images[idx], self.labels[idx], self.classes, split or self.split, self.name, list(self.skipped))
 
     def fingerprint(self) -> str:
         "SHA-256 of the content (shape, pixels, labels, class names): equal content, equal fingerprint."
@@ -82,7 +84,8 @@ class ImageSet(Labelled):
     def __repr__(self):
         kind = 'gray' if self.channels == 1 else 'RGB'
         return (f"ImageSet({self.name or 'unnamed'}/{self.split}: {len(self)} {kind} images "
-                f"{self.image_size[0]}x{self.image_size[1]}, classes {self.class_counts()})")
+                f"{self.image_size[0]}x{self.image_size[1]}, classes {self.class_counts()}"
+                f"{f', {len(self.skipped)} files skipped' if self.skipped else ''})")
 
 # %% ../nbs/01_data.ipynb #01-data-009
 def to_uint8(images: np.ndarray) -> np.ndarray:
@@ -193,9 +196,10 @@ def load_medmnist(flag: str = 'breastmnist', size: int = 28, root: str | Path | 
 
 # %% ../nbs/01_data.ipynb #01-data-022
 IMAGE_SUFFIXES = {'.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp'}
+ON_ERROR = ('skip', 'raise')
 
-def read_image(path: str | Path) -> np.ndarray:
-    "One image file as `uint8`: gray `(H, W)` or RGB `(H, W, 3)`; 16-bit scaled, alpha and palettes removed."
+def read_image(path) -> np.ndarray:
+    "One image file (a path or a binary file object) as `uint8`: gray `(H, W)` or RGB `(H, W, 3)`; 16-bit scaled, alpha and palettes removed."
     from PIL import Image
     try:
         with Image.open(path) as im:
@@ -206,24 +210,73 @@ def read_image(path: str | Path) -> np.ndarray:
             if im.mode == '1': im = im.convert('L')
             arr = np.array(im)
     except Exception as e:
-        raise ValueError(f"cannot read image {path}: {e}") from e
+        raise ValueError(f"cannot read image {getattr(path, 'name', path)}: {e}") from e
     return to_uint8(arr)
+
+def format_problems(problems: list, limit: int = 50) -> str:
+    "One `path: reason` line per problem (at most `limit` lines, then how many more there are)."
+    lines = [f"  {p['path']}: {p['reason']}" for p in problems[:limit]]
+    if len(problems) > limit: lines.append(f"  ... and {len(problems) - limit} more")
+    return '\n'.join(lines)
+
+class UnreadableImagesError(ValueError):
+    "An image folder holds files that cannot be used; `.problems` lists each as `{'path', 'reason', 'class'}`."
+    def __init__(self, root, problems: list):
+        self.root, self.problems = str(root), list(problems)
+        super().__init__(f"{len(self.problems)} file(s) in {root} cannot be used:\n{format_problems(self.problems)}\n"
+                         "Fix or remove them, or load with on_error='skip' to leave them out.")
 
 def _resize(img: np.ndarray, size: tuple) -> np.ndarray:
     from PIL import Image
     if img.shape[:2] == tuple(size): return img
     return np.array(Image.fromarray(img).resize((size[1], size[0]), Image.Resampling.LANCZOS))
 
-def _read_class_folders(root: Path, size: tuple | None, name: str, split: str, classes=None) -> ImageSet:
-    found = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith('.'))
-    classes = classes or [p.name for p in found]
+def _class_files(folder: Path, cls: str) -> tuple:
+    "`(image files, problems)` of one class folder: files with an image suffix; every other visible entry is a problem."
+    files, problems = [], []
+    for f in sorted(folder.iterdir()):
+        if f.name.startswith('.'): continue
+        if f.is_dir(): problems.append(dict(path=str(f), reason='a folder inside a class folder (not read)', cls=cls))
+        elif f.suffix.lower() in IMAGE_SUFFIXES: files.append(f)
+        else: problems.append(dict(path=str(f), reason=f"not an image file ({f.suffix or 'no suffix'}; expected "
+                                                       f"{', '.join(sorted(IMAGE_SUFFIXES))})", cls=cls))
+    return files, problems
+
+def _read_class_folders(root: Path, size: tuple | None, name: str, split: str, classes=None,
+                        on_error: str = 'skip') -> ImageSet:
+    "The images of `root/<class>/*` as an `ImageSet`, with every unusable file collected in `.skipped` (or raised)."
+    if on_error not in ON_ERROR: raise ValueError(f"on_error must be one of {ON_ERROR}, got {on_error!r}")
+    fixed = classes is not None
+    classes = classes or [p.name for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith('.')]
     if not classes: raise ValueError(f"{root} has no class sub-folders (expected {root}/<class>/<image>.png)")
-    files, labels = [], []
-    for k, c in enumerate(classes):
-        fs = sorted(f for f in (root/c).glob('*') if f.suffix.lower() in IMAGE_SUFFIXES) if (root/c).is_dir() else []
-        if not fs: raise ValueError(f"class folder {root/c} has no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
-        files += fs; labels += [k] * len(fs)
-    imgs = [read_image(f) for f in tqdm(files, desc=f"reading {root.name}", leave=False, disable=len(files) < 200)]
+    per_class, problems, tried = {}, [], 0
+    for c in classes:
+        files, bad = _class_files(root/c, c) if (root/c).is_dir() else ([], [])
+        problems += bad
+        imgs = []
+        for f in tqdm(files, desc=f"reading {root.name}/{c}", leave=False, disable=len(files) < 200):
+            try: imgs.append(read_image(f))
+            except ValueError as e: problems.append(dict(path=str(f), reason=str(e.__cause__ or e), cls=c))
+        tried += len(files) + len(bad)
+        per_class[c] = (imgs, len(files))
+    empty = [c for c, (imgs, _) in per_class.items() if not imgs]
+    problems += [dict(path=str(root/c), reason='class folder has no images', cls=c) for c in empty]
+    for p in problems: p['class'] = p.pop('cls'); p['split'] = split
+    if problems and on_error == 'raise': raise UnreadableImagesError(root, problems)
+    for p in problems[len(problems) - len(empty):]: p['reason'] += '' if fixed else ': class left out'
+    kept = classes if fixed else [c for c in classes if per_class[c][0]]
+    if not any(per_class[c][0] for c in kept):
+        raise ValueError(f"no class folder in {root} has usable images ({', '.join(sorted(IMAGE_SUFFIXES))}):\n"
+                         f"{format_problems(problems)}")
+    if problems:
+        shrank = [f"{c} {n} -> {len(per_class[c][0])}" for c, (imgs, n) in per_class.items() if imgs and len(imgs) < n]
+        n_files = len(problems) - len(empty)
+        warnings.warn(f"{root}: skipped {n_files} of {tried} files that cannot be used as images"
+                      + (f"; classes that shrank: {', '.join(shrank)}" if shrank else '')
+                      + (f"; empty class folders {'left out' if not fixed else ''}: {', '.join(empty)}" if empty else '')
+                      + f"\n{format_problems(problems)}\n(on_error='raise' refuses instead)")
+    imgs = [i for c in kept for i in per_class[c][0]]
+    labels = [k for k, c in enumerate(kept) for _ in per_class[c][0]]
     if any(i.ndim == 3 for i in imgs):
         imgs = [np.repeat(i[..., None], 3, -1) if i.ndim == 2 else i for i in imgs]
     shapes = Counter(i.shape[:2] for i in imgs)
@@ -232,23 +285,26 @@ def _read_class_folders(root: Path, size: tuple | None, name: str, split: str, c
         if len(shapes) > 1:
             warnings.warn(f"{root}: images have {len(shapes)} different sizes; resizing all to {target[0]}x{target[1]}")
         imgs = [_resize(i, target) for i in imgs]
-    return ImageSet(np.stack(imgs), labels, classes, split, name)
+    return ImageSet(np.stack(imgs), labels, kept, split, name, problems)
 
 def load_image_folder(path: str | Path, size: int | None = None, val: float = 0.15, test: float = 0.15,
-                      seed: int = 0) -> dict:
+                      seed: int = 0, on_error: str = 'skip') -> dict:
     "Train/val/test `ImageSet`s from a folder with one sub-folder per class (or `train/`, `val/`, `test/` of those)."
+    if on_error not in ON_ERROR: raise ValueError(f"on_error must be one of {ON_ERROR}, got {on_error!r}")
     root = Path(path).expanduser()
     if not root.is_dir(): raise FileNotFoundError(f"image folder {root} does not exist")
     hw = None if size is None else (int(size), int(size))
     subs = {p.name for p in root.iterdir() if p.is_dir()}
     if subs and subs <= {'train', 'val', 'test'} and 'train' in subs:
-        train = _read_class_folders(root/'train', hw, root.name, 'train')
+        train = _read_class_folders(root/'train', hw, root.name, 'train', on_error=on_error)
         hw = train.image_size
         out = {'train': train}
         for s in sorted(subs - {'train'}):
-            out[s] = _read_class_folders(root/s, hw, root.name, s, classes=train.classes)
+            out[s] = _read_class_folders(root/s, hw, root.name, s, classes=train.classes, on_error=on_error)
+        skipped = [p for s in out.values() for p in s.skipped]
+        for s in out.values(): s.skipped = list(skipped)   # every split carries the whole folder's list
         return out
-    return split_stratified(_read_class_folders(root, hw, root.name, 'all'), val=val, test=test, seed=seed)
+    return split_stratified(_read_class_folders(root, hw, root.name, 'all', on_error=on_error), val=val, test=test, seed=seed)
 
 # %% ../nbs/01_data.ipynb #01-data-027
 def load_npz(path: str | Path, classes: list | None = None, val: float = 0.15, test: float = 0.15,
@@ -274,12 +330,12 @@ def load_npz(path: str | Path, classes: list | None = None, val: float = 0.15, t
     return sets if 'all' not in sets else split_stratified(sets['all'], val=val, test=test, seed=seed)
 
 # %% ../nbs/01_data.ipynb #01-data-031
-def load_dataset(source: str | Path, size: int | None = None, seed: int = 0) -> dict:
-    "Splits of `source`: a MedMNIST flag (e.g. `'breastmnist'`), an `.npz` path, or an image-folder path."
+def load_dataset(source: str | Path, size: int | None = None, seed: int = 0, on_error: str = 'skip') -> dict:
+    "Splits of `source`: a MedMNIST flag (e.g. `'breastmnist'`), an `.npz` path, or an image-folder path (`on_error`: see `load_image_folder`)."
     s = str(source)
     p = Path(s).expanduser()
     if p.suffix.lower() == '.npz': return load_npz(p, seed=seed)
-    if p.is_dir(): return load_image_folder(p, size=size, seed=seed)
+    if p.is_dir(): return load_image_folder(p, size=size, seed=seed, on_error=on_error)
     import medmnist
     if s.lower() in medmnist.INFO: return load_medmnist(s, size=size or 28)
     raise ValueError(f"dataset {s!r} is neither a MedMNIST flag (e.g. 'breastmnist', 'pneumoniamnist'), "

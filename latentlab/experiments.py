@@ -47,6 +47,7 @@ DEFAULT_CONFIG = {
     'ensemble': False,               # also average each classifier's latent and pixel probabilities
     'n_boot': 1000,                  # bootstrap replicates for the test-set intervals
     'seed': 0,
+    'on_error': 'skip',              # image folders: 'skip' unreadable / non-image files (noted in the record) or 'raise'
     'batch_size': 32,
     'device': None,                  # None: CUDA when present, else CPU
 }
@@ -230,7 +231,7 @@ def run_experiment(config: dict | None = None, root: str | Path | None = None, p
     started, t0 = time.strftime('%Y-%m-%dT%H:%M:%S%z'), time.perf_counter()
     timings = {}
     seed_everything(cfg['seed'])
-    splits = load_dataset(cfg['dataset'], size=cfg['size'], seed=cfg['seed'])
+    splits = load_dataset(cfg['dataset'], size=cfg['size'], seed=cfg['seed'], on_error=cfg['on_error'])
     missing = {'train', 'val', 'test'} - set(splits)
     if missing: raise ValueError(f"dataset {cfg['dataset']} lacks splits {sorted(missing)}")
     train = splits['train']
@@ -265,7 +266,8 @@ def run_experiment(config: dict | None = None, root: str | Path | None = None, p
     data_info['train']['n_used'] = int(len(idx))
     meta = {'kind': 'experiment', 'rerun_of': rerun_of, 'started': started, 'device': get_device(cfg['device']),
             'encoder': encoder_spec, 'data': data_info,
-            'small_test': sorted(k for k, e in metrics.items() if e['test']['small_test'])}
+            'small_test': sorted(k for k, e in metrics.items() if e['test']['small_test']),
+            'skipped_files': splits['train'].skipped}   # image-folder files left out (on_error='skip')
     return write_record(cfg, metrics, pd.DataFrame(rows), timings, meta, root=root)
 
 # %% ../nbs/40_experiments.ipynb #40-experimen-017

@@ -1,0 +1,205 @@
+"""The app without a browser: safety of uploads and imports, background jobs in their own process, the callbacks
+as a browser calls them, and `latentlab serve` with gunicorn workers answering /health."""
+import io
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from helpers import write_folder
+from latentlab.app import (AppSettings, Jobs, UnsafeUpload, benchmark_table, create_app, dash_payload, get_view,
+                           import_folder, import_zip, list_datasets, safe_extract, save_upload, view_key)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return AppSettings(tmp_path/'data', runs_dir=tmp_path/'runs', job_mode='thread', projections=('pca',), max_files=50,
+                       max_unpacked_mb=1.0, max_upload_mb=0.5)
+
+
+def zip_of(path, entries, links=()):
+    with zipfile.ZipFile(path, 'w') as zf:
+        for name, data in entries.items(): zf.writestr(name, data)
+        for name in links:
+            info = zipfile.ZipInfo(name); info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            zf.writestr(info, '/etc/passwd')
+    return path
+
+
+def png(value=128, size=32, seed=0):
+    buf = io.BytesIO()
+    img = np.clip(np.random.default_rng(seed).normal(value, 30, (size, size)), 0, 255).astype(np.uint8)
+    Image.fromarray(img).save(buf, 'PNG')
+    return buf.getvalue()
+
+
+def class_zip(path, n=6, extra=None):
+    entries = {f'set/{c}/{i}.png': png(60 + 120 * k, seed=i + 10 * k) for k, c in enumerate(('a', 'b')) for i in range(n)}
+    return zip_of(path, {**entries, **(extra or {})})
+
+
+@pytest.mark.parametrize('entries,links,match', [
+    ({'a/x.png': b'1', 'a/../../escape.png': b'2'}, (), "'..'"),
+    ({'/abs/x.png': b'1'}, (), 'absolute'),
+    ({'C:/win/x.png': b'1'}, (), 'absolute'),
+    ({'a/x.png': b'1'}, ('a/link.png',), 'symbolic link'),
+    ({f'a/{i}.png': b'1' for i in range(51)}, (), 'limit is 50'),
+    ({'a/big.png': b'\0' * 1_200_000}, (), 'unpacks to'),
+])
+def test_unsafe_zips_are_refused_and_leave_nothing(settings, tmp_path, entries, links, match):
+    z = zip_of(tmp_path/'u.zip', entries, links)
+    with pytest.raises(UnsafeUpload, match=match): import_zip(settings, z, 'bad')
+    assert not (settings.data_dir/'datasets'/'bad').exists()
+    assert not list((settings.data_dir/'staging').iterdir())
+    assert not (tmp_path/'escape.png').exists() and not (tmp_path.parent/'escape.png').exists()
+
+
+def test_a_zip_that_lies_about_its_sizes_is_refused(tmp_path):
+    z = zip_of(tmp_path/'l.zip', {'a/x.png': b'\0' * 5000})
+    data = bytearray(z.read_bytes())
+    cd = data.rindex(b'PK\x01\x02')                         # central directory entry: declare 100 bytes, not 5000
+    data[cd + 24:cd + 28] = (100).to_bytes(4, 'little')
+    z.write_bytes(bytes(data))
+    with pytest.raises(UnsafeUpload, match='damaged'): safe_extract(z, tmp_path/'out', max_bytes=4000)
+    assert not (tmp_path/'out').exists() and not list(tmp_path.glob('.out*'))
+
+
+def test_upload_size_and_type_are_checked_before_anything_is_written(settings, tmp_path):
+    import base64
+    uri = lambda b: 'data:application/zip;base64,' + base64.b64encode(b).decode()
+    with pytest.raises(UnsafeUpload, match='larger than'): save_upload(settings, uri(b'PK\x03\x04' + b'\0' * 600_000), 'big.zip')
+    with pytest.raises(UnsafeUpload, match='not a zip'): save_upload(settings, uri(b'\x80\x04pickle'), 'model.pkl')
+    with pytest.raises(UnsafeUpload, match='not a zip'): save_upload(settings, uri(b'not a zip at all'), 'fake.zip')
+    assert not list((settings.data_dir/'uploads').iterdir())
+    path = save_upload(settings, uri(class_zip(tmp_path/'ok.zip').read_bytes()), 'ok.zip')
+    assert path.parent == settings.data_dir/'uploads' and zipfile.is_zipfile(path)
+
+
+def test_import_reports_every_bad_file_and_a_failed_import_leaves_nothing(settings, tmp_path):
+    z = class_zip(tmp_path/'c.zip', extra={'set/a/broken.png': b'\x89PNG\r\n\x1a\nbroken', 'set/b/notes.txt': b'x', 'set/empty/': b''})
+    s = import_zip(settings, z, 'mine')
+    assert s['n_images'] == 12 and s['classes'] == ['a', 'b']
+    assert sorted(Path(p['path']).name for p in s['skipped']) == ['broken.png', 'empty', 'notes.txt']
+    assert 'imported:mine' in [d['id'] for d in list_datasets(settings)]
+    only_bad = zip_of(tmp_path/'bad.zip', {'x/a/1.png': b'nope', 'x/b/2.png': b'nope'})
+    with pytest.raises(ValueError, match='no class folder'): import_zip(settings, only_bad, 'broken')
+    z2 = class_zip(tmp_path/'c2.zip', extra={'set/a/broken.png': b'nope'})
+    with pytest.raises(ValueError, match='broken.png'): import_zip(settings, z2, 'strict', on_error='raise')
+    assert not (settings.data_dir/'datasets'/'broken').exists() and not (settings.data_dir/'datasets'/'strict').exists()
+    assert not list((settings.data_dir/'staging').iterdir())
+    with pytest.raises(ValueError, match='dataset name'): import_zip(settings, z, '../evil')
+
+
+def test_server_folders_only_under_allowed_roots(settings, tmp_path):
+    outside = write_folder(tmp_path/'outside', n_per_class=5)
+    with pytest.raises(PermissionError, match='not under a folder'): import_folder(settings, outside, 'x')
+    inside = write_folder(settings.data_dir/'incoming'/'mine', n_per_class=5)
+    assert import_folder(settings, inside, 'mine')['n_images'] == 10
+    s2 = AppSettings(settings.data_dir, runs_dir=settings.runs_dir, import_roots=(tmp_path/'outside',), job_mode='thread')
+    assert import_folder(s2, outside, 'granted')['n_images'] == 10
+
+
+def test_jobs_run_in_their_own_process_and_a_dead_job_is_reported(tmp_path):
+    s = AppSettings(tmp_path/'data', runs_dir=tmp_path/'runs', job_mode='process', projections=('pca',))
+    import_folder(s, write_folder(s.data_dir/'incoming'/'blobs', n_per_class=10, size=32), 'blobs')
+    jobs = Jobs(s)
+    jid = jobs.start('prepare', dict(dataset='imported:blobs', autoencoder='taesd', resolution=32))
+    st = jobs.wait(jid, timeout=600)
+    assert st['pid'] != os.getpid() and st['result']['n'] == 20
+    assert get_view(s, 'imported:blobs', 'taesd', 32).ready
+    assert jobs.start('prepare', dict(dataset='x', autoencoder='taesd', resolution=32), key='k') == \
+        jobs.start('prepare', dict(dataset='x', autoencoder='taesd', resolution=32), key='k')   # one job per key while it runs
+    bad = jobs.start('prepare', dict(dataset='imported:nope', autoencoder='taesd', resolution=32))
+    with pytest.raises(RuntimeError, match='no imported dataset'): jobs.wait(bad, timeout=300)
+    slow = jobs.start('guided', dict(dataset='imported:blobs', autoencoder='taesd', resolution=32, target=1, start=0, steps=100000))
+    for _ in range(600):
+        st = jobs.status(slow)
+        if st['state'] == 'running' and st.get('pid'): break
+        time.sleep(0.2)
+    os.kill(st['pid'], signal.SIGKILL)
+    time.sleep(0.5)
+    st = jobs.status(slow)
+    assert st['state'] == 'failed' and 'ended without finishing' in st['error']
+
+
+@pytest.fixture
+def prepared(settings):
+    import_folder(settings, write_folder(settings.data_dir/'incoming'/'blobs', n_per_class=12, size=32), 'blobs')
+    jobs = Jobs(settings)
+    jobs.wait(jobs.start('prepare', dict(dataset='imported:blobs', autoencoder='taesd', resolution=32)))
+    return settings
+
+
+def test_callbacks_answer_as_for_a_browser(prepared):
+    settings = prepared
+    client = create_app(settings).server.test_client()
+    deps = client.get('/_dash-dependencies').get_json()
+    sel = {'sel-dataset.value': 'imported:blobs', 'sel-ae.value': 'taesd', 'sel-res.value': 32,
+           'view-ready.data': view_key('imported:blobs', 'taesd', 32)}
+    def call(out, values, changed=None):
+        r = client.post('/_dash-update-component', json=dash_payload(deps, out, {**sel, **values}, changed))
+        assert r.status_code == 200, r.data[:500]
+        return r.get_json()['response']
+    status = call('view-status.children', {})
+    assert status['view-status']['children'].startswith('ready: 24 images')
+    detail = json.dumps(call('ex-detail.children', {'ex-graph.clickData': {'points': [{'customdata': 5}]}}))
+    assert 'reconstruction' in detail and 'PSNR (dB)' in detail and detail.count('data:image/png;base64') == 3
+    page = json.dumps(call('page.children', {'url.pathname': '/benchmark'}))
+    assert 'No experiment records' in page                   # no records yet: the page says how to make them
+    bad = json.dumps(call('up-job.data', {'up-import.n_clicks': 1, 'up-name.value': '../x'}))
+    assert 'give the dataset a name' in bad
+    outside = json.dumps(call('up-job.data', {'up-import.n_clicks': 1, 'up-name.value': 'etc', 'up-folder.value': '/etc'}))
+    assert 'not under a folder the app may import from' in outside
+    for path in ('/', '/explorer', '/playground', '/guided', '/runs', '/data', '/classify'):
+        assert client.get(path).status_code == 200
+
+
+def test_benchmark_table_reads_run_records(prepared, tmp_path):
+    from latentlab.experiments import run_experiment
+    settings = prepared
+    npz = settings.data_dir/'datasets'/'blobs'/'dataset.npz'
+    for n in (3, 6):
+        run_experiment(dict(dataset=str(npz), resolution=32, features=['latent'], classifiers=['logreg'], n_boot=20,
+                            n_per_class=n, experiment='bench'), root=settings.runs_dir, progress=False)
+    df = benchmark_table(settings.runs_dir)
+    assert sorted(df.n_per_class.unique()) == [3, 6] and set(df.metric) == {'auc', 'acc', 'balanced_acc', 'f1'}
+    assert (df.features == 'latent').all() and df.value.between(0, 1).all()
+
+
+def free_port():
+    with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+
+
+def test_latentlab_serve_with_gunicorn_workers_answers_health(prepared, tmp_path):
+    settings, port = prepared, free_port()
+    env = {**os.environ, 'LATENTLAB_APP_TORCH_THREADS': '1'}
+    p = subprocess.Popen([sys.executable, '-m', 'latentlab.cli', 'serve', '--workers', '2', '--port', str(port),
+                          '--data', str(settings.data_dir), '--runs-dir', str(settings.runs_dir)],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    try:
+        pids, t0 = set(), time.time()
+        while time.time() - t0 < 240 and len(pids) < 2:
+            try:
+                h = json.loads(urllib.request.urlopen(f'http://127.0.0.1:{port}/health', timeout=30).read())
+                pids.add(h['pid'])
+            except OSError: time.sleep(1)
+        assert h['status'] == 'ok' and h['version'] and h['views_ready'][0]['dataset'] == 'imported:blobs'
+        assert h['views_loaded'] == [{'dataset': 'imported:blobs', 'autoencoder': 'taesd', 'resolution': 32}]   # warmed at start
+        assert len(pids) == 2                                   # two gunicorn workers answered
+        page = urllib.request.urlopen(f'http://127.0.0.1:{port}/explorer', timeout=30).read().decode()
+        assert '<title>latentlab</title>' in page
+    finally:
+        os.killpg(p.pid, signal.SIGTERM)
+        out = p.communicate(timeout=60)[0].decode()
+    assert 'Booting worker' in out, out[-2000:]
