@@ -100,3 +100,12 @@ def test_default_experiment_end_to_end(tmp_path):
     assert set(m) == {'latent/logreg', 'latent/svm-rbf', 'pixel/logreg', 'pixel/svm-rbf'}
     assert all(v['test']['auc'] > 0.7 for v in m.values())
     assert 'metrics MATCH' in cli('rerun', path.name, '--runs-dir', str(tmp_path), '--quiet').stdout
+
+
+def test_report_list_and_render_errors(tmp_path):
+    out = cli('report', 'list').stdout
+    for name in ('latent_space', 'augmentation', 'runs_analysis', 'companion'): assert name in out
+    r = cli('report', 'render', 'nosuch', '--runs-dir', str(tmp_path), check=False)
+    assert r.returncode == 2 and 'no run record' in r.stderr
+    r = cli('report', 'render', check=False)
+    assert r.returncode == 2 and 'needs the run id' in r.stderr

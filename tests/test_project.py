@@ -100,3 +100,23 @@ def test_clean_clone_builds_and_installs(tmp_path):
     assert 'latentlab = latentlab.cli:main' in entry
     dry = subprocess.run(['make', '-n', 'run'], cwd=clone, capture_output=True, text=True).stdout
     assert 'venv' in dry and "pip install --quiet -e '.[dev]'" in dry and 'latentlab run' in dry
+    # the report templates ship inside the wheel, and the installed package runs reports from them
+    import zipfile
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = sorted(p.name for p in (ROOT/'nbs'/'reports').glob('*.ipynb'))
+    assert shipped and {f'latentlab/templates/{n}' for n in shipped} <= names
+    import os
+    env = {**os.environ, 'PYTHONPATH': str(tmp_path/'site')}
+    probe = ("import latentlab.reports as R; from latentlab.experiments import rerun\n"
+             "print(R.template_dir()); assert all(R.report_parameters(n) for n in R.REPORTS)\n"
+             "rec = R.execute_report('latent_space', {'sample_size': 40, 'projections': ['pca'], 'resolution': 32}, "
+             "root='runs', progress=False)\n"
+             "com = R.execute_report('companion', {'run': rec.run_id, 'runs_dir': 'runs'}, root='runs', progress=False)\n"
+             "print(rec.config['template']); print(com.path/'report.html'); print(rec.run_id)\n"
+             "new, cmp, ok = rerun(rec.run_id, 'runs', progress=False); assert ok, cmp")
+    r = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = r.stdout.split()
+    assert lines[0] == str(tmp_path/'site'/'latentlab'/'templates') and lines[1].startswith(str(tmp_path/'site'))
+    page = Path(lines[2]).read_text()
+    assert lines[3] in page and 'How to cite' in page and 'Plotly.newPlot' in page   # companion of the record, its figures
