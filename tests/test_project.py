@@ -118,5 +118,5 @@ def test_clean_clone_builds_and_installs(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     lines = r.stdout.split()
     assert lines[0] == str(tmp_path/'site'/'latentlab'/'templates') and lines[1].startswith(str(tmp_path/'site'))
-    page = Path(lines[2]).read_text()
+    page = (tmp_path/lines[2]).read_text()
     assert lines[3] in page and 'How to cite' in page and 'Plotly.newPlot' in page   # companion of the record, its figures
