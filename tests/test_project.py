@@ -120,3 +120,26 @@ def test_clean_clone_builds_and_installs(tmp_path):
     assert lines[0] == str(tmp_path/'site'/'latentlab'/'templates') and lines[1].startswith(str(tmp_path/'site'))
     page = (tmp_path/lines[2]).read_text()
     assert lines[3] in page and 'How to cite' in page and 'Plotly.newPlot' in page   # companion of the record, its figures
+
+
+def test_nbdev_clean_leaves_no_diff(tmp_path):
+    "nbdev_clean on a copy of the notebooks changes nothing: what is committed is clean (run `make export` if not)."
+    shutil.copytree(ROOT/'nbs', tmp_path/'nbs'); shutil.copy(ROOT/'settings.ini', tmp_path/'settings.ini')
+    r = subprocess.run([str(Path(sys.executable).parent/'nbdev_clean')], cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    changed = [str(p.relative_to(tmp_path)) for p in sorted((tmp_path/'nbs').rglob('*.ipynb'))
+               if p.read_bytes() != (ROOT/p.relative_to(tmp_path)).read_bytes()]
+    assert not changed, f"nbdev_clean changes {changed}: run `make export` and commit"
+
+
+def test_duplicated_code_under_5_percent():
+    "pylint's duplicate-code detector (symilar) on latentlab/: blocks of 6+ lines repeated, as a share of all lines."
+    import re
+    symilar = Path(sys.executable).parent/'symilar'
+    if not symilar.exists(): pytest.skip('pylint (dev requirement) is not installed')
+    files = [str(p) for p in sorted((ROOT/'latentlab').glob('*.py')) if p.name != '_modidx.py']
+    r = subprocess.run([str(symilar), '-d', '6', '-i', '--ignore-docstrings', '--ignore-imports', *files],
+                       capture_output=True, text=True)
+    m = re.search(r'TOTAL lines=(\d+) duplicates=(\d+) percent=([\d.]+)', r.stdout)
+    assert m, r.stdout[-2000:] + r.stderr
+    assert float(m.group(3)) < 5.0, f"{m.group(3)}% of latentlab's lines are duplicated:\n{r.stdout[:4000]}"
