@@ -66,6 +66,21 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument('--runs-dir', default=None, help='runs folder (default: $LATENTLAB_RUNS or ./runs)')
     rp.add_argument('--show-code', action='store_true', help='keep the code in the rendered HTML')
     rp.add_argument('--quiet', action='store_true', help='no progress bars')
+    sw = sub.add_parser('sweep', help='run a grid or list of configs as independent run records (resumable)',
+                        description='Run each cell of a sweep file (YAML with name, base, grid, cells; see the sweeps '
+                        'docs) that has no run record yet, on a local process pool or a dask.distributed cluster. '
+                        'Running it again resumes: finished cells are skipped. Exit status 1 if a cell failed.')
+    sw.add_argument('file', help='the sweep YAML file')
+    sw.add_argument('--scheduler', default=None, metavar='ADDRESS',
+                    help='dask.distributed scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local process pool)')
+    sw.add_argument('--workers', type=int, default=1, metavar='N',
+                    help='local pool processes (default 1; 0 runs cells in this process); not used with --scheduler')
+    sw.add_argument('--threads', type=int, default=None, metavar='T',
+                    help='torch/BLAS threads per cell (default: cores / workers locally, 1 on a cluster)')
+    sw.add_argument('--runs-dir', default=None, help='runs folder (default: $LATENTLAB_RUNS or ./runs)')
+    sw.add_argument('--retry-failed', action='store_true', help='run the cells that failed before again')
+    sw.add_argument('--dry-run', action='store_true', help='show each cell and its status, run nothing')
+    sw.add_argument('--quiet', action='store_true', help='no progress bar')
     return p
 
 RUNS_COLUMNS = ('run_id', 'experiment', 'kind', 'dataset', 'autoencoder', 'rerun_of', 'derived_from', '*/test/auc')
@@ -130,6 +145,17 @@ def main(argv: list | None = None) -> int:
             print(f"Report record: {rec.path}")
             if (rec.path/'report.html').is_file(): print(f"Rendered ({rec.meta.get('renderer')}): {rec.path/'report.html'}")
             return 0
+        if args.command == 'sweep':
+            from latentlab.sweeps import format_summary, plan_sweep, run_sweep
+            if args.dry_run:
+                print(format_summary(plan_sweep(args.file, args.runs_dir, retry_failed=args.retry_failed))); return 0
+            try: df = run_sweep(args.file, args.runs_dir, workers=args.workers, scheduler=args.scheduler,
+                                retry_failed=args.retry_failed, threads=args.threads, progress=not args.quiet)
+            except OSError as e:          # e.g. no scheduler answering at --scheduler
+                if isinstance(e, FileNotFoundError): raise
+                raise RuntimeError(str(e)) from e
+            print(format_summary(df))
+            return 1 if (df.status == 'failed').any() else 0
         if args.command == 'rerun':
             new, cmp, ok = rerun(args.run_id, args.runs_dir, progress=not args.quiet, tol=args.tol,
                                  changes=parse_overrides(args.overrides))

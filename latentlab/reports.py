@@ -41,6 +41,7 @@ def register_report(name: str, template: str | Path, description: str = '') -> P
 
 for _name, _desc in [('latent_space', "what an autoencoder's latent space does to a dataset: reconstruction, statistics, class structure, geometry"),
                      ('augmentation', 'every latent generator judged for realism, typicality, class, diversity, memorisation and downstream value'),
+                     ('benchmark', "a sweep's records read into learning curves with intervals, augmentation gains, the published baselines"),
                      ('runs_analysis', 'many run records compared: the runs table, grouped and plotted'),
                      ('companion', "a publication companion page for one run record: abstract, key figures, links, citation")]:
     register_report(_name, template_dir()/f'{_name}.ipynb', description=_desc)

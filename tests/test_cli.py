@@ -106,7 +106,7 @@ def test_default_experiment_end_to_end(tmp_path):
 
 def test_report_list_and_render_errors(tmp_path):
     out = cli('report', 'list').stdout
-    for name in ('latent_space', 'augmentation', 'runs_analysis', 'companion'): assert name in out
+    for name in ('latent_space', 'augmentation', 'benchmark', 'runs_analysis', 'companion'): assert name in out
     r = cli('report', 'render', 'nosuch', '--runs-dir', str(tmp_path), check=False)
     assert r.returncode == 2 and 'no run record' in r.stderr
     r = cli('report', 'render', check=False)

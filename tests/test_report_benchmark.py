@@ -1,0 +1,25 @@
+"""The benchmark report runs its small sweep, resumes it, and reads the records into curves, gains and the published table."""
+import json
+
+from latentlab.reports import execute_report, report_parameters
+
+
+def test_benchmark_report_fast(tmp_path):
+    params = report_parameters('benchmark')
+    assert {'sweep', 'spec', 'run_missing', 'workers', 'scheduler', 'gain_size'} <= set(params)
+    cells = tmp_path/'cells'
+    rec = execute_report('benchmark', {'runs_root': str(cells)}, root=tmp_path, progress=False)
+    assert {'report.html', 'report.ipynb', 'metrics.json', 'results.csv'} <= {p.name for p in rec.path.iterdir()}
+    status = (cells/'benchmark-fast'/'_sweep.csv').read_text()
+    assert status.count('done') == 12, status
+    m = json.loads((rec.path/'metrics.json').read_text())
+    curves = [k for k in m if k.endswith('.auc_mean')]
+    assert len(curves) == 8 and all(0.3 < m[k] <= 1 for k in curves), curves     # 2 spaces x 2 classifiers x 2 sizes
+    assert any(k.endswith('.smote.gain') for k in m)
+    html = (rec.path/'report.html').read_text(encoding='utf-8')
+    assert 'Key findings' in html and 'ResNet-18' in html and 'MedMNIST v2' in html
+    # a second run finds every cell done and reads the same records
+    again = execute_report('benchmark', {'runs_root': str(cells)}, root=tmp_path, progress=False)
+    m2 = json.loads((again.path/'metrics.json').read_text())
+    assert {k: v for k, v in m2.items() if k.endswith('auc_mean')} == {k: v for k, v in m.items() if k.endswith('auc_mean')}
+    assert len(list((cells/'benchmark-fast').glob('*/metrics.json'))) == 12
