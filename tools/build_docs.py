@@ -170,6 +170,7 @@ def run_reports(names: list, work: Path, fast: bool) -> dict:
         if name == 'companion': continue
         params = dict(FAST.get(name, {})) if fast else {}
         if name == 'runs_analysis': params['runs_dir'] = str(runs)
+        if name == 'benchmark': params['runs_root'] = str(work/'benchmark-cells')   # its sweep's records, apart
         t = time.perf_counter()
         records[name] = execute_report(name, params, root=runs, render=False, progress=False)
         print(f"  report {name}: {time.perf_counter() - t:.0f} s", flush=True)
