@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument('--experiment', default=None, help='only this experiment')
     ls.add_argument('--runs-dir', default=None, help='runs folder (default: $LATENTLAB_RUNS or ./runs)')
     ls.add_argument('--columns', default=None, metavar='A,B,...',
-                    help=f"columns to show, shell patterns allowed (default: {','.join(RUNS_COLUMNS)})")
+                    help=f"columns to show, shell patterns allowed (default: {','.join(RUNS_COLUMNS)} and each model's test AUC)")
     ls.add_argument('--csv', default=None, metavar='FILE', help='also write every column (config, flattened metrics) to FILE')
     rr = sub.add_parser('rerun', help='re-execute a run record (experiment or report) and check its metrics',
                         description='Re-execute a run record from its config and say metric by metric whether the numbers '
@@ -83,12 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument('--quiet', action='store_true', help='no progress bar')
     return p
 
-RUNS_COLUMNS = ('run_id', 'experiment', 'kind', 'dataset', 'autoencoder', 'rerun_of', 'derived_from', '*/test/auc')
+RUNS_COLUMNS = ('run_id', 'experiment', 'kind', 'dataset', 'autoencoder', 'rerun_of', 'derived_from')
 
 def _runs_view(df: pd.DataFrame, columns: str | None = None) -> pd.DataFrame:
     import fnmatch
-    pats = columns.split(',') if columns else RUNS_COLUMNS
-    cols = [c for p in pats for c in df.columns if fnmatch.fnmatchcase(c, p.strip())]
+    if columns: cols = [c for p in columns.split(',') for c in df.columns if fnmatch.fnmatchcase(c, p.strip())]
+    else:       # a few meta columns and the test AUC of each (features, classifier) of experiment records
+        cols = [c for c in RUNS_COLUMNS if c in df.columns] + [c for c in df.columns
+                                                               if c.endswith('/test/auc') and c.count('/') == 3]
     return df[list(dict.fromkeys(cols))].dropna(axis=1, how='all')
 
 def _print_table(rec) -> None:
