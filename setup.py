@@ -1,8 +1,11 @@
 """Packaging for latentlab, driven by settings.ini (nbdev 2 layout)."""
 import shlex
+import shutil
 from configparser import ConfigParser
+from pathlib import Path
 
 import setuptools
+from setuptools.command.build_py import build_py
 
 config = ConfigParser(delimiters=['='])
 config.read('settings.ini', encoding='utf-8')
@@ -25,7 +28,23 @@ dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 min_python = cfg['min_python']
 
+
+
+class build_py_with_templates(build_py):
+    "Ship the report templates: copy nbs/reports/*.ipynb into the built package as latentlab/templates/ (package data)."
+    def run(self):
+        super().run()
+        if getattr(self, 'editable_mode', False): return     # an editable install reads nbs/reports/ in place
+        src = Path(__file__).resolve().parent/'nbs'/'reports'
+        templates = sorted(src.glob('*.ipynb'))
+        if not templates: raise FileNotFoundError(f"no report templates in {src}: they must ship with the package")
+        dst = Path(self.build_lib)/cfg['lib_name']/'templates'
+        dst.mkdir(parents=True, exist_ok=True)
+        for nb in templates: shutil.copy2(nb, dst/nb.name)
+
+
 setuptools.setup(
+    cmdclass={'build_py': build_py_with_templates},
     name=cfg['lib_name'],
     license=lic[0],
     classifiers=['Development Status :: ' + statuses[int(cfg['status'])],

@@ -15,7 +15,7 @@ from .experiments import (DEFAULT_CONFIG, compare_metrics, list_runs, make_confi
                                    rerun, run_experiment)
 
 # %% auto #0
-__all__ = ['build_parser', 'main']
+__all__ = ['RUNS_COLUMNS', 'build_parser', 'main']
 
 # %% ../nbs/60_cli.ipynb #60-cli-004
 def build_parser() -> argparse.ArgumentParser:
@@ -32,21 +32,34 @@ def build_parser() -> argparse.ArgumentParser:
                    help='override a config entry (repeatable), e.g. --set dataset=pneumoniamnist')
     r.add_argument('--runs-dir', default=None, help='runs folder (default: $LATENTLAB_RUNS or ./runs)')
     r.add_argument('--quiet', action='store_true', help='no progress bars')
-    ls = sub.add_parser('runs', help='list run records', description='List run records, newest first.')
+    ls = sub.add_parser('runs', help='list run records', description='List run records, newest first: a few columns '
+                        'by default; --columns picks others (shell patterns), --csv writes the whole table.')
     ls.add_argument('--experiment', default=None, help='only this experiment')
     ls.add_argument('--runs-dir', default=None, help='runs folder (default: $LATENTLAB_RUNS or ./runs)')
-    rr = sub.add_parser('rerun', help='re-execute a run record and check its metrics',
-                        description='Re-execute a run record from its config; exit status 1 if any metric differs.')
+    ls.add_argument('--columns', default=None, metavar='A,B,...',
+                    help=f"columns to show, shell patterns allowed (default: {','.join(RUNS_COLUMNS)} and each model's test AUC)")
+    ls.add_argument('--csv', default=None, metavar='FILE', help='also write every column (config, flattened metrics) to FILE')
+    rr = sub.add_parser('rerun', help='re-execute a run record (experiment or report) and check its metrics',
+                        description='Re-execute a run record from its config and say metric by metric whether the numbers '
+                        'came back; exit status 1 if any differs. With --set, run it with those entries changed: the new '
+                        'record is derived from the old one (meta derived_from and changed) and the differences are shown.')
     rr.add_argument('run_id', help='a run id from `latentlab runs` (a unique prefix will do)')
+    rr.add_argument('--set', dest='overrides', action='append', default=[], metavar='KEY=VALUE',
+                    help='change a config entry or report parameter (repeatable)')
     rr.add_argument('--runs-dir', default=None, help='runs folder (default: $LATENTLAB_RUNS or ./runs)')
     rr.add_argument('--tol', type=float, default=0.0, help='largest absolute difference counted as a match')
     rr.add_argument('--quiet', action='store_true', help='no progress bars')
     c = sub.add_parser('config', help='show the config a run would use', description='Print the full config as JSON.')
     c.add_argument('--set', dest='overrides', action='append', default=[], metavar='KEY=VALUE')
     rp = sub.add_parser('report', help='execute a report notebook (papermill) into a run record and render it',
-                        description='Execute a parameterized report from nbs/reports/ (by name) or a notebook path, '
-                        'keep it as a run record with the executed notebook and its HTML.')
-    rp.add_argument('template', help='report name (e.g. latent_space) or path to a .ipynb')
+                        description='Execute a registered report (by name) or a notebook path, keep it as a run record '
+                        'with the executed notebook and its HTML. `report list` lists the registered reports; '
+                        '`report render RUN_ID` renders a report record again (Quarto where installed, else nbconvert); '
+                        '`report companion --set run=RUN_ID` makes the publication companion page of any record.')
+    rp.add_argument('template', help='report name (e.g. latent_space), path to a .ipynb, `list`, or `render`')
+    rp.add_argument('run_id', nargs='?', default=None, help='with `render`: the report record to render')
+    rp.add_argument('--engine', choices=['auto', 'quarto', 'nbconvert'], default='auto',
+                    help='renderer (default: quarto when installed, else nbconvert)')
     rp.add_argument('--set', dest='overrides', action='append', default=[], metavar='KEY=VALUE',
                     help='set a report parameter (repeatable)')
     rp.add_argument('--experiment', default=None, help='record under this experiment name (default: the template name)')
@@ -79,6 +92,16 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument('--import-root', action='append', default=[], help='a server folder users may import from (repeatable)')
     sv.add_argument('--max-upload-mb', type=float, default=200.0, help='largest upload accepted')
     return p
+
+RUNS_COLUMNS = ('run_id', 'experiment', 'kind', 'dataset', 'autoencoder', 'rerun_of', 'derived_from')
+
+def _runs_view(df: pd.DataFrame, columns: str | None = None) -> pd.DataFrame:
+    import fnmatch
+    if columns: cols = [c for p in columns.split(',') for c in df.columns if fnmatch.fnmatchcase(c, p.strip())]
+    else:       # a few meta columns and the test AUC of each (features, classifier) of experiment records
+        cols = [c for c in RUNS_COLUMNS if c in df.columns] + [c for c in df.columns
+                                                               if c.endswith('/test/auc') and c.count('/') == 3]
+    return df[list(dict.fromkeys(cols))].dropna(axis=1, how='all')
 
 def _print_table(rec) -> None:
     res = rec.results[rec.results.split == 'test']
@@ -113,13 +136,24 @@ def main(argv: list | None = None) -> int:
             return 0
         if args.command == 'runs':
             df = list_runs(args.runs_dir, args.experiment)
-            with pd.option_context('display.float_format', '{:.3f}'.format, 'display.width', 200):
-                print(df.to_string(index=False) if len(df) else 'no run records yet: `latentlab run` makes one')
+            if args.csv and len(df): df.to_csv(args.csv, index=False); print(f"{df.shape[1]} columns written to {args.csv}")
+            with pd.option_context('display.float_format', '{:.3f}'.format, 'display.width', 200,
+                                   'display.max_columns', None):
+                print(_runs_view(df, args.columns).to_string(index=False) if len(df) else
+                      'no run records yet: `latentlab run` makes one')
             return 0
         if args.command == 'report':
-            from latentlab.reports import execute_report
+            from latentlab.reports import REPORTS, execute_report, render_record
+            if args.template == 'list':
+                for n in REPORTS.names(): print(f"{n:15s} {REPORTS.info(n)['description']}")
+                return 0
+            if args.template == 'render':
+                if not args.run_id: raise ValueError('`latentlab report render` needs the run id of a report record')
+                html = render_record(args.run_id, args.runs_dir, engine=args.engine, show_code=args.show_code)
+                print(f"Rendered: {html}"); return 0
             rec = execute_report(args.template, parse_overrides(args.overrides), experiment=args.experiment,
-                                 root=args.runs_dir, progress=not args.quiet, show_code=args.show_code)
+                                 root=args.runs_dir, progress=not args.quiet, show_code=args.show_code,
+                                 engine=args.engine)
             print(f"Report record: {rec.path}")
             if (rec.path/'report.html').is_file(): print(f"Rendered ({rec.meta.get('renderer')}): {rec.path/'report.html'}")
             return 0
@@ -141,12 +175,19 @@ def main(argv: list | None = None) -> int:
                   host=args.host, port=args.port, workers=args.workers)
             return 0
         if args.command == 'rerun':
-            new, cmp, ok = rerun(args.run_id, args.runs_dir, progress=not args.quiet, tol=args.tol)
-            with pd.option_context('display.float_format', '{:.6f}'.format, 'display.width', 160):
-                print(cmp.to_string(index=False))
+            new, cmp, ok = rerun(args.run_id, args.runs_dir, progress=not args.quiet, tol=args.tol,
+                                 changes=parse_overrides(args.overrides))
+            with pd.option_context('display.float_format', '{:.6f}'.format, 'display.width', 160,
+                                   'display.max_rows', None):
+                print(cmp.drop(columns='match').to_string(index=False) if len(cmp) else 'the record has no metrics')
+            if new.meta.get('derived_from'):
+                print(f"\nDerived record: {new.path}\n(from {new.meta['derived_from']}, changed: "
+                      + ', '.join(f"{k} {a!r} -> {b!r}" for k, (a, b) in new.meta['changed'].items())
+                      + f"; {int((~cmp['match']).sum())}/{len(cmp)} metrics moved)")
+                return 0
             print(f"\nRe-run record: {new.path}")
             print(f"metrics {'MATCH' if ok else 'DIFFER'}: {int(cmp['match'].sum())}/{len(cmp)} identical "
-                  f"(largest difference {cmp['diff'].max():.3g})")
+                  f"(largest difference {cmp['diff'].max() if len(cmp) else 0:.3g})")
             return 0 if ok else 1
     except (FileNotFoundError, KeyError, ValueError, TypeError, RuntimeError) as e:
         print(f"latentlab {args.command}: error: {e}", file=sys.stderr)

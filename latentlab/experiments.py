@@ -19,11 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import atomic_path, get_device, runs_dir, seed_everything
+from .config import Registry, atomic_path, get_device, runs_dir, seed_everything
 
 # %% auto #0
-__all__ = ['DEFAULT_CONFIG', 'PACKAGES', 'RUNNERS', 'make_config', 'parse_overrides', 'code_version', 'RunRecord', 'write_record',
-           'run_experiment', 'list_runs', 'find_run', 'flatten_metrics', 'compare_metrics', 'rerun']
+__all__ = ['DEFAULT_CONFIG', 'PACKAGES', 'META_COLUMNS', 'RUNNERS', 'make_config', 'parse_overrides', 'code_version', 'RunRecord',
+           'flatten_metrics', 'timing_keys', 'write_record', 'run_experiment', 'record_row', 'list_runs', 'find_run',
+           'compare_metrics', 'register_runner', 'config_changes', 'rerun']
 
 # %% ../nbs/40_experiments.ipynb #40-experimen-005
 DEFAULT_CONFIG = {
@@ -133,13 +134,21 @@ class RunRecord:
     @property
     def run_id(self) -> str: "The run's id (its folder name)."; return self.path.name
 
+    @property
+    def timings(self) -> dict:
+        "Wall times of the run's stages (`timings.json`): kept apart from the metrics, which must reproduce."
+        p = self.path/'timings.json'
+        return json.loads(p.read_text()) if p.is_file() else {}
+
     @classmethod
     def load(cls, path) -> 'RunRecord':
         "Read the record in folder `path`."
         path = Path(path)
         if not (path/'metrics.json').is_file(): raise FileNotFoundError(f"{path} is not a run record (no metrics.json)")
         read = lambda n: json.loads((path/n).read_text())
-        return cls(path, read('config.json'), read('metrics.json'), pd.read_csv(path/'results.csv'), read('meta.json'))
+        try: results = pd.read_csv(path/'results.csv')
+        except pd.errors.EmptyDataError: results = pd.DataFrame()      # a report that saved no results table
+        return cls(path, read('config.json'), read('metrics.json'), results, read('meta.json'))
 
     def table(self, split: str = 'test') -> pd.DataFrame:
         "Metrics of `split` as a table: one row per (features, classifier), one column per metric."
@@ -148,6 +157,25 @@ class RunRecord:
 
     def __repr__(self): return f"RunRecord({self.path})"
 
+# %% ../nbs/40_experiments.ipynb #83afead1
+def flatten_metrics(metrics: dict, prefix: str = '') -> dict:
+    "Numeric leaves of a nested metrics dict as `{'a/b/c': value}` (strings, lists, booleans and None are left out)."
+    out = {}
+    for k, v in metrics.items():
+        key = f'{prefix}{k}'
+        if isinstance(v, dict): out.update(flatten_metrics(v, key + '/'))
+        elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool): out[key] = float(v)
+    return out
+
+# %% ../nbs/40_experiments.ipynb #bdb04852
+def timing_keys(metrics: dict) -> list:
+    "Flattened names of entries in `metrics` that look like wall times (ending `_s` or `seconds`): they belong in timings."
+    def timing(k):
+        last = k.replace('.', '/').rsplit('/', 1)[-1].lower()
+        return last.endswith('_s') or last.endswith('seconds') or last.endswith(' s')
+    return sorted(k for k in flatten_metrics(metrics) if timing(k))
+
+# %% ../nbs/40_experiments.ipynb #0bb3bbac
 def _new_run_id() -> str:
     return time.strftime('%Y%m%d-%H%M%S') + '-' + uuid.uuid4().hex[:6]
 
@@ -155,10 +183,12 @@ def write_record(config: dict, metrics: dict, results: pd.DataFrame, timings: di
                  root: str | Path | None = None, files: dict | None = None) -> RunRecord:
     "Write a run record `root/<config['experiment']>/<new run id>/` atomically (plus extra `files`: name -> path)."
     import shutil
+    bad = timing_keys(metrics)
+    if bad: raise ValueError(f"metrics {bad} look like timings; pass them in `timings` (timings.json) so re-runs can match")
     root = Path(root) if root is not None else runs_dir()
     run_id = _new_run_id()
     meta = {'run_id': run_id, 'experiment': config['experiment'], 'kind': 'experiment', 'rerun_of': None,
-            **meta, 'finished': time.strftime('%Y-%m-%dT%H:%M:%S%z')}
+            'derived_from': None, 'changed': None, **meta, 'finished': time.strftime('%Y-%m-%dT%H:%M:%S%z')}
     path = root/config['experiment']/run_id
     with atomic_path(path) as tmp:
         tmp.mkdir(parents=True)
@@ -222,7 +252,7 @@ def _experiment_features(cfg: dict, splits: dict, train_idx: np.ndarray, progres
 
 # %% ../nbs/40_experiments.ipynb #ca67cdfa
 def run_experiment(config: dict | None = None, root: str | Path | None = None, progress: bool = True,
-                   rerun_of: str | None = None) -> RunRecord:
+                   lineage: dict | None = None) -> RunRecord:
     "Run the experiment `config` (defaults filled in), write its record under `root` (the runs folder), return it."
     from latentlab.classifiers import CLASSIFIERS
     from latentlab.data import load_dataset, subsample_indices
@@ -264,33 +294,58 @@ def run_experiment(config: dict | None = None, root: str | Path | None = None, p
     timings['total_s'] = time.perf_counter() - t0
     data_info = {s: {'n': len(d), 'classes': d.class_counts(), 'fingerprint': d.fingerprint()} for s, d in splits.items()}
     data_info['train']['n_used'] = int(len(idx))
-    meta = {'kind': 'experiment', 'rerun_of': rerun_of, 'started': started, 'device': get_device(cfg['device']),
+    meta = {'kind': 'experiment', **(lineage or {}), 'started': started, 'device': get_device(cfg['device']),
             'encoder': encoder_spec, 'data': data_info,
             'small_test': sorted(k for k, e in metrics.items() if e['test']['small_test']),
             'skipped_files': splits['train'].skipped}   # image-folder files left out (on_error='skip')
     return write_record(cfg, metrics, pd.DataFrame(rows), timings, meta, root=root)
 
-# %% ../nbs/40_experiments.ipynb #40-experimen-017
-def list_runs(root: str | Path | None = None, experiment: str | None = None) -> pd.DataFrame:
-    "One row per run record under `root` (default: the runs folder), newest first."
+# %% ../nbs/40_experiments.ipynb #2651cad6
+META_COLUMNS = ('run_id', 'experiment', 'kind', 'template', 'started', 'finished', 'rerun_of', 'derived_from',
+                'changed', 'git_commit')
+
+def _cell(v):
+    "A config value as a table cell: lists become tuples (hashable, so `groupby` works), dicts JSON text."
+    if isinstance(v, (list, tuple)): return tuple(_cell(x) for x in v)
+    if isinstance(v, dict): return json.dumps(v, sort_keys=True)
+    return v
+
+def record_row(rec: RunRecord) -> dict:
+    "One run record as a flat dict: meta columns, every config entry (a report's parameters), flattened metrics."
+    m = rec.meta
+    version = rec.path/'version.json'
+    row = {'run_id': rec.run_id, 'experiment': rec.path.parent.name, 'kind': m.get('kind', 'experiment'),
+           'template': m.get('template'), 'started': m.get('started'), 'finished': m.get('finished'),
+           'rerun_of': m.get('rerun_of'), 'derived_from': m.get('derived_from'),
+           'changed': json.dumps(m['changed'], sort_keys=True) if m.get('changed') else None,
+           'git_commit': json.loads(version.read_text()).get('git_commit') if version.is_file() else None}
+    cfg = {k: v for k, v in rec.config.items() if k not in ('parameters', 'template', 'experiment')}
+    cfg.update(rec.config.get('parameters') or {})
+    for k, v in cfg.items(): row[k if k not in row else f'config/{k}'] = _cell(v)
+    for k, v in flatten_metrics(rec.metrics).items(): row[k if k not in row else f'metrics/{k}'] = v
+    return row
+
+# %% ../nbs/40_experiments.ipynb #95b66117
+def list_runs(root: str | Path | None = None, experiment: str | None = None, kind: str | None = None) -> pd.DataFrame:
+    "Every run record under `root` (default: the runs folder) as a table, newest first: meta, config and flattened metrics."
     root = Path(root) if root is not None else runs_dir()
     rows = []
     for metrics_file in sorted(root.glob('*/*/metrics.json')):
         path = metrics_file.parent
         if experiment and path.parent.name != experiment: continue
-        try: rec = RunRecord.load(path)
-        except (OSError, ValueError) as e:
-            rows.append({'run_id': path.name, 'experiment': path.parent.name, 'error': str(e)}); continue
-        row = {'run_id': rec.run_id, 'experiment': path.parent.name, 'kind': rec.meta.get('kind', 'experiment'),
-               'started': rec.meta.get('started'), 'dataset': rec.config.get('dataset'),
-               'autoencoder': rec.config.get('autoencoder'), 'rerun_of': rec.meta.get('rerun_of')}
-        for key, entry in rec.metrics.items():
-            if isinstance(entry, dict) and isinstance(entry.get('test'), dict) and 'auc' in entry['test']:
-                row[f'{key} test_auc'] = entry['test']['auc']
+        try: row = record_row(RunRecord.load(path))
+        except (OSError, ValueError, KeyError) as e:
+            rows.append({'run_id': path.name, 'experiment': path.parent.name, 'error': f'{type(e).__name__}: {e}'}); continue
+        if kind and row['kind'] != kind: continue
         rows.append(row)
     df = pd.DataFrame(rows)
-    return df.sort_values('run_id', ascending=False, ignore_index=True) if len(df) else df
+    if not len(df): return pd.DataFrame(columns=list(META_COLUMNS))
+    metric_cols = sorted(c for c in df.columns if '/' in c and not c.startswith('config/'))
+    first = [c for c in META_COLUMNS if c in df.columns]
+    rest = [c for c in df.columns if c not in first and c not in metric_cols]
+    return df[first + rest + metric_cols].sort_values('run_id', ascending=False, ignore_index=True)
 
+# %% ../nbs/40_experiments.ipynb #40d61116
 def find_run(run_id: str, root: str | Path | None = None) -> Path:
     "The folder of the run whose id is (or starts with) `run_id`."
     root = Path(root) if root is not None else runs_dir()
@@ -299,34 +354,45 @@ def find_run(run_id: str, root: str | Path | None = None) -> Path:
     if len(hits) > 1: raise ValueError(f"run id {run_id!r} is ambiguous: {sorted(h.name for h in hits)}")
     return hits[0]
 
-def flatten_metrics(metrics: dict, prefix: str = '') -> dict:
-    "Numeric leaves of a nested metrics dict as `{'a/b/c': value}` (strings, lists and None are left out)."
-    out = {}
-    for k, v in metrics.items():
-        key = f'{prefix}{k}'
-        if isinstance(v, dict): out.update(flatten_metrics(v, key + '/'))
-        elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool): out[key] = float(v)
-    return out
-
+# %% ../nbs/40_experiments.ipynb #29a60e65
 def compare_metrics(a: dict, b: dict, tol: float = 0.0) -> pd.DataFrame:
-    "Every numeric metric of two records side by side, with the absolute difference and whether it is within `tol`."
+    "Every numeric metric of two records side by side: difference, whether it is within `tol`, and a status word."
     fa, fb = flatten_metrics(a), flatten_metrics(b)
     rows = []
     for key in sorted(set(fa) | set(fb)):
         x, y = fa.get(key), fb.get(key)
         same = x is not None and y is not None and (x == y or abs(x - y) <= tol or (np.isnan(x) and np.isnan(y)))
+        status = ('missing in re-run' if y is None else 'new in re-run' if x is None else 'same' if same else 'differs')
         rows.append(dict(metric=key, original=x, rerun=y, diff=None if x is None or y is None else abs(x - y),
-                         match=bool(same)))
-    return pd.DataFrame(rows, columns=['metric', 'original', 'rerun', 'diff', 'match'])
+                         match=bool(same), status=status))
+    return pd.DataFrame(rows, columns=['metric', 'original', 'rerun', 'diff', 'match', 'status'])
 
-RUNNERS = {'experiment': lambda old, progress: run_experiment(old.config, root=old.path.parent.parent,
-                                                              progress=progress, rerun_of=old.run_id)}
+# %% ../nbs/40_experiments.ipynb #34fcfb2e
+RUNNERS = Registry('runner', providers=('latentlab.experiments', 'latentlab.reports'))
 
-def rerun(run_id: str, root: str | Path | None = None, progress: bool = True, tol: float = 0.0):
-    "Re-execute record `run_id`; return `(new RunRecord, comparison table, whether every metric matches)`."
+def register_runner(kind: str, fn=None, description: str = ''):
+    "Register `fn(record, changes, progress, lineage) -> RunRecord` as the runner of records of `kind` (a decorator without `fn`)."
+    return RUNNERS.register(kind, fn, description=description)
+
+@register_runner('experiment', description='run_experiment on the record\'s config (with changes applied)')
+def _run_experiment_again(old: RunRecord, changes: dict, progress: bool, lineage: dict) -> RunRecord:
+    return run_experiment({**old.config, **changes}, root=old.path.parent.parent, progress=progress, lineage=lineage)
+
+# %% ../nbs/40_experiments.ipynb #39534de4
+def config_changes(old: RunRecord, changes: dict) -> dict:
+    "The entries of `changes` that differ from record `old`'s config (a report's parameters), as `{key: [old, new]}`."
+    cfg = old.config.get('parameters', old.config) if old.meta.get('kind') == 'report' else old.config
+    return {k: [cfg.get(k), v] for k, v in (changes or {}).items() if cfg.get(k, object()) != v}
+
+def rerun(run_id: str, root: str | Path | None = None, progress: bool = True, tol: float = 0.0,
+          changes: dict | None = None):
+    "Re-execute record `run_id` (with config `changes`, if any); return `(new RunRecord, comparison table, all metrics same)`."
     old = RunRecord.load(find_run(run_id, root))
     kind = old.meta.get('kind', 'experiment')
-    if kind not in RUNNERS: raise ValueError(f"run {old.run_id} is a {kind!r} record; no runner is registered for it")
-    new = RUNNERS[kind](old, progress)
+    if kind not in RUNNERS: raise ValueError(f"run {old.run_id} is a {kind!r} record; no runner is registered for it "
+                                             f"(registered: {RUNNERS.names()})")
+    changed = config_changes(old, changes or {})
+    lineage = ({'derived_from': old.run_id, 'changed': changed} if changed else {'rerun_of': old.run_id})
+    new = RUNNERS[kind](old, {k: v for k, (_, v) in changed.items()}, progress, lineage)
     cmp = compare_metrics(old.metrics, new.metrics, tol)
     return new, cmp, bool(cmp['match'].all())

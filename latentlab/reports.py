@@ -15,26 +15,47 @@ from pathlib import Path
 
 import pandas as pd
 
-from .experiments import RUNNERS, RunRecord, write_record
+from .config import Registry, atomic_path
+from .experiments import RunRecord, find_run, register_runner, timing_keys, write_record
 
 # %% auto #0
-__all__ = ['reports_folder', 'report_template', 'report_parameters', 'save_outputs', 'render_html', 'execute_report']
+__all__ = ['REPORTS', 'template_dir', 'register_report', 'report_template', 'report_parameters', 'save_outputs', 'inline_plotly',
+           'render_html', 'execute_report', 'render_record']
 
-# %% ../nbs/41_reports.ipynb #41-reports-005
-def reports_folder() -> Path:
-    "The `nbs/reports/` folder of the source checkout latentlab runs from."
+# %% ../nbs/41_reports.ipynb #0a5578d9
+def template_dir() -> Path:
+    "Folder of the shipped report templates: `latentlab/templates/` of an installed wheel, else `nbs/reports/` of the checkout."
     import latentlab
-    return Path(latentlab.__file__).resolve().parent.parent/'nbs'/'reports'
+    pkg = Path(latentlab.__file__).resolve().parent
+    return pkg/'templates' if (pkg/'templates').is_dir() else pkg.parent/'nbs'/'reports'
 
+# %% ../nbs/41_reports.ipynb #7279257c
+REPORTS = Registry('report', providers=('latentlab.reports',))
+
+def register_report(name: str, template: str | Path, description: str = '') -> Path:
+    "Register the parameterized notebook `template` as report `name` (run with `latentlab report NAME`)."
+    path = Path(template).expanduser()
+    if path.suffix != '.ipynb': raise ValueError(f"a report template is a .ipynb notebook, got {template!r}")
+    if not path.is_file(): raise FileNotFoundError(f"report template {path} does not exist")
+    return REPORTS.register(name, path.resolve(), description=description)
+
+for _name, _desc in [('latent_space', "what an autoencoder's latent space does to a dataset: reconstruction, statistics, class structure, geometry"),
+                     ('augmentation', 'every latent generator judged for realism, typicality, class, diversity, memorisation and downstream value'),
+                     ('benchmark', "a sweep's records read into learning curves with intervals, augmentation gains, the published baselines"),
+                     ('runs_analysis', 'many run records compared: the runs table, grouped and plotted'),
+                     ('companion', "a publication companion page for one run record: abstract, key figures, links, citation")]:
+    register_report(_name, template_dir()/f'{_name}.ipynb', description=_desc)
+
+# %% ../nbs/41_reports.ipynb #713a1076
 def report_template(name_or_path: str | Path) -> Path:
-    "Path of a report template: an existing `.ipynb` path, or a template name in `nbs/reports/`."
+    "Path of a report template: an existing `.ipynb` path, or the name of a registered report."
     p = Path(name_or_path).expanduser()
     if p.suffix == '.ipynb' and p.is_file(): return p.resolve()
-    cand = reports_folder()/f'{p.stem}.ipynb'
-    if cand.is_file(): return cand
-    names = sorted(q.stem for q in reports_folder().glob('*.ipynb')) if reports_folder().is_dir() else []
-    raise FileNotFoundError(f"no report template {name_or_path!r}: give a notebook path or one of {names}")
+    if str(name_or_path) in REPORTS: return REPORTS[str(name_or_path)]
+    raise FileNotFoundError(f"no report template {name_or_path!r}: give a notebook path or one of {REPORTS.names()} "
+                            "(or register yours with register_report)")
 
+# %% ../nbs/41_reports.ipynb #2b6e7113
 def report_parameters(template: str | Path) -> dict:
     "The parameters a template declares (its `parameters` cell) with their default values."
     import ast
@@ -46,45 +67,71 @@ def report_parameters(template: str | Path) -> dict:
 
 # %% ../nbs/41_reports.ipynb #41-reports-007
 def save_outputs(output_dir: str | Path | None, metrics: dict | None = None, results: pd.DataFrame | None = None,
-                 figures: dict | None = None, tables: dict | None = None) -> Path | None:
-    "Save a report's `metrics` (JSON), `results` (tidy CSV), plotly `figures` (self-contained HTML) and `tables` into `output_dir`."
+                 figures: dict | None = None, tables: dict | None = None, timings: dict | None = None) -> Path | None:
+    "Save a report's `metrics`, `results` (tidy CSV), `tables` (CSV), plotly `figures` (HTML + JSON) and `timings` into `output_dir`."
     if output_dir is None: return None     # run by hand outside execute_report: nothing to hand back
+    bad = timing_keys(metrics or {})
+    if bad: raise ValueError(f"metrics {bad} look like timings: pass them as save_outputs(..., timings=...) "
+                             "so that re-runs of the report can match")
     out = Path(output_dir); out.mkdir(parents=True, exist_ok=True)
-    if metrics is not None:
-        (out/'metrics.json').write_text(json.dumps(metrics, indent=2, sort_keys=True, default=float) + '\n')
+    dump = lambda obj: json.dumps(obj, indent=2, sort_keys=True, default=float) + '\n'
+    if metrics is not None: (out/'metrics.json').write_text(dump(metrics))
+    if timings is not None: (out/'timings.json').write_text(dump(timings))
     if results is not None: results.to_csv(out/'results.csv', index=False)
     for name, df in (tables or {}).items(): df.to_csv(out/f'{name}.csv', index=False)
     for name, fig in (figures or {}).items():
         fig.write_html(out/f'{name}.html', include_plotlyjs=True)   # self-contained: opens offline
+        fig.write_json(out/f'{name}.plotly.json')
     return out
 
 # %% ../nbs/41_reports.ipynb #41-reports-009
+_PLOTLY = 'application/vnd.plotly.v1+json'
+
+def inline_plotly(nb) -> int:
+    "Turn every plotly figure output of notebook `nb` into self-contained HTML (plotly.js inlined once); return how many."
+    import plotly.io as pio
+    n = 0
+    for cell in nb.cells:
+        for out in cell.get('outputs', []):
+            data = out.get('data', {})
+            if _PLOTLY not in data: continue
+            fig = pio.from_json(json.dumps(data[_PLOTLY]), skip_invalid=True)
+            data['text/html'] = pio.to_html(fig, include_plotlyjs=n == 0, full_html=False)
+            del data[_PLOTLY]
+            n += 1
+    return n
+
+# %% ../nbs/41_reports.ipynb #c9315f75
 def render_html(notebook: str | Path, html: str | Path, engine: str = 'auto', show_code: bool = False) -> str:
     "Render an executed notebook to a self-contained HTML file; return the engine used (`quarto` or `nbconvert`)."
     notebook, html = Path(notebook), Path(html)
-    use_quarto = engine == 'quarto' or (engine == 'auto' and shutil.which('quarto'))
-    if engine == 'quarto' and not shutil.which('quarto'): raise FileNotFoundError("quarto is not installed here")
-    if use_quarto:
+    if engine not in ('auto', 'quarto', 'nbconvert'): raise ValueError(f"engine must be auto, quarto or nbconvert, got {engine!r}")
+    if engine == 'quarto' and not shutil.which('quarto'):
+        raise FileNotFoundError("quarto is not installed here (https://quarto.org/docs/get-started/); use engine='nbconvert'")
+    if engine == 'quarto' or (engine == 'auto' and shutil.which('quarto')):
         with tempfile.TemporaryDirectory() as d:
-            src = Path(d)/notebook.name; shutil.copy(notebook, src)
-            cmd = ['quarto', 'render', str(src), '--to', 'html', '-M', 'embed-resources:true',
-                   '-M', f'echo:{str(show_code).lower()}']
-            subprocess.run(cmd, check=True, capture_output=True, text=True)
-            shutil.move(src.with_suffix('.html'), html)
+            shutil.copy(notebook, Path(d)/'report.ipynb')
+            cmd = ['quarto', 'render', 'report.ipynb', '--to', 'html', '--no-execute', '--output', 'report.html',
+                   '-M', 'embed-resources:true', '-M', f'echo:{str(show_code).lower()}']
+            r = subprocess.run(cmd, cwd=d, capture_output=True, text=True)
+            if r.returncode != 0: raise RuntimeError(f"quarto render failed:\n{r.stderr[-2000:]}")
+            with atomic_path(html) as tmp: shutil.move(Path(d)/'report.html', tmp)
         return 'quarto'
     import nbformat
     from nbconvert import HTMLExporter
+    nb = nbformat.read(notebook, as_version=4)
+    inline_plotly(nb)
     exporter = HTMLExporter(template_name='lab', embed_images=True, exclude_input=not show_code,
                             exclude_input_prompt=True, exclude_output_prompt=True,
                             exclude_raw=True)   # the raw cell is Quarto front matter, not content
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
-    html.write_text(body, encoding='utf-8')
+    body, _ = exporter.from_notebook_node(nb)
+    with atomic_path(html) as tmp: tmp.write_text(body, encoding='utf-8')
     return 'nbconvert'
 
 # %% ../nbs/41_reports.ipynb #41-reports-011
 def execute_report(template: str | Path, parameters: dict | None = None, experiment: str | None = None,
                    root: str | Path | None = None, render: bool = True, progress: bool = True,
-                   rerun_of: str | None = None, show_code: bool = False) -> RunRecord:
+                   lineage: dict | None = None, show_code: bool = False, engine: str = 'auto') -> RunRecord:
     "Execute report `template` with `parameters` through papermill; keep it as a run record; return the record."
     import latentlab
     import papermill as pm
@@ -103,7 +150,7 @@ def execute_report(template: str | Path, parameters: dict | None = None, experim
     os.environ['PYTHONPATH'] = src_root + (os.pathsep + old_pp if old_pp else '')   # the kernel uses this latentlab
     try:
         pm.execute_notebook(str(tpl), str(executed), parameters={**params, 'output_dir': str(out_dir)},
-                            kernel_name='python3', progress_bar=progress, cwd=str(tpl.parent), log_output=False)
+                            kernel_name='python3', progress_bar=progress, cwd=os.getcwd(), log_output=False)
     except Exception as e:
         raise RuntimeError(f"report {tpl.name} failed ({type(e).__name__}); the executed notebook is kept at "
                            f"{executed} for debugging:\n{str(e)[-2000:]}") from e
@@ -112,19 +159,38 @@ def execute_report(template: str | Path, parameters: dict | None = None, experim
         else: os.environ['PYTHONPATH'] = old_pp
     timings = {'execute_s': time.perf_counter() - t0}
     files = {'report.ipynb': executed, 'outputs': out_dir}
-    engine = None
+    used = None
     if render:
         t = time.perf_counter()
-        engine = render_html(executed, work/'report.html', show_code=show_code)
+        used = render_html(executed, work/'report.html', engine=engine, show_code=show_code)
         timings['render_s'] = time.perf_counter() - t
         files['report.html'] = work/'report.html'
-    metrics = json.loads((out_dir/'metrics.json').read_text()) if (out_dir/'metrics.json').is_file() else {}
-    results = pd.read_csv(out_dir/'results.csv') if (out_dir/'results.csv').is_file() else pd.DataFrame()
+    take = lambda name, read, empty: (read(out_dir/name), (out_dir/name).unlink())[0] if (out_dir/name).is_file() else empty
+    metrics = take('metrics.json', lambda p: json.loads(p.read_text()), {})
+    timings.update({f'report/{k}': v for k, v in take('timings.json', lambda p: json.loads(p.read_text()), {}).items()})
+    results = take('results.csv', pd.read_csv, pd.DataFrame())
     config = {'experiment': experiment or tpl.stem, 'template': str(tpl), 'parameters': params}
-    meta = {'kind': 'report', 'rerun_of': rerun_of, 'renderer': engine, 'template': tpl.stem}
+    name = next((n for n in REPORTS.names() if REPORTS[n] == tpl), None)
+    meta = {'kind': 'report', **(lineage or {}), 'renderer': used, 'template': name or tpl.stem,
+            'registered': name is not None, 'show_code': show_code}
     try: return write_record(config, metrics, results, timings, meta, root=root, files=files)
     finally: shutil.rmtree(work, ignore_errors=True)
 
-RUNNERS['report'] = lambda old, progress: execute_report(
-    old.config['template'], old.config['parameters'], experiment=old.config['experiment'],
-    root=old.path.parent.parent, progress=progress, rerun_of=old.run_id)
+# %% ../nbs/41_reports.ipynb #6bbaf6de
+@register_runner('report', description="execute_report with the record's template and parameters (with changes applied)")
+def _execute_report_again(old: RunRecord, changes: dict, progress: bool, lineage: dict) -> RunRecord:
+    tpl = old.config['template']
+    if not Path(tpl).is_file() and old.meta.get('registered'): tpl = old.meta['template']
+    return execute_report(tpl, {**old.config['parameters'], **changes}, experiment=old.config['experiment'],
+                          root=old.path.parent.parent, progress=progress, lineage=lineage,
+                          show_code=old.meta.get('show_code', False))
+
+# %% ../nbs/41_reports.ipynb #8863ef03
+def render_record(run: str | Path, root: str | Path | None = None, engine: str = 'auto', show_code: bool = False,
+                  html: str | Path | None = None) -> Path:
+    "Render the executed notebook of report record `run` (an id, a prefix, or a folder) to HTML; return the HTML path."
+    path = Path(run) if Path(run).is_dir() else find_run(str(run), root)
+    if not (path/'report.ipynb').is_file(): raise FileNotFoundError(f"{path} holds no executed notebook: is it a report record?")
+    out = Path(html) if html is not None else path/'report.html'
+    render_html(path/'report.ipynb', out, engine=engine, show_code=show_code)
+    return out

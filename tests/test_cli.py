@@ -91,12 +91,23 @@ def test_interrupted_run_leaves_no_record(tmp_path, monkeypatch):
     assert not list((tmp_path/'runs').rglob('*.json'))
 
 
-@pytest.mark.slow
 def test_default_experiment_end_to_end(tmp_path):
-    "The `make run` experiment itself: BreastMNIST 64px, TAESD 128px, four classifiers; re-run matches."
+    """The `make run` experiment itself, in CI: BreastMNIST 64px, TAESD 128px, both classifiers on both feature sets;
+    re-run matches. About 40 s of CPU with the latents cached (the re-run always reads them from the cache)."""
     r = cli('run', '--quiet', '--runs-dir', str(tmp_path))
     path = Path(r.stdout.strip().splitlines()[-1].split('Run record: ')[1])
     m = json.loads((path/'metrics.json').read_text())
     assert set(m) == {'latent/logreg', 'latent/svm-rbf', 'pixel/logreg', 'pixel/svm-rbf'}
     assert all(v['test']['auc'] > 0.7 for v in m.values())
     assert 'metrics MATCH' in cli('rerun', path.name, '--runs-dir', str(tmp_path), '--quiet').stdout
+    timings = json.loads((path/'timings.json').read_text())
+    assert {'encode_s', 'total_s', 'fit pixel/svm-rbf s'} <= set(timings) and not [k for k in m if k.endswith('_s')]
+
+
+def test_report_list_and_render_errors(tmp_path):
+    out = cli('report', 'list').stdout
+    for name in ('latent_space', 'augmentation', 'benchmark', 'runs_analysis', 'companion'): assert name in out
+    r = cli('report', 'render', 'nosuch', '--runs-dir', str(tmp_path), check=False)
+    assert r.returncode == 2 and 'no run record' in r.stderr
+    r = cli('report', 'render', check=False)
+    assert r.returncode == 2 and 'needs the run id' in r.stderr

@@ -100,3 +100,46 @@ def test_clean_clone_builds_and_installs(tmp_path):
     assert 'latentlab = latentlab.cli:main' in entry
     dry = subprocess.run(['make', '-n', 'run'], cwd=clone, capture_output=True, text=True).stdout
     assert 'venv' in dry and "pip install --quiet -e '.[dev]'" in dry and 'latentlab run' in dry
+    # the report templates ship inside the wheel, and the installed package runs reports from them
+    import zipfile
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = sorted(p.name for p in (ROOT/'nbs'/'reports').glob('*.ipynb'))
+    assert shipped and {f'latentlab/templates/{n}' for n in shipped} <= names
+    import os
+    env = {**os.environ, 'PYTHONPATH': str(tmp_path/'site')}
+    probe = ("import latentlab.reports as R; from latentlab.experiments import rerun\n"
+             "print(R.template_dir()); assert all(R.report_parameters(n) for n in R.REPORTS)\n"
+             "rec = R.execute_report('latent_space', {'sample_size': 40, 'projections': ['pca'], 'resolution': 32}, "
+             "root='runs', progress=False)\n"
+             "com = R.execute_report('companion', {'run': rec.run_id, 'runs_dir': 'runs'}, root='runs', progress=False)\n"
+             "print(rec.config['template']); print(com.path/'report.html'); print(rec.run_id)\n"
+             "new, cmp, ok = rerun(rec.run_id, 'runs', progress=False); assert ok, cmp")
+    r = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = r.stdout.split()
+    assert lines[0] == str(tmp_path/'site'/'latentlab'/'templates') and lines[1].startswith(str(tmp_path/'site'))
+    page = (tmp_path/lines[2]).read_text()
+    assert lines[3] in page and 'How to cite' in page and 'Plotly.newPlot' in page   # companion of the record, its figures
+
+
+def test_nbdev_clean_leaves_no_diff(tmp_path):
+    "nbdev_clean on a copy of the notebooks changes nothing: what is committed is clean (run `make export` if not)."
+    shutil.copytree(ROOT/'nbs', tmp_path/'nbs'); shutil.copy(ROOT/'settings.ini', tmp_path/'settings.ini')
+    r = subprocess.run([str(Path(sys.executable).parent/'nbdev_clean')], cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    changed = [str(p.relative_to(tmp_path)) for p in sorted((tmp_path/'nbs').rglob('*.ipynb'))
+               if p.read_bytes() != (ROOT/p.relative_to(tmp_path)).read_bytes()]
+    assert not changed, f"nbdev_clean changes {changed}: run `make export` and commit"
+
+
+def test_duplicated_code_under_5_percent():
+    "pylint's duplicate-code detector (symilar) on latentlab/: blocks of 6+ lines repeated, as a share of all lines."
+    import re
+    symilar = Path(sys.executable).parent/'symilar'
+    if not symilar.exists(): pytest.skip('pylint (dev requirement) is not installed')
+    files = [str(p) for p in sorted((ROOT/'latentlab').glob('*.py')) if p.name != '_modidx.py']
+    r = subprocess.run([str(symilar), '-d', '6', '-i', '--ignore-docstrings', '--ignore-imports', *files],
+                       capture_output=True, text=True)
+    m = re.search(r'TOTAL lines=(\d+) duplicates=(\d+) percent=([\d.]+)', r.stdout)
+    assert m, r.stdout[-2000:] + r.stderr
+    assert float(m.group(3)) < 5.0, f"{m.group(3)}% of latentlab's lines are duplicated:\n{r.stdout[:4000]}"

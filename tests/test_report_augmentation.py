@@ -18,7 +18,9 @@ def test_augmentation_report_fast(tmp_path):
         for k in ('disc_auc', 'ood_rel', 'ood_frac', 'fd', 'mmd', 'consistency', 'diversity', 'memorisation', 'test_auc'):
             assert isinstance(m[f'{g}.{k}'], float), (g, k)
         assert 0 <= m[f'{g}.disc_auc'] <= 1 and 0 <= m[f'{g}.consistency'] <= 1
-    assert m['ood_auroc_mahalanobis'] > 0.9 and m['diffusion_train_s'] > 0
+    assert m['ood_auroc_mahalanobis'] > 0.9 and rec.timings['report/diffusion_train_s'] > 0
+    assert not [k for k in m if k.endswith(('_s', 'seconds'))]                  # timings live in timings.json only
+    assert {f'report/{g}.seconds' for g in gens} <= set(rec.timings)
     assert 0.3 < m['real test (yardstick).disc_auc'] < 0.7          # real held-out latents look real
     html = (rec.path/'report.html').read_text(encoding='utf-8')
     assert 'Key findings' in html and f"{m['baseline_test_auc']:.3f}" in html   # prose built from the numbers

@@ -21,3 +21,19 @@ def test_latent_space_report_fast(tmp_path):
     assert "gd.on('plotly_hover'" in html and 'plotly_selected' in html               # hover / selection thumbnails
     assert html.count('data:image/jpeg;base64,') >= 2 * m['n_images']                # original + reconstruction each
     assert 'window.Plotly' in html and 'src="https://cdn.plot.ly' not in html      # plotly.js inline: works offline
+    assert {'report/encode_decode_s', 'report/report_s', 'execute_s'} <= set(rec.timings)
+    assert not [k for k in m if k.endswith('_s')]                                 # timings live in timings.json only
+    assert {'metric_distributions.plotly.json', 'channel_stats.plotly.json'} <= {p.name for p in (rec.path/'outputs').iterdir()}
+
+
+def test_latent_space_report_reruns_with_the_same_numbers(tmp_path):
+    "The issue's complaint: `latentlab rerun` of a report record (cli process, no reports import) brings every number back."
+    import subprocess, sys
+    rec = execute_report('latent_space', {'sample_size': 60, 'projections': ['pca']}, root=tmp_path, progress=False)
+    r = subprocess.run([sys.executable, '-m', 'latentlab.cli', 'rerun', rec.run_id, '--runs-dir', str(tmp_path), '--quiet'],
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0 and 'metrics MATCH' in r.stdout, r.stdout + r.stderr
+    assert 'psnr_mean' in r.stdout and ' same' in r.stdout                         # metric by metric
+    r = subprocess.run([sys.executable, '-m', 'latentlab.cli', 'rerun', rec.run_id, '--runs-dir', str(tmp_path), '--quiet',
+                        '--set', 'seed=1'], capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0 and 'Derived record' in r.stdout and 'seed 0 -> 1' in r.stdout, r.stdout + r.stderr
