@@ -45,7 +45,7 @@ def test_dask_sweep_records_a_failure_and_resumes(cluster, tmp_path):
     # each finished cell is an ordinary run record, marked with its cell id
     records = list_runs(runs, 'dask-sweep')
     assert sorted(records.run_id) == sorted(df.run_id[:2])
-    assert records['pixel/logreg test_auc'].between(0.5, 1).all()
+    assert records['pixel/logreg/test/auc'].between(0.5, 1).all()
     assert set(finished_cells('dask-sweep', runs)) == set(df.cell_id[:2])
     rec = RunRecord.load(runs/'dask-sweep'/df.run_id[0])
     assert rec.config['seed'] == 0 and rec.config['dataset'] == 'breastmnist'
