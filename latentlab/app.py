@@ -404,7 +404,7 @@ def prepare_view(settings: AppSettings, dataset: str, autoencoder: str = 'taesd'
     report(0.68, 'scoring how typical each image is (OOD score)')
     train = (table.split == 'train').to_numpy()
     scorer = OODScorer('mahalanobis').fit(Z[train])
-    table['ood'] = scorer.score(Z, relative=True)
+    table['ood'] = scorer.score_samples(Z, relative=True)
     for j, method in enumerate(projections):
         report(0.7 + 0.28 * j / len(projections), f'projecting with {method.upper()}')
         P = project(Z, method, seed=0)
@@ -546,7 +546,7 @@ def _guided_job(settings, p, report) -> dict:
     Z = np.concatenate(zs)
     imgs = v.decode(Z)
     np.savez(settings.data_dir/'jobs'/p['_job']/'result.npz', images=imgs, latents=Z)
-    return dict(steps=marks, p_target=clf.predict_proba(Z)[:, target].tolist(), ood=scorer.score(Z, relative=True).tolist(),
+    return dict(steps=marks, p_target=clf.predict_proba(Z)[:, target].tolist(), ood=scorer.score_samples(Z, relative=True).tolist(),
                 history=history, target=target, start=start, start_class=v.classes[int(v.table.label[start])])
 
 def model_path(settings: AppSettings, view_key_: str, classifier: str, seed: int = 0) -> Path:
@@ -839,7 +839,7 @@ class Playground(Page):
             a, b = (int(np.clip(i, 0, len(v.images) - 1)) for i in (a, b))
             z = mix_latents(v, a, b, t or 0.0, method, noise or 0.0)
             p = v.extra('judge', _judge).predict_proba(z)[0]
-            ood = float(v.extra('ood', _scorer).score(z, relative=True)[0])
+            ood = float(v.extra('ood', _scorer).score_samples(z, relative=True)[0])
             probs = ', '.join(f'P({c}) {q:.2f}' for c, q in zip(v.classes, p))
             return thumbnail_uri(v.decode(z)[0], 160), f"t = {t:.2f}: {probs}; OOD {ood:.2f}x"
 
@@ -1169,7 +1169,7 @@ def classify_images(settings: AppSettings, view: View, trained: dict, images: li
         if view.images.ndim == 4 and img.ndim == 2: img = np.repeat(img[..., None], 3, -1)
         z = view.ae.encode(img[None]).reshape(1, -1)
         proba = predict_scores(trained['model'], z, len(view.classes))[0]
-        ood = float(scorer.score(z, relative=True)[0])
+        ood = float(scorer.score_samples(z, relative=True)[0])
         d, i = nn.kneighbors(z)
         out.append(dict(name=name, image=img, proba=dict(zip(view.classes, proba.round(4).tolist())), ood=ood, ood_flag=ood > cut,
                         neighbours=[(int(train_idx[j]), float(dd)) for j, dd in zip(i[0], d[0])]))
