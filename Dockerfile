@@ -6,7 +6,7 @@
 # with debootstrap (no registry needed) and checks that it serves /health and a page.
 ARG BASE=docker.io/library/debian:bookworm-slim
 FROM ${BASE}
-# torch: the CPU build is enough to serve (pass e.g. TORCH="torch==2.14.1 torchvision==0.29.1" to pin);
+# TORCH: what to install first (the CPU build is enough to serve; the app does not use torchvision);
 # PIP_ARGS: extra pip options, e.g. a local index (scripts/container_check.sh uses the machine's mirror)
 ARG TORCH="torch torchvision"
 ARG PIP_ARGS=""
@@ -20,7 +20,11 @@ WORKDIR /opt/latentlab
 COPY settings.ini setup.py pyproject.toml README.md ./
 COPY latentlab/ latentlab/
 COPY nbs/reports/ nbs/reports/
-RUN pip install $PIP_ARGS -e . && python -c "import latentlab.app"
+# the requirements from settings.ini (less SKIP_REQS, e.g. "torch torchvision" when TORCH brought its own build), then latentlab
+ARG SKIP_REQS=""
+RUN python -c "import configparser, re; c = configparser.ConfigParser(); c.read('settings.ini'); skip = set('$SKIP_REQS'.split()); \
+print('\n'.join(r for r in c['DEFAULT']['requirements'].split() if re.split('[<>=!~]', r)[0] not in skip))" > /tmp/requirements.txt \
+    && pip install $PIP_ARGS -r /tmp/requirements.txt && pip install --no-deps -e . && python -c "import latentlab.app"
 RUN useradd --create-home --uid 1000 latentlab && mkdir -p /data /runs /assets && chown latentlab /data /runs
 USER latentlab
 ENV LATENTLAB_ASSETS=/assets LATENTLAB_RUNS=/runs LATENTLAB_CACHE=/data/cache HF_HUB_OFFLINE=1

@@ -4,8 +4,8 @@
 #   apt-get install -y podman runc debootstrap
 #   LATENTLAB_ASSETS=/path/to/assets bash scripts/container_check.sh
 # Where the machine keeps a PyPI mirror on disk (/opt/pypi, /opt/wheels), the build reads it through read-only volumes.
-set -eu
-IMAGE=${IMAGE:-latentlab-app}; BASE=docker.io/library/debian:bookworm-slim; PORT=${PORT:-8093}
+set -euo pipefail
+IMAGE=${IMAGE:-localhost/latentlab-app}; BASE=docker.io/library/debian:bookworm-slim; PORT=${PORT:-8093}
 ASSETS=${LATENTLAB_ASSETS:?set LATENTLAB_ASSETS to the assets folder}
 WORK=${WORK:-/tmp/latentlab-container}; mkdir -p "$WORK/runs"
 PODMAN=(podman --runtime runc)
@@ -21,12 +21,16 @@ if ! podman image exists "$BASE"; then
   rm -rf "$WORK/rootfs"
 fi
 T1=$(t); echo "base ready in $((T1 - T0)) s"
-BUILD_ARGS=(); VOLS=()
-if [ -d /opt/pypi/simple ]; then
-  idx="--find-links /opt/wheels"; for d in /opt/pypi /opt/pypi-more; do [ -d $d/simple ] && idx="$idx --extra-index-url file://$d/simple" && VOLS+=(-v $d:$d:ro); done
-  [ -d /opt/wheels ] && VOLS+=(-v /opt/wheels:/opt/wheels:ro)
-  BUILD_ARGS+=(--build-arg "PIP_ARGS=$idx" --build-arg "TORCH=${TORCH:-torch==2.14.1 torchvision==0.29.1}")
+BUILD_ARGS=(); VOLS=(); PIPARGS=""
+if [ -f /etc/ssl/certs/ca-certificates.crt ]; then   # this machine's CA bundle (a TLS proxy's CA may be in it) for pip
+  VOLS+=(-v /etc/ssl/certs/ca-certificates.crt:/etc/host-ca.crt:ro); PIPARGS="--cert /etc/host-ca.crt"
 fi
+for d in /opt/pypi /opt/pypi-more; do [ -d $d/simple ] && PIPARGS="$PIPARGS --extra-index-url file://$d/simple" && VOLS+=(-v $d:$d:ro); done
+if ls /opt/wheels/torch-*+cpu-*.whl > /dev/null 2>&1; then   # a CPU torch wheel on disk: use it, and skip torchvision
+  VOLS+=(-v /opt/wheels:/opt/wheels:ro)
+  BUILD_ARGS+=(--build-arg "TORCH=$(ls /opt/wheels/torch-*+cpu-*.whl | tail -1)" --build-arg "SKIP_REQS=torch torchvision")
+fi
+BUILD_ARGS+=(--build-arg "PIP_ARGS=$PIPARGS")
 echo "== podman build -t $IMAGE ."
 "${PODMAN[@]}" build --network host --pull=never "${LIMITS[@]}" "${VOLS[@]}" "${BUILD_ARGS[@]}" -t "$IMAGE" . 2>&1 | tail -25
 T2=$(t); echo "image built in $((T2 - T1)) s: $(podman image inspect "$IMAGE" --format '{{.Size}}' | awk '{printf "%.2f GB", $1/1e9}')"
