@@ -382,7 +382,8 @@ def prepare_view(settings: AppSettings, dataset: str, autoencoder: str = 'taesd'
                  report=None, projections: tuple | None = None) -> dict:
     "Encode, reconstruct, measure, score and project a dataset for the dashboards; write the view's table; return `view.json`."
     from latentlab.embeddings import project
-    from latentlab.guidance import OODScorer
+    import joblib
+    from latentlab.guidance import OODScorer, fit_latent_classifier
     from latentlab.metrics import reconstruct_dataset, reconstruction_metrics
     report = report or (lambda *a, **k: None)
     projections = tuple(projections or settings.projections)
@@ -401,10 +402,11 @@ def prepare_view(settings: AppSettings, dataset: str, autoencoder: str = 'taesd'
         m.insert(3, 'index', np.arange(len(d)))
         rows.append(m); Z.append(lat.X); done += len(d)
     table, Z = pd.concat(rows, ignore_index=True), np.concatenate(Z)
-    report(0.68, 'scoring how typical each image is (OOD score)')
+    report(0.68, 'scoring how typical each image is (OOD score) and fitting the class judge')
     train = (table.split == 'train').to_numpy()
     scorer = OODScorer('mahalanobis').fit(Z[train])
     table['ood'] = scorer.score_samples(Z, relative=True)
+    models = {'ood': scorer, 'judge': fit_latent_classifier(Z[train], table.label.to_numpy()[train]), 'std': Z[train].std(0)}
     for j, method in enumerate(projections):
         report(0.7 + 0.28 * j / len(projections), f'projecting with {method.upper()}')
         P = project(Z, method, seed=0)
@@ -415,6 +417,7 @@ def prepare_view(settings: AppSettings, dataset: str, autoencoder: str = 'taesd'
                 latent_shape=list(ae.latent_shape), encoder=ae.spec, splits={s: len(d) for s, d in sets.items()},
                 seconds=round(time.perf_counter() - t0, 1), prepared=time.strftime('%Y-%m-%dT%H:%M:%S'))
     folder = settings.data_dir/'views'/info['key']
+    with atomic_path(folder/'models.joblib') as tmp: joblib.dump(models, tmp)   # fitted once here, loaded by every worker
     with atomic_path(folder/'table.csv') as tmp: table.to_csv(tmp, index=False)
     with atomic_path(folder/'view.json') as tmp: tmp.write_text(json.dumps(info, indent=2, default=str))
     report(1.0, f"ready: {info['n']} images in {info['seconds']} s", force=True)
@@ -473,6 +476,9 @@ class View:
             if len(self.images) != len(table): raise RuntimeError(f"view {self.key} table has {len(table)} rows for {len(self.images)} images: prepare it again")
             self.X = self.latents.reshape(len(self.latents), -1)
             self.train = (table.split == 'train').to_numpy()
+            if (self.folder/'models.joblib').is_file():   # the OOD scorer, class judge and latent std prepare_view fitted (our own file)
+                import joblib
+                self._extras.update(joblib.load(self.folder/'models.joblib'))
             self._loaded = True
         return self
 
@@ -1353,12 +1359,15 @@ def serve_report(settings: AppSettings, run_id: str):
     return flask.send_file(path, mimetype='text/html')
 
 def warm_views(settings: AppSettings) -> int:
-    "Load every prepared view into this process (a worker answers its first request at full speed); return how many."
+    "Load every prepared view into this process and make one figure, thumbnail and decode (first calls import and compile); return how many."
     n = 0
     for d in sorted((settings.data_dir/'views').iterdir()):
         if not (d/'view.json').is_file(): continue
         i = json.loads((d/'view.json').read_text())
-        try: get_view(settings, i['dataset'], i['autoencoder'], i['resolution']).load(); n += 1
+        try:
+            v = get_view(settings, i['dataset'], i['autoencoder'], i['resolution']).load()
+            explorer_figure(v, i['projections'][0]); hover_card(v, 0); v.decode(mix_latents(v, 0, 1, 0.5))   # first calls are slow
+            n += 1
         except Exception as e: warnings.warn(f"could not load view {d.name}: {e}")
     return n
 

@@ -1,0 +1,36 @@
+# The latentlab app (issue 8): `latentlab serve` under gunicorn, with the assets, a runs folder and the app's data
+# folder as volumes. Build and run with docker or podman:
+#   podman build -t latentlab-app .
+#   podman run -p 127.0.0.1:8050:8050 -v $LATENTLAB_ASSETS:/assets:ro -v ./runs:/runs -v appdata:/data latentlab-app
+# or `podman compose up` / `docker compose up` (compose.yaml). scripts/container_check.sh builds it from a base made
+# with debootstrap (no registry needed) and checks that it serves /health and a page.
+ARG BASE=docker.io/library/debian:bookworm-slim
+FROM ${BASE}
+# TORCH: what to install first (the CPU build is enough to serve; the app does not use torchvision);
+# PIP_ARGS: extra pip options, e.g. a local index (scripts/container_check.sh uses the machine's mirror)
+ARG TORCH="torch torchvision"
+ARG PIP_ARGS=""
+ENV DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-venv ca-certificates curl \
+    && rm -rf /var/lib/apt/lists/*
+RUN python3 -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+RUN pip install $PIP_ARGS $TORCH
+WORKDIR /opt/latentlab
+COPY settings.ini setup.py pyproject.toml README.md ./
+COPY latentlab/ latentlab/
+COPY nbs/reports/ nbs/reports/
+# the requirements from settings.ini (less SKIP_REQS, e.g. "torch torchvision" when TORCH brought its own build), then latentlab
+ARG SKIP_REQS=""
+RUN python -c "import configparser, re; c = configparser.ConfigParser(); c.read('settings.ini'); skip = set('$SKIP_REQS'.split()); \
+print('\n'.join(r for r in c['DEFAULT']['requirements'].split() if re.split('[<>=!~]', r)[0] not in skip))" > /tmp/requirements.txt \
+    && pip install $PIP_ARGS -r /tmp/requirements.txt "setuptools>=64" wheel
+RUN pip install --no-deps --no-build-isolation -e . && python -c "import latentlab.app"
+RUN useradd --create-home --uid 1000 latentlab && mkdir -p /data /runs /assets && chown latentlab /data /runs
+USER latentlab
+ENV LATENTLAB_ASSETS=/assets LATENTLAB_RUNS=/runs LATENTLAB_CACHE=/data/cache HF_HUB_OFFLINE=1
+VOLUME ["/data", "/runs"]
+EXPOSE 8050
+HEALTHCHECK --interval=30s --timeout=10s --start-period=180s CMD curl -fs http://127.0.0.1:8050/health || exit 1
+# inside the container it listens on all its interfaces; publish it on the host's 127.0.0.1 unless you mean otherwise
+CMD ["latentlab", "serve", "--host", "0.0.0.0", "--port", "8050", "--data", "/data", "--runs-dir", "/runs", "--workers", "2"]
