@@ -28,9 +28,9 @@ from .metrics import frechet_distance, logistic_regression, mmd
 
 # %% auto #0
 __all__ = ['SquareFeatures', 'torch_logits', 'fit_latent_classifier', 'make_discriminator', 'discriminator_auc',
-           'fit_discriminator', 'OODScorer', 'ood_auroc', 'classification_loss', 'discrimination_loss', 'ood_loss',
-           'proximity_loss', 'combine_losses', 'guided_generate', 'GuidedSampler', 'nearest_real',
-           'mean_pairwise_distance', 'measure_synthetic']
+           'fit_discriminator', 'ledoit_wolf_factors', 'OODScorer', 'ood_auroc', 'classification_loss',
+           'discrimination_loss', 'ood_loss', 'proximity_loss', 'combine_losses', 'guided_generate', 'GuidedSampler',
+           'nearest_real', 'mean_pairwise_distance', 'measure_synthetic']
 
 # %% ../nbs/21_guidance.ipynb #6f3a0001
 def _flat(z: torch.Tensor) -> torch.Tensor: return z.reshape(len(z), -1)
@@ -141,11 +141,37 @@ def _rows_2d(X):
     "Shaped latents `(N, C, h, w)` flattened to rows; 2-D input (arrays, lists, DataFrames) as it is."
     return np.asarray(X).reshape(len(X), -1) if getattr(X, 'ndim', 2) > 2 else X
 
+# %% ../nbs/21_guidance.ipynb #652d2760
+def ledoit_wolf_factors(X) -> tuple:
+    "Ledoit-Wolf precision of the rows of `X` as `(mean, iso, V, coef)`: `iso*I + V.T @ diag(coef) @ V`, cheap when rows < columns."
+    X = np.asarray(X, dtype=np.float64)
+    n, d = X.shape
+    if n >= d:   # the dense estimate is cheap: factor scikit-learn's precision
+        lw = LedoitWolf().fit(X)
+        lam, vec = np.linalg.eigh(lw.covariance_)
+        keep = lam > lam.max() * 1e-12
+        return lw.location_, 0.0, vec[:, keep].T, 1.0 / lam[keep]
+    mean = X.mean(0)
+    Xc = X - mean
+    gram = Xc @ Xc.T
+    sq = np.diag(gram)                                           # |x_i|²
+    mu = sq.sum() / (n * d)                                      # trace of the sample covariance / d
+    delta_ = (gram ** 2).sum() / n ** 2                          # |X.T X|²_F / n² = |X X.T|²_F / n²
+    beta = ((sq ** 2).sum() / n - delta_) / (n * d)
+    delta = (delta_ - 2 * mu * sq.sum() / n + d * mu ** 2) / d
+    shrink = 0.0 if beta <= 0 or delta <= 0 else min(beta, delta) / delta   # sklearn.covariance.ledoit_wolf_shrinkage
+    _, sigma, V = np.linalg.svd(Xc, full_matrices=False)
+    lam, iso = (1 - shrink) * sigma ** 2 / n, shrink * mu
+    keep = lam + iso > (lam.max() + iso) * 1e-12
+    base = 1.0 / iso if iso > 0 else 0.0
+    return mean, base, V[keep], 1.0 / (iso + lam[keep]) - base
+
 # %% ../nbs/21_guidance.ipynb #6f3a0031
-def _mahalanobis(X, mean, precision) -> np.ndarray:
-    "Squared Mahalanobis distance of each row of `X` to `mean` under `precision`, divided by the dimension."
+def _mahalanobis(X, factors) -> np.ndarray:
+    "Squared Mahalanobis distance of each row of `X` under `ledoit_wolf_factors`' `(mean, iso, V, coef)`, divided by the dimension."
+    mean, iso, V, coef = factors
     d = X - mean
-    return np.einsum('ij,jk,ik->i', d, precision, d) / X.shape[1]
+    return (iso * (d ** 2).sum(1) + ((d @ V.T) ** 2) @ coef) / X.shape[1]
 
 # %% ../nbs/21_guidance.ipynb #21-guidance-013
 class OODScorer(BaseEstimator):
@@ -165,10 +191,8 @@ class OODScorer(BaseEstimator):
         if self.method == 'mahalanobis':
             self.train_scores_ = np.zeros(len(X))
             for fit_idx, held in KFold(5, shuffle=True, random_state=0).split(X):   # out-of-sample training scores
-                lw = LedoitWolf().fit(X[fit_idx])
-                self.train_scores_[held] = _mahalanobis(X[held], lw.location_, lw.precision_)
-            lw = LedoitWolf().fit(X)
-            self.mean_, self.precision_ = lw.location_, lw.precision_
+                self.train_scores_[held] = _mahalanobis(X[held], ledoit_wolf_factors(X[fit_idx]))
+            self.mean_, self.isotropic_, self.components_, self.coef_ = ledoit_wolf_factors(X)
         else:
             self.train_ = X.astype(np.float32)
             self.nn_ = NearestNeighbors(n_neighbors=self.k + 1).fit(self.train_)
@@ -181,7 +205,7 @@ class OODScorer(BaseEstimator):
         "OOD score of each latent in `X` (flat or shaped; higher = more unusual); `relative=True` divides by the median training score."
         check_is_fitted(self)
         X = validate_data(self, _rows_2d(X), dtype=np.float64, reset=False)
-        s = (_mahalanobis(X, self.mean_, self.precision_) if self.method == 'mahalanobis'
+        s = (_mahalanobis(X, (self.mean_, self.isotropic_, self.components_, self.coef_)) if self.method == 'mahalanobis'
              else self.nn_.kneighbors(X.astype(np.float32), self.k)[0].mean(1))
         return s / self.median_ if relative else s
 
@@ -195,8 +219,9 @@ class OODScorer(BaseEstimator):
         check_is_fitted(self)
         z = _flat(z)
         if self.method == 'mahalanobis':
-            d = z - torch.as_tensor(self.mean_, dtype=z.dtype, device=z.device)
-            s = ((d @ torch.as_tensor(self.precision_, dtype=z.dtype, device=z.device)) * d).sum(1) / self.n_features_in_
+            t = lambda a: torch.as_tensor(a, dtype=z.dtype, device=z.device)
+            d = z - t(self.mean_)
+            s = (self.isotropic_ * (d ** 2).sum(1) + ((d @ t(self.components_).T) ** 2) @ t(self.coef_)) / self.n_features_in_
         else:
             dist = torch.cdist(z, torch.as_tensor(self.train_, dtype=z.dtype, device=z.device))
             s = dist.topk(self.k, dim=1, largest=False).values.mean(1)
