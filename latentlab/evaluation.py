@@ -10,6 +10,10 @@ import warnings
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.special import expit
+from sklearn.base import clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.pipeline import Pipeline
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, roc_auc_score
 
 from .classifiers import CLASSIFIERS, make_classifier, param_grid
@@ -152,6 +156,16 @@ def score(estimator, X, y, n_classes: int | None = None, threshold: float | None
     n_classes = n_classes or int(y.max()) + 1
     return score_proba(y, predict_scores(estimator, X, n_classes), n_classes, threshold, n_boot, seed, warn)
 
+# %% ../nbs/31_evaluation.ipynb #f2742625
+def _uncalibrated(model):
+    "`model` with its temperature `CalibratedClassifierCV` replaced by a fresh copy of the estimator inside; None if it has none."
+    steps = model.steps if isinstance(model, Pipeline) else [('model', model)]
+    last = steps[-1][1]
+    if not (isinstance(last, CalibratedClassifierCV) and last.method == 'temperature' and not last.ensemble
+            and hasattr(last.estimator, 'decision_function')): return None
+    inner = clone(last.estimator)
+    return Pipeline([(n, clone(s)) for n, s in steps[:-1]] + [('raw', inner)]) if len(steps) > 1 else inner
+
 # %% ../nbs/31_evaluation.ipynb #79421060
 def fit_select(name: str, X_train, y_train, X_val, y_val, metric: str = 'auc', random_state: int = 0,
                n_classes: int | None = None, shape: tuple | None = None):
@@ -162,18 +176,25 @@ def fit_select(name: str, X_train, y_train, X_val, y_val, metric: str = 'auc', r
     if metric not in METRICS: raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     n_classes = n_classes or int(max(y_train.max(), y_val.max())) + 1
     fit_kw = {'X_val': X_val, 'y_val': y_val} if CLASSIFIERS.info(name)['uses_val'] else {}
+    rank_only = n_classes == 2 and metric == 'auc'      # a temperature keeps the ranking: calibrate the chosen point only
     best, tried = None, []
     for params in param_grid(name) or [{}]:
+        model = make_classifier(name, random_state, shape=shape, **params)
+        probe = _uncalibrated(model) if rank_only else None
         try:
-            model = make_classifier(name, random_state, shape=shape, **params).fit(X_train, y_train, **fit_kw)
-            scores = classification_metrics(y_val, predict_scores(model, X_val, n_classes), n_classes)
+            if probe is None: proba = predict_scores(model.fit(X_train, y_train, **fit_kw), X_val, n_classes)
+            else:
+                p1 = expit(probe.fit(X_train, y_train).decision_function(X_val))
+                proba = np.c_[1 - p1, p1]
+            scores = classification_metrics(y_val, proba, n_classes)
         except ValueError as e:
             tried.append({**params, 'error': str(e).splitlines()[0]}); continue
         tried.append({**params, **{f'val_{k}': v for k, v in scores.items()}})
         value = scores[metric]
         if best is None or (np.isfinite(value) and (not np.isfinite(best[0]) or value > best[0])):
-            best = (value, model, params)
+            best = (value, model, params, probe is not None)
     if best is None: raise ValueError(f"classifier {name!r}: no grid point could be fitted: {tried}")
+    if best[3]: best[1].fit(X_train, y_train)               # the chosen point, calibrated
     return best[1], best[2], tried
 
 # %% ../nbs/31_evaluation.ipynb #f0281132
