@@ -14,6 +14,7 @@ from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import RidgeClassifier
+from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
@@ -27,7 +28,8 @@ from .data import ImageSet
 from .metrics import logistic_regression
 
 # %% auto #0
-__all__ = ['CLASSIFIERS', 'register_classifier', 'make_classifier', 'param_grid', 'calibrated', 'SVDComponents', 'pixel_features']
+__all__ = ['CLASSIFIERS', 'register_classifier', 'make_classifier', 'param_grid', 'calibrated', 'SVDComponents', 'RBFKernel',
+           'pixel_features']
 
 # %% ../nbs/30_classifiers.ipynb #2762ab01
 CLASSIFIERS = Registry('classifier', providers=('latentlab.classifiers', 'latentlab.nets'))
@@ -90,12 +92,31 @@ class SVDComponents(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         return self.svd_.transform(validate_data(self, X, dtype=[np.float64, np.float32], reset=False))
 
+# %% ../nbs/30_classifiers.ipynb #0c77d915
+class RBFKernel(TransformerMixin, BaseEstimator):
+    "RBF kernel of rows against the training rows, `exp(-gamma |x - x'|²)`, for `SVC(kernel='precomputed')`; `gamma='scale'` as in `SVC`."
+    def __init__(self, gamma: float | str = 'scale'):
+        self.gamma = gamma
+
+    def fit(self, X, y=None):
+        "Keep the training rows (float64) and fix `gamma_`."
+        X = validate_data(self, X, dtype=np.float64)
+        var = X.var()
+        self.gamma_ = float(self.gamma) if self.gamma != 'scale' else (1.0 / (X.shape[1] * var) if var > 0 else 1.0)
+        self.X_fit_ = X
+        return self
+
+    def transform(self, X):
+        "The kernel matrix `(len(X), n_train)`."
+        check_is_fitted(self)
+        return rbf_kernel(validate_data(self, X, dtype=np.float64, reset=False), self.X_fit_, gamma=self.gamma_)
+
 # %% ../nbs/30_classifiers.ipynb #1e6e3c12
 def _logreg(random_state=0):
     return logistic_regression(random_state=random_state)   # the one recipe every module shares (metrics)
 
 def _svm_rbf(random_state=0):
-    return make_pipeline(StandardScaler(), calibrated(SVC(kernel='rbf', gamma='scale', random_state=random_state)))
+    return make_pipeline(StandardScaler(), calibrated(make_pipeline(RBFKernel(), SVC(kernel='precomputed', random_state=random_state))))
 
 def _lda(random_state=0):
     return make_pipeline(StandardScaler(), PCA(0.99, svd_solver='full', random_state=random_state),

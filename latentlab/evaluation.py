@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from scipy.special import expit
+from threadpoolctl import threadpool_limits
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.pipeline import Pipeline
@@ -166,17 +167,9 @@ def _uncalibrated(model):
     inner = clone(last.estimator)
     return Pipeline([(n, clone(s)) for n, s in steps[:-1]] + [('raw', inner)]) if len(steps) > 1 else inner
 
-# %% ../nbs/31_evaluation.ipynb #79421060
-def fit_select(name: str, X_train, y_train, X_val, y_val, metric: str = 'auc', random_state: int = 0,
-               n_classes: int | None = None, shape: tuple | None = None):
-    "Fit classifier `name` for each grid point on train; return `(best fitted model, its params, every point's val scores)`."
-    X_train, X_val = np.asarray(X_train), np.asarray(X_val)
-    y_train, y_val = np.asarray(y_train), np.asarray(y_val)
-    if len(np.unique(y_train)) < 2: raise ValueError("training labels hold a single class: nothing to learn")
-    if metric not in METRICS: raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
-    n_classes = n_classes or int(max(y_train.max(), y_val.max())) + 1
-    fit_kw = {'X_val': X_val, 'y_val': y_val} if CLASSIFIERS.info(name)['uses_val'] else {}
-    rank_only = n_classes == 2 and metric == 'auc'      # a temperature keeps the ranking: calibrate the chosen point only
+# %% ../nbs/31_evaluation.ipynb #9e1e3bc6
+def _select(name, X_train, y_train, X_val, y_val, metric, random_state, n_classes, shape, fit_kw, rank_only):
+    "`fit_select`'s loop over the grid (see there)."
     best, tried = None, []
     for params in param_grid(name) or [{}]:
         model = make_classifier(name, random_state, shape=shape, **params)
@@ -196,6 +189,20 @@ def fit_select(name: str, X_train, y_train, X_val, y_val, metric: str = 'auc', r
     if best is None: raise ValueError(f"classifier {name!r}: no grid point could be fitted: {tried}")
     if best[3]: best[1].fit(X_train, y_train)               # the chosen point, calibrated
     return best[1], best[2], tried
+
+# %% ../nbs/31_evaluation.ipynb #79421060
+def fit_select(name: str, X_train, y_train, X_val, y_val, metric: str = 'auc', random_state: int = 0,
+               n_classes: int | None = None, shape: tuple | None = None):
+    "Fit classifier `name` for each grid point on train; return `(best fitted model, its params, every point's val scores)`."
+    X_train, X_val = np.asarray(X_train), np.asarray(X_val)
+    y_train, y_val = np.asarray(y_train), np.asarray(y_val)
+    if len(np.unique(y_train)) < 2: raise ValueError("training labels hold a single class: nothing to learn")
+    if metric not in METRICS: raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    n_classes = n_classes or int(max(y_train.max(), y_val.max())) + 1
+    fit_kw = {'X_val': X_val, 'y_val': y_val} if CLASSIFIERS.info(name)['uses_val'] else {}
+    rank_only = n_classes == 2 and metric == 'auc'      # a temperature keeps the ranking: calibrate the chosen point only
+    with threadpool_limits(1, user_api='blas'):   # small matrices: BLAS threads cost more than they give
+        return _select(name, X_train, y_train, X_val, y_val, metric, random_state, n_classes, shape, fit_kw, rank_only)
 
 # %% ../nbs/31_evaluation.ipynb #f0281132
 def evaluate_classifier(name: str, X: dict, y: dict, n_classes: int | None = None, shape: tuple | None = None,
