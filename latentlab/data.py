@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from .config import assets_dir, cache_dir
+from .config import Registry, assets_dir, cache_dir
 
 # %% auto #0
-__all__ = ['IMAGE_SUFFIXES', 'ON_ERROR', 'Labelled', 'ImageSet', 'to_uint8', 'split_stratified', 'subsample_indices', 'subsample',
-           'medmnist_filename', 'load_medmnist', 'read_image', 'format_problems', 'UnreadableImagesError',
-           'load_image_folder', 'load_npz', 'load_dataset']
+__all__ = ['IMAGE_SUFFIXES', 'ON_ERROR', 'DATASETS', 'Labelled', 'ImageSet', 'to_uint8', 'split_stratified', 'subsample_indices',
+           'subsample', 'medmnist_filename', 'load_medmnist', 'read_image', 'format_problems', 'UnreadableImagesError',
+           'load_image_folder', 'load_npz', 'register_dataset', 'load_dataset']
 
 # %% ../nbs/01_data.ipynb #01-data-005
 class Labelled:
@@ -329,14 +329,24 @@ def load_npz(path: str | Path, classes: list | None = None, val: float = 0.15, t
             for s, (x, y) in arrays.items()}
     return sets if 'all' not in sets else split_stratified(sets['all'], val=val, test=test, seed=seed)
 
+# %% ../nbs/01_data.ipynb #927163eb
+DATASETS = Registry('dataset')
+
+# %% ../nbs/01_data.ipynb #47848ea4
+def register_dataset(name: str, loader, description: str = ''):
+    "Register `loader(size=None, seed=0, on_error='skip') -> {'train': ImageSet, 'val': ..., 'test': ...}` under `name`."
+    if not callable(loader): raise TypeError(f"the loader of dataset {name!r} must be callable, got {type(loader).__name__}")
+    return DATASETS.register(name, loader, description=description)
+
 # %% ../nbs/01_data.ipynb #01-data-031
 def load_dataset(source: str | Path, size: int | None = None, seed: int = 0, on_error: str = 'skip') -> dict:
-    "Splits of `source`: a MedMNIST flag (e.g. `'breastmnist'`), an `.npz` path, or an image-folder path (`on_error`: see `load_image_folder`)."
+    "Splits of `source`: a registered name (`register_dataset`), a MedMNIST flag, an `.npz` path, or an image folder (`on_error`: see `load_image_folder`)."
     s = str(source)
+    if s in DATASETS: return DATASETS[s](size=size, seed=seed, on_error=on_error)
     p = Path(s).expanduser()
     if p.suffix.lower() == '.npz': return load_npz(p, seed=seed)
     if p.is_dir(): return load_image_folder(p, size=size, seed=seed, on_error=on_error)
     import medmnist
     if s.lower() in medmnist.INFO: return load_medmnist(s, size=size or 28)
-    raise ValueError(f"dataset {s!r} is neither a MedMNIST flag (e.g. 'breastmnist', 'pneumoniamnist'), "
-                     "nor an existing .npz file, nor an existing image folder")
+    raise ValueError(f"dataset {s!r} is neither a registered dataset ({', '.join(DATASETS.names()) or 'none yet'}), nor a MedMNIST "
+                     "flag (e.g. 'breastmnist', 'pneumoniamnist'), nor an existing .npz file, nor an existing image folder")
