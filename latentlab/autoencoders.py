@@ -16,7 +16,8 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .config import Registry, assets_dir, get_device
+from fastcore.basics import patch
+from .config import Registry, assets_dir, atomic_path, get_device
 
 # %% auto #0
 __all__ = ['AUTOENCODERS', 'TAEF2_URL', 'TinyBlock', 'tiny_encoder', 'tiny_decoder', 'TinyAutoencoder', 'Autoencoder',
@@ -73,7 +74,7 @@ class TinyAutoencoder(torch.nn.Module):
         self.decoder = tiny_decoder(latent_channels, decoder_pooled)
         self.config = SimpleNamespace(latent_channels=latent_channels, scaling_factor=1.0, shift_factor=None,
                                       encoder_block_out_channels=(64,) * 4)
-        self.name = name
+        self.name, self._pooled = name, (tuple(encoder_pooled), tuple(decoder_pooled))
 
     def encode(self, x):
         "Latents of images `x` in [-1, 1] (the original networks take [0, 1])."
@@ -90,6 +91,37 @@ class TinyAutoencoder(torch.nn.Module):
         self.encoder.load_state_dict(encoder_state, strict=True)
         self.decoder.load_state_dict(decoder_state, strict=True)
         return self.float()
+
+# %% ../nbs/02_autoencoders.ipynb #9392cacb
+@patch
+def save_pretrained(self: TinyAutoencoder, save_directory: str | Path) -> Path:
+    "Save into folder `save_directory` (encoder and decoder as safetensors, layout and architecture as config.json), atomically."
+    from safetensors.torch import save_file
+    with atomic_path(save_directory) as tmp:
+        Path(tmp).mkdir(parents=True, exist_ok=True)
+        save_file({k: v.contiguous() for k, v in self.encoder.state_dict().items()}, str(Path(tmp)/'encoder.safetensors'))
+        save_file({k: v.contiguous() for k, v in self.decoder.state_dict().items()}, str(Path(tmp)/'decoder.safetensors'))
+        (Path(tmp)/'config.json').write_text(json.dumps({
+            '_class_name': 'TinyAutoencoder', 'architecture': self.architecture, 'name': self.name,
+            'latent_channels': self.config.latent_channels, 'encoder_pooled': list(self._pooled[0]),
+            'decoder_pooled': list(self._pooled[1])}, indent=1))
+    return Path(save_directory)
+
+# %% ../nbs/02_autoencoders.ipynb #d71023f0
+@patch(cls_method=True)
+def from_pretrained(cls: TinyAutoencoder, pretrained_model_name_or_path: str | Path,
+                    torch_dtype: torch.dtype | None = None) -> TinyAutoencoder:
+    "A TinyAutoencoder saved with `save_pretrained`, weights loaded strictly, in `torch_dtype` (default float32)."
+    from safetensors.torch import load_file
+    path = Path(pretrained_model_name_or_path)
+    if not (path/'config.json').is_file() or not (path/'encoder.safetensors').is_file():
+        raise FileNotFoundError(f"{path} is not a saved TinyAutoencoder (no config.json / encoder.safetensors): save one with save_pretrained")
+    cfg = json.loads((path/'config.json').read_text())
+    if cfg.get('architecture') != cls.architecture:
+        raise ValueError(f"{path} was saved by architecture {cfg.get('architecture')!r}, this code is {cls.architecture!r}")
+    m = cls(cfg['latent_channels'], tuple(cfg['encoder_pooled']), tuple(cfg['decoder_pooled']), cfg['name'])
+    m.load_weights(load_file(str(path/'encoder.safetensors')), load_file(str(path/'decoder.safetensors')))
+    return m.to(torch_dtype or torch.float32)
 
 # %% ../nbs/02_autoencoders.ipynb #02-autoencod-009
 class Autoencoder:
