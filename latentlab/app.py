@@ -114,6 +114,7 @@ def list_datasets(settings: AppSettings) -> list:
             out.append(dict(id=f'imported:{d.name}', label=f"{d.name} (imported, {info.get('n_images', '?')} images)", kind='imported'))
     return out
 
+# %% ../nbs/50_app.ipynb #303f9771
 def load_app_dataset(settings: AppSettings, dataset_id: str) -> dict:
     "The train/val/test `ImageSet`s of a dataset id from `list_datasets`."
     from latentlab.data import load_medmnist, load_npz
@@ -137,6 +138,7 @@ DATASET_NAME = r'[A-Za-z0-9][A-Za-z0-9_-]{0,63}'
 class UnsafeUpload(ValueError):
     "An upload refused for safety: a path outside the target, a link, or over a size or count limit."
 
+# %% ../nbs/50_app.ipynb #c1c77889
 def zip_members(zf: zipfile.ZipFile, max_files: int = 20000, max_bytes: int = 2 * 1024**3) -> list:
     "The entries of `zf` to unpack (files and folders), after refusing absolute paths, `..`, symbolic links and archives over the limits."
     members = []
@@ -155,6 +157,7 @@ def zip_members(zf: zipfile.ZipFile, max_files: int = 20000, max_bytes: int = 2 
     if total > max_bytes: raise UnsafeUpload(f"the zip unpacks to {total / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB")
     return members
 
+# %% ../nbs/50_app.ipynb #0c8233b3
 def safe_extract(zip_path, dest, max_files: int = 20000, max_bytes: int = 2 * 1024**3) -> Path:
     "Unpack the zip at `zip_path` into the new folder `dest` (atomically: all or nothing) after `zip_members`' checks."
     dest = Path(dest)
@@ -188,6 +191,7 @@ def _dataset_root(folder: Path) -> Path:
         if inner and all(p.is_dir() for p in inner): return entries[0]
     return folder
 
+# %% ../nbs/50_app.ipynb #cbb994c1
 def import_folder(settings: AppSettings, source, name: str, size: int | None = None, on_error: str = 'skip',
                   seed: int = 0, replace: bool = False, _trusted: bool = False) -> dict:
     "Import the image folder `source` (under an allowed root) as app dataset `name`; return its `import.json` summary."
@@ -220,6 +224,7 @@ def import_folder(settings: AppSettings, source, name: str, size: int | None = N
         (tmp/'import.json').write_text(json.dumps(summary, indent=2, default=str))
     return summary
 
+# %% ../nbs/50_app.ipynb #a0226615
 def import_zip(settings: AppSettings, zip_path, name: str, **kw) -> dict:
     "Import an uploaded zip of class folders as app dataset `name` (unpacked safely into staging, staging removed after)."
     staging = settings.data_dir/'staging'/uuid.uuid4().hex
@@ -239,6 +244,7 @@ def register_job(name: str, fn=None, **info):
 
 _CHILDREN = []   # job processes started here: polled so that finished ones are reaped, not left as zombies
 
+# %% ../nbs/50_app.ipynb #c8523065
 def _pid_alive(pid: int) -> bool:
     "Whether process `pid` is running (a zombie, finished but not yet reaped, counts as ended)."
     for p in list(_CHILDREN):
@@ -248,6 +254,7 @@ def _pid_alive(pid: int) -> bool:
     try: return Path(f'/proc/{int(pid)}/stat').read_text().rsplit(')', 1)[1].split()[0] != 'Z'
     except OSError: return True
 
+# %% ../nbs/50_app.ipynb #df660a59
 class Jobs:
     "Start background jobs and read their status from `<data>/jobs/`."
     def __init__(self, settings: AppSettings):
@@ -363,6 +370,7 @@ def view_key(dataset: str, autoencoder: str, resolution: int) -> str:
 
 _AE_CACHE, _AE_LOCK = {}, threading.Lock()
 
+# %% ../nbs/50_app.ipynb #a315feab
 def get_autoencoder(name: str, resolution: int):
     "The autoencoder `name` at `resolution`, loaded once per process."
     from latentlab.autoencoders import load_autoencoder
@@ -371,6 +379,7 @@ def get_autoencoder(name: str, resolution: int):
         if key not in _AE_CACHE: _AE_CACHE[key] = load_autoencoder(name, resolution=int(resolution))
         return _AE_CACHE[key]
 
+# %% ../nbs/50_app.ipynb #8a117079
 def list_autoencoders() -> list:
     "Registered autoencoders whose weights are in the assets folder (all registered ones if none are)."
     from latentlab.autoencoders import AUTOENCODERS
@@ -495,6 +504,7 @@ class View:
 
 _VIEWS, _VIEWS_LOCK = {}, threading.Lock()
 
+# %% ../nbs/50_app.ipynb #05ec6595
 def get_view(settings: AppSettings, dataset: str, autoencoder: str, resolution: int) -> View:
     "The `View` of these choices, one object per process and data folder."
     key = (str(settings.data_dir), view_key(dataset, autoencoder, resolution))
@@ -506,11 +516,13 @@ def get_view(settings: AppSettings, dataset: str, autoencoder: str, resolution: 
 def _view_of(settings, p) -> View:
     return get_view(settings, p['dataset'], p['autoencoder'], int(p['resolution'])).load()
 
+# %% ../nbs/50_app.ipynb #137edb3c
 def job_result_arrays(settings: AppSettings, job_id: str) -> dict:
     "The arrays a finished job saved in its `result.npz` (images, latents)."
     Jobs(settings).status(job_id)   # checks the id
     with np.load(settings.data_dir/'jobs'/job_id/'result.npz', allow_pickle=False) as z: return {k: z[k] for k in z.files}
 
+# %% ../nbs/50_app.ipynb #1c282549
 def _samples_job(settings, p, report) -> dict:
     "Job: synthetic latents from an augmenter, decoded, with `measure_synthetic`."
     from latentlab.augment import make_augmenter, synthesize
@@ -527,6 +539,7 @@ def _samples_job(settings, p, report) -> dict:
     np.savez(settings.data_dir/'jobs'/p['_job']/'result.npz', images=imgs, labels=ys, latents=Xs)
     return dict(n=int(len(Xs)), measures=measures, sampler=p['sampler'], classes=v.classes)
 
+# %% ../nbs/50_app.ipynb #ee9cc347
 def _guided_job(settings, p, report) -> dict:
     "Job: `guided_generate` from one real latent toward class `target`, with snapshots of the trajectory."
     from latentlab.guidance import (OODScorer, classification_loss, discrimination_loss, fit_discriminator,
@@ -555,10 +568,12 @@ def _guided_job(settings, p, report) -> dict:
     return dict(steps=marks, p_target=clf.predict_proba(Z)[:, target].tolist(), ood=scorer.score_samples(Z, relative=True).tolist(),
                 history=history, target=target, start=start, start_class=v.classes[int(v.table.label[start])])
 
+# %% ../nbs/50_app.ipynb #32c96f3d
 def model_path(settings: AppSettings, view_key_: str, classifier: str, seed: int = 0) -> Path:
     "Where the `train` job saves classifier `classifier` fitted on a view (in the cache, shared by every worker)."
     return cache_dir('app', 'models')/f"{view_key_}-{classifier}-{int(seed)}.joblib"
 
+# %% ../nbs/50_app.ipynb #2f489c61
 def _train_job(settings, p, report) -> dict:
     "Job: `fit_select` a registered classifier on the view's training latents; save it with its val/test scores."
     import joblib
@@ -576,6 +591,7 @@ def _train_job(settings, p, report) -> dict:
     with atomic_path(path) as tmp: joblib.dump({**out, 'model': model}, tmp)
     return out
 
+# %% ../nbs/50_app.ipynb #f07174d7
 def _rerun_job(settings, p, report) -> dict:
     "Job: re-execute a run record and compare its metrics."
     from latentlab.experiments import rerun
@@ -601,35 +617,41 @@ class Page:
     def layout(self, settings: AppSettings): raise NotImplementedError
     def callbacks(self, app, settings: AppSettings): pass
 
+# %% ../nbs/50_app.ipynb #d25f5b36
 def register_page(page: Page) -> Page:
     "Add `page` (an instance) to `PAGES` under its name."
     return PAGES.register(page.name, page, path=page.path, title=page.title, order=page.order)
 
 VIEW_STATE = [State('sel-dataset', 'value'), State('sel-ae', 'value'), State('sel-res', 'value')]
 
+# %% ../nbs/50_app.ipynb #230202ab
 def current_view(settings: AppSettings, dataset, autoencoder, resolution) -> View | None:
     "The selected view, loaded, or None if nothing is selected or it is not prepared yet."
     if not (dataset and autoencoder and resolution): return None
     v = get_view(settings, dataset, autoencoder, int(resolution))
     return v.load() if v.ready else None
 
+# %% ../nbs/50_app.ipynb #31023030
 def img_tag(image, size: int = 96, title: str = '', **kw):
     "An `<img>` of a `uint8` image (upscaled to `size` px, pixels kept sharp)."
     return html.Img(src=thumbnail_uri(np.asarray(image, np.uint8), size), title=title, width=size, height=size,
                     className='pix', **kw)
 
+# %% ../nbs/50_app.ipynb #f2df2279
 def notice(*children, kind: str = 'info'):
     "A boxed message (`info`, `warn` or `error`)."
     return html.Div(list(children), className=f'notice {kind}')
 
 NOT_READY = 'This view is not prepared yet: press "Prepare this view" above (it runs in the background).'
 
+# %% ../nbs/50_app.ipynb #68adb8d3
 def progress_block(prefix: str):
     "A job's store, poll timer, progress bar, message line and output area, with ids `<prefix>-job`, `-poll`, `-progress`, `-msg`, `-out`."
     return html.Div([dcc.Store(id=f'{prefix}-job'), dcc.Interval(id=f'{prefix}-poll', interval=700, disabled=True),
                      html.Progress(id=f'{prefix}-progress', max=1, value=0, style={'display': 'none'}),
                      html.Span(id=f'{prefix}-msg', className='msg'), html.Div(id=f'{prefix}-out')])
 
+# %% ../nbs/50_app.ipynb #daeb28ad
 def wire_job(app, settings: AppSettings, prefix: str, render):
     "Poll the job in `<prefix>-job` and show its progress; when it is done, `render(status)` fills `<prefix>-out`."
     @app.callback(Output(f'{prefix}-progress', 'value'), Output(f'{prefix}-progress', 'style'), Output(f'{prefix}-msg', 'children'),
@@ -644,6 +666,7 @@ def wire_job(app, settings: AppSettings, prefix: str, render):
         return 1, {'display': 'none'}, f"done in {s.get('finished', 0) - s.get('started', 0):.1f} s", True, render(s)
     return _poll
 
+# %% ../nbs/50_app.ipynb #6f1842c3
 def start_job(settings: AppSettings, kind: str, params: dict, key: str | None = None) -> str:
     "Start a job from a callback (`Jobs(settings).start`)."
     return Jobs(settings).start(kind, params, key=key)
@@ -692,15 +715,18 @@ def explorer_figure(view: View, projection: str = 'pca', color: str = 'class'):
                       xaxis_title=f'{projection.upper()} 1', yaxis_title=f'{projection.upper()} 2', uirevision=f'{view.key}-{projection}')
     return fig
 
+# %% ../nbs/50_app.ipynb #5542bc49
 def _caption(view: View, i: int) -> str:
     r = view.table.loc[i]
     return f"#{i} · {r['split']} · {r['class']} · PSNR {r['psnr']:.1f} dB · SSIM {r['ssim']:.2f} · OOD {r['ood']:.2f}"
 
+# %% ../nbs/50_app.ipynb #95b8cf61
 def hover_card(view: View, i: int):
     "What hovering a point shows: the image and its reconstruction, with a caption."
     return html.Div([img_tag(view.images[i], 96, 'original', id='ex-tip-img'), img_tag(view.recons[i], 96, 'reconstruction'),
                      html.Div(_caption(view, i), className='cap')], className='tip')
 
+# %% ../nbs/50_app.ipynb #db5619e8
 def detail_panel(view: View, i: int, gain: float = 4.0):
     "What clicking a point shows: original, reconstruction, `|error| x gain` and the image's metrics."
     from latentlab.metrics import error_maps
@@ -714,6 +740,7 @@ def detail_panel(view: View, i: int, gain: float = 4.0):
                                html.Figure([img_tag(err, 160), html.Figcaption(f'|error| x{gain:g}')])], className='figs'),
                      html.Table([html.Tr([html.Th(k), html.Td(str(v))]) for k, v in rows], className='kv', id='ex-detail-table')])
 
+# %% ../nbs/50_app.ipynb #2d9cd59e
 class Explorer(Page):
     name, path, title, order = 'explorer', '/explorer', 'Latent explorer', 1
     about = 'Each image as a point of a UMAP / t-SNE / PCA map of the latents: hover to see it, click for its reconstruction and error map.'
@@ -765,10 +792,12 @@ def _judge(v: View):
     from latentlab.guidance import fit_latent_classifier
     return fit_latent_classifier(v.X[v.train], v.table.label.to_numpy()[v.train])
 
+# %% ../nbs/50_app.ipynb #041b80f5
 def _scorer(v: View):
     from latentlab.guidance import OODScorer
     return OODScorer('mahalanobis').fit(v.X[v.train])
 
+# %% ../nbs/50_app.ipynb #aea36fd3
 def mix_latents(view: View, a: int, b: int, t: float, method: str = 'linear', noise: float = 0.0, seed: int = 0) -> np.ndarray:
     "The latent `t` of the way from image `a` to image `b` (`lerp` or `slerp`), plus `noise` x the training std of Gaussian noise."
     from latentlab.augment import lerp, slerp
@@ -779,6 +808,7 @@ def mix_latents(view: View, a: int, b: int, t: float, method: str = 'linear', no
         z = z + float(noise) * std * np.random.default_rng(seed).standard_normal(z.shape).astype(np.float32)
     return z.astype(np.float32)
 
+# %% ../nbs/50_app.ipynb #2f021c06
 def samples_panel(settings: AppSettings, status: dict):
     "The decoded samples of a finished `samples` job, by class, and its quality measures."
     arr, res = job_result_arrays(settings, status['id']), status['result']
@@ -790,6 +820,7 @@ def samples_panel(settings: AppSettings, status: dict):
                         for k, v in res['measures'].items()], className='kv', id='pg-measures')
     return html.Div([html.H4(f"{res['n']} samples from {res['sampler']}"), *rows, table], id='pg-samples')
 
+# %% ../nbs/50_app.ipynb #d7a0fda8
 class Playground(Page):
     name, path, title, order = 'playground', '/playground', 'Augmentation playground', 2
     about = 'Slide between two images in latent space, add noise, make SMOTE / interpolation / inversion samples and see how realistic they are.'
@@ -873,6 +904,7 @@ def guided_panel(settings: AppSettings, status: dict):
                             f"P(target) {r['p_target'][0]:.2f} → {r['p_target'][-1]:.2f}"),
                      html.Div(figs, className='figs', id='gd-trajectory'), dcc.Graph(figure=fig, id='gd-curves')])
 
+# %% ../nbs/50_app.ipynb #592851ab
 class Guided(Page):
     name, path, title, order = 'guided', '/guided', 'Guided generation', 3
     about = 'Move an image toward another class in latent space under class, realism (OOD) and discriminator losses; watch it change.'
@@ -945,6 +977,7 @@ def benchmark_table(runs: Path) -> pd.DataFrame:
 
 BENCH_FILTERS = ('dataset', 'autoencoder', 'augmenter', 'classifier')
 
+# %% ../nbs/50_app.ipynb #a8ae0513
 class Benchmark(Page):
     name, path, title, order = 'benchmark', '/benchmark', 'Benchmark', 4
     about = 'Results of every run record, filterable by dataset, autoencoder, augmenter and classifier; learning curves with intervals.'
@@ -998,6 +1031,7 @@ def rerun_panel(status: dict):
                      dash_table.DataTable(data=r['table'], columns=[{'name': c, 'id': c} for c in ('metric', 'original', 'rerun', 'diff', 'match')],
                                           page_size=10, style_cell={'fontSize': 12})], id='rn-compare')
 
+# %% ../nbs/50_app.ipynb #64a1fac9
 def run_detail(settings: AppSettings, run_id: str):
     "A record's report (in a frame) or, without one, its test results and config."
     from latentlab.experiments import RunRecord, find_run
@@ -1014,6 +1048,7 @@ def run_detail(settings: AppSettings, run_id: str):
     body.append(html.Pre(json.dumps(rec.config, indent=1, default=str), className='cfg'))
     return html.Div(body)
 
+# %% ../nbs/50_app.ipynb #5d4f7453
 class Runs(Page):
     name, path, title, order = 'runs', '/runs', 'Runs and reports', 5
     about = 'The runs table; open a rendered report; re-run a record and see whether its numbers match.'
@@ -1065,6 +1100,7 @@ def import_panel(status: dict):
                                        page_size=10, style_cell={'fontSize': 12, 'textAlign': 'left'})]
     return html.Div(parts)
 
+# %% ../nbs/50_app.ipynb #85b0a3bf
 def save_upload(settings: AppSettings, contents: str, filename: str) -> Path:
     "Decode a `dcc.Upload` data URI into `<data>/uploads/` (after the size check); return the path. Nothing is unpacked here."
     if not contents or ',' not in contents: raise ValueError('no file was uploaded')
@@ -1076,10 +1112,12 @@ def save_upload(settings: AppSettings, contents: str, filename: str) -> Path:
     with atomic_path(path) as tmp: tmp.write_bytes(data)
     return path
 
+# %% ../nbs/50_app.ipynb #07c84409
 def imported_list(settings: AppSettings) -> list:
     "`<li>` items naming the imported datasets."
     return [html.Li(d['label']) for d in list_datasets(settings) if d['kind'] == 'imported'] or [html.Li('none yet')]
 
+# %% ../nbs/50_app.ipynb #575fea01
 class BringData(Page):
     name, path, title, order = 'data', '/data', 'Bring your data', 6
     about = 'Upload a zip of class folders (or name a server folder): validated, encoded with a progress bar, then in every dashboard.'
@@ -1149,6 +1187,7 @@ def load_trained(settings: AppSettings, view: View, classifier: str, seed: int =
         if key not in _MODELS: _MODELS[key] = joblib.load(path)   # our own file, written by the train job: never an upload
         return _MODELS[key]
 
+# %% ../nbs/50_app.ipynb #c3eed5d4
 def decode_uploaded_images(contents: list, filenames: list, max_bytes: float) -> tuple:
     "`(images, problems)`: each `dcc.Upload` data URI decoded with PIL as an image, or a problem `{'file', 'reason'}`."
     from latentlab.data import read_image
@@ -1161,6 +1200,7 @@ def decode_uploaded_images(contents: list, filenames: list, max_bytes: float) ->
         except (ValueError, IndexError) as e: problems.append({'file': name, 'reason': str(e)})
     return images, problems
 
+# %% ../nbs/50_app.ipynb #8bfd85af
 def classify_images(settings: AppSettings, view: View, trained: dict, images: list, k: int = 5) -> list:
     "For each `(name, image)`: class probabilities, the OOD score (relative and flagged) and the `k` nearest training images."
     from sklearn.neighbors import NearestNeighbors
@@ -1181,6 +1221,7 @@ def classify_images(settings: AppSettings, view: View, trained: dict, images: li
                         neighbours=[(int(train_idx[j]), float(dd)) for j, dd in zip(i[0], d[0])]))
     return out
 
+# %% ../nbs/50_app.ipynb #a9ffc638
 def classify_panel(view: View, results: list):
     "Each classified image: its probabilities, OOD score and nearest training images."
     cards = []
@@ -1196,6 +1237,7 @@ def classify_panel(view: View, results: list):
                                html.Div([html.Div('nearest training images'), html.Div(nbrs, className='figs')])], className='result'))
     return html.Div(cards, id='cl-cards')
 
+# %% ../nbs/50_app.ipynb #274b2f2d
 class Classify(Page):
     name, path, title, order = 'classify', '/classify', 'Classify', 7
     about = 'Drop images: class probabilities from a classifier on the latents, how unusual each image is (OOD), and its nearest training images.'
@@ -1294,6 +1336,7 @@ def shell_layout(settings: AppSettings):
                  className='viewbar'),
         html.Main(id='page')])
 
+# %% ../nbs/50_app.ipynb #80e0107c
 def shell_callbacks(app, settings: AppSettings):
     "Routing, the view's status (prepared, preparing with progress, or not yet) and its prepare button."
     hide, show = {'display': 'none'}, {'display': 'inline-block'}
@@ -1348,6 +1391,7 @@ def health(settings: AppSettings) -> dict:
                 jobs_active=len(Jobs(settings).list(active=True)), runs=len(list(settings.runs_dir.glob('*/*/metrics.json'))),
                 pages=[PAGES[n].path for n in PAGES.names()], data_dir=str(settings.data_dir), runs_dir=str(settings.runs_dir))
 
+# %% ../nbs/50_app.ipynb #8f5ae984
 def serve_report(settings: AppSettings, run_id: str):
     "The Flask response for `GET /report/<run_id>`: the record's `report.html`, or 404."
     import flask
@@ -1358,6 +1402,7 @@ def serve_report(settings: AppSettings, run_id: str):
     if not path.is_file() or not path.is_relative_to(settings.runs_dir.resolve()): flask.abort(404)
     return flask.send_file(path, mimetype='text/html')
 
+# %% ../nbs/50_app.ipynb #f825e049
 def warm_views(settings: AppSettings) -> int:
     "Load every prepared view into this process and make one figure, thumbnail and decode (first calls import and compile); return how many."
     n = 0
@@ -1371,6 +1416,7 @@ def warm_views(settings: AppSettings) -> int:
         except Exception as e: warnings.warn(f"could not load view {d.name}: {e}")
     return n
 
+# %% ../nbs/50_app.ipynb #ec775291
 def create_app(settings: AppSettings | None = None) -> Dash:
     "The Dash app: shell, pages, callbacks, `/health` and `/report/<run_id>`."
     import flask
@@ -1388,12 +1434,14 @@ def create_app(settings: AppSettings | None = None) -> Dash:
     if settings.warm: warm_views(settings)
     return app
 
+# %% ../nbs/50_app.ipynb #4c946846
 def wsgi():
     "The WSGI application for gunicorn (`gunicorn 'latentlab.app:wsgi()'`), configured from the environment."
     import torch
     torch.set_num_threads(int(os.environ.get('LATENTLAB_APP_TORCH_THREADS', '1')))   # many workers: one thread each
     return create_app(AppSettings.from_env()).server
 
+# %% ../nbs/50_app.ipynb #32026f7d
 def serve(settings: AppSettings, host: str = '127.0.0.1', port: int = 8050, workers: int = 1, timeout: int = 300):
     "Serve the app: one process (Flask's threaded server) or, with `workers > 1`, exec gunicorn with that many workers."
     if workers > 1:

@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 RUNS_COLUMNS = ('run_id', 'experiment', 'kind', 'dataset', 'autoencoder', 'rerun_of', 'derived_from')
 
+# %% ../nbs/60_cli.ipynb #3516bf81
 def _runs_view(df: pd.DataFrame, columns: str | None = None) -> pd.DataFrame:
     import fnmatch
     if columns: cols = [c for p in columns.split(',') for c in df.columns if fnmatch.fnmatchcase(c, p.strip())]
@@ -103,6 +104,7 @@ def _runs_view(df: pd.DataFrame, columns: str | None = None) -> pd.DataFrame:
                                                                if c.endswith('/test/auc') and c.count('/') == 3]
     return df[list(dict.fromkeys(cols))].dropna(axis=1, how='all')
 
+# %% ../nbs/60_cli.ipynb #0744c110
 def _print_table(rec) -> None:
     res = rec.results[rec.results.split == 'test']
     ci = lambda m: res[res.metric == m].set_index(['features', 'classifier']).apply(
@@ -122,6 +124,7 @@ def _print_table(rec) -> None:
         print(f"\nwarning: the test split ({rec.meta['data']['test']['n']} images) is too small to tell these models apart: "
               "see the intervals.")
 
+# %% ../nbs/60_cli.ipynb #de193ba7
 def main(argv: list | None = None) -> int:
     "Entry point of the `latentlab` command; returns the exit status."
     args = build_parser().parse_args(argv)

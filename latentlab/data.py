@@ -36,6 +36,7 @@ class Labelled:
         idx = np.asarray(idx)
         return idx if idx.dtype == bool else idx.astype(np.int64)
 
+# %% ../nbs/01_data.ipynb #d793603a
 @dataclass(repr=False)
 class ImageSet(Labelled):
     "Labelled `uint8` images: gray `(N, H, W)` or RGB `(N, H, W, 3)`, integer `labels` in `0..len(classes)-1`."
@@ -126,6 +127,7 @@ def split_stratified(data: ImageSet, val: float = 0.15, test: float = 0.15, seed
     out['test'] = data.subset(np.sort(te), 'test')
     return out
 
+# %% ../nbs/01_data.ipynb #a0da2286
 def subsample_indices(data, n_per_class: int | None = None, fraction: float | None = None,
                       seed: int = 0) -> np.ndarray:
     "Sorted indices of a seeded per-class subset of labelled `data`: `n_per_class` of each class, or `fraction` of each class."
@@ -147,6 +149,7 @@ def subsample_indices(data, n_per_class: int | None = None, fraction: float | No
         keep.append(rng.choice(members, size=n, replace=False))
     return np.sort(np.concatenate(keep))
 
+# %% ../nbs/01_data.ipynb #6e7d19da
 def subsample(data: ImageSet, n_per_class: int | None = None, fraction: float | None = None,
               seed: int = 0) -> ImageSet:
     "A seeded per-class subset of `data`: `n_per_class` images of each class, or `fraction` of each class."
@@ -165,10 +168,12 @@ def _medmnist_info(flag: str) -> dict:
         raise ValueError(f"{flag} is multi-label ({info['task']}); latentlab needs one label per image")
     return info
 
+# %% ../nbs/01_data.ipynb #6bdb2aba
 def medmnist_filename(flag: str, size: int = 28) -> str:
     "File name the `medmnist` package uses for `flag` at `size` px (`breastmnist.npz`, `breastmnist_64.npz`)."
     return f"{flag.lower()}.npz" if int(size) == 28 else f"{flag.lower()}_{int(size)}.npz"
 
+# %% ../nbs/01_data.ipynb #f4c7ca57
 def load_medmnist(flag: str = 'breastmnist', size: int = 28, root: str | Path | None = None) -> dict:
     "Train/val/test `ImageSet`s of 2D MedMNIST dataset `flag` at `size` px (28, 64, 128 or 224)."
     import medmnist
@@ -213,12 +218,14 @@ def read_image(path) -> np.ndarray:
         raise ValueError(f"cannot read image {getattr(path, 'name', path)}: {e}") from e
     return to_uint8(arr)
 
+# %% ../nbs/01_data.ipynb #91d0b459
 def format_problems(problems: list, limit: int = 50) -> str:
     "One `path: reason` line per problem (at most `limit` lines, then how many more there are)."
     lines = [f"  {p['path']}: {p['reason']}" for p in problems[:limit]]
     if len(problems) > limit: lines.append(f"  ... and {len(problems) - limit} more")
     return '\n'.join(lines)
 
+# %% ../nbs/01_data.ipynb #c6dd8b0f
 class UnreadableImagesError(ValueError):
     "An image folder holds files that cannot be used; `.problems` lists each as `{'path', 'reason', 'class'}`."
     def __init__(self, root, problems: list):
@@ -226,11 +233,13 @@ class UnreadableImagesError(ValueError):
         super().__init__(f"{len(self.problems)} file(s) in {root} cannot be used:\n{format_problems(self.problems)}\n"
                          "Fix or remove them, or load with on_error='skip' to leave them out.")
 
+# %% ../nbs/01_data.ipynb #5e6a1254
 def _resize(img: np.ndarray, size: tuple) -> np.ndarray:
     from PIL import Image
     if img.shape[:2] == tuple(size): return img
     return np.array(Image.fromarray(img).resize((size[1], size[0]), Image.Resampling.LANCZOS))
 
+# %% ../nbs/01_data.ipynb #e533c262
 def _class_files(folder: Path, cls: str) -> tuple:
     "`(image files, problems)` of one class folder: files with an image suffix; every other visible entry is a problem."
     files, problems = [], []
@@ -242,6 +251,7 @@ def _class_files(folder: Path, cls: str) -> tuple:
                                                        f"{', '.join(sorted(IMAGE_SUFFIXES))})", cls=cls))
     return files, problems
 
+# %% ../nbs/01_data.ipynb #fd0785fd
 def _read_class_folders(root: Path, size: tuple | None, name: str, split: str, classes=None,
                         on_error: str = 'skip') -> ImageSet:
     "The images of `root/<class>/*` as an `ImageSet`, with every unusable file collected in `.skipped` (or raised)."
@@ -287,6 +297,7 @@ def _read_class_folders(root: Path, size: tuple | None, name: str, split: str, c
         imgs = [_resize(i, target) for i in imgs]
     return ImageSet(np.stack(imgs), labels, kept, split, name, problems)
 
+# %% ../nbs/01_data.ipynb #a191c29f
 def load_image_folder(path: str | Path, size: int | None = None, val: float = 0.15, test: float = 0.15,
                       seed: int = 0, on_error: str = 'skip') -> dict:
     "Train/val/test `ImageSet`s from a folder with one sub-folder per class (or `train/`, `val/`, `test/` of those)."

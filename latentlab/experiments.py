@@ -85,6 +85,7 @@ def make_config(overrides: dict | None = None, **kwargs) -> dict:
     cfg['dataset'] = str(cfg['dataset'])
     return cfg
 
+# %% ../nbs/40_experiments.ipynb #cda3e915
 def parse_overrides(pairs: list) -> dict:
     "`['key=value', ...]` as a dict, values read as literals where they are literals (`64`, `null`, `[1, 2]`)."
     out = {}
@@ -109,6 +110,7 @@ def _git(*args, cwd):
         return r.stdout.strip() if r.returncode == 0 else None
     except (OSError, subprocess.SubprocessError): return None
 
+# %% ../nbs/40_experiments.ipynb #d1176051
 def code_version() -> dict:
     "Git commit and dirty flag of latentlab's source tree, package versions, Python and platform."
     here = Path(__file__).resolve().parent if '__file__' in globals() else Path.cwd()
@@ -179,6 +181,7 @@ def timing_keys(metrics: dict) -> list:
 def _new_run_id() -> str:
     return time.strftime('%Y%m%d-%H%M%S') + '-' + uuid.uuid4().hex[:6]
 
+# %% ../nbs/40_experiments.ipynb #a5cfefea
 def write_record(config: dict, metrics: dict, results: pd.DataFrame, timings: dict, meta: dict,
                  root: str | Path | None = None, files: dict | None = None) -> RunRecord:
     "Write a run record `root/<config['experiment']>/<new run id>/` atomically (plus extra `files`: name -> path)."
@@ -310,6 +313,7 @@ def _cell(v):
     if isinstance(v, dict): return json.dumps(v, sort_keys=True)
     return v
 
+# %% ../nbs/40_experiments.ipynb #995271d3
 def record_row(rec: RunRecord) -> dict:
     "One run record as a flat dict: meta columns, every config entry (a report's parameters), flattened metrics."
     m = rec.meta
@@ -374,6 +378,7 @@ def register_runner(kind: str, fn=None, description: str = ''):
     "Register `fn(record, changes, progress, lineage) -> RunRecord` as the runner of records of `kind` (a decorator without `fn`)."
     return RUNNERS.register(kind, fn, description=description)
 
+# %% ../nbs/40_experiments.ipynb #4d0869c2
 @register_runner('experiment', description='run_experiment on the record\'s config (with changes applied)')
 def _run_experiment_again(old: RunRecord, changes: dict, progress: bool, lineage: dict) -> RunRecord:
     return run_experiment({**old.config, **changes}, root=old.path.parent.parent, progress=progress, lineage=lineage)
@@ -384,6 +389,7 @@ def config_changes(old: RunRecord, changes: dict) -> dict:
     cfg = old.config.get('parameters', old.config) if old.meta.get('kind') == 'report' else old.config
     return {k: [cfg.get(k), v] for k, v in (changes or {}).items() if cfg.get(k, object()) != v}
 
+# %% ../nbs/40_experiments.ipynb #6ddb49e9
 def rerun(run_id: str, root: str | Path | None = None, progress: bool = True, tol: float = 0.0,
           changes: dict | None = None):
     "Re-execute record `run_id` (with config `changes`, if any); return `(new RunRecord, comparison table, all metrics same)`."

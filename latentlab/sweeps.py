@@ -117,9 +117,11 @@ def _thread_limit(threads: int | None):
         with threadpool_limits(int(threads)): yield
     finally: torch.set_num_threads(before)
 
+# %% ../nbs/42_sweeps.ipynb #3ce03907
 def _write_json(path: Path, obj) -> None:
     with atomic_path(path) as tmp: tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + '\n')
 
+# %% ../nbs/42_sweeps.ipynb #582f24c2
 def run_cell(cell: dict, root, sweep: str, runner=None, threads: int | None = None) -> dict:
     "Run `cell` (from `expand_sweep`) under `root`, mark its record as a cell of `sweep`; a result row, never an exception."
     t0 = time.perf_counter()
@@ -162,6 +164,7 @@ _COLUMNS = ['cell_id', 'kind', 'status', 'ran', 'run_id', 'seconds', 'error', 'w
 def _status_paths(root: Path, name: str) -> tuple:
     return root/name/'_sweep.csv', root/name/'_sweep.json'
 
+# %% ../nbs/42_sweeps.ipynb #ab09e267
 def _plan(spec, root, retry_failed: bool, name: str | None):
     "The spec, its cells, the runs folder, and a row per cell id from the records and the last status file."
     s = load_sweep(spec, name)
@@ -182,6 +185,7 @@ def _plan(spec, root, retry_failed: bool, name: str | None):
         rows[cid] = row
     return s, cells, root, rows
 
+# %% ../nbs/42_sweeps.ipynb #e37b1ec1
 def _table(cells: list, rows: dict) -> pd.DataFrame:
     "One row per cell: id, kind, the config keys that vary between cells, status, run id, seconds, error, worker."
     keys = list(dict.fromkeys(k for c in cells for k in c['config']))
@@ -195,6 +199,7 @@ def _table(cells: list, rows: dict) -> pd.DataFrame:
                     **{k: r[k] for k in _COLUMNS[2:]}})
     return pd.DataFrame(out)
 
+# %% ../nbs/42_sweeps.ipynb #4c186995
 def plan_sweep(spec, root=None, retry_failed: bool = False, name: str | None = None) -> pd.DataFrame:
     "Status of each cell of `spec` under the runs folder `root`, running nothing: 'done', 'failed' (earlier) or 'pending'."
     s, cells, root, rows = _plan(spec, root, retry_failed, name)
@@ -208,6 +213,7 @@ def _failure(cell: dict, e: BaseException) -> dict:
     return {'cell_id': cell['cell_id'], 'status': 'failed', 'run_id': None, 'path': None, 'seconds': None,
             'error': f'{type(e).__name__}: {e}', 'traceback': ''.join(traceback.format_exception(e)), 'worker': None}
 
+# %% ../nbs/42_sweeps.ipynb #56ba8299
 def _completed(todo: list, args, workers: int, scheduler, sweep: str):
     "Yield `(cell, row)` as the cells of `todo` finish on the chosen backend; `args(cell)` are run_cell's other arguments."
     if not todo: return
@@ -239,6 +245,7 @@ def _completed(todo: list, args, workers: int, scheduler, sweep: str):
                 except Exception as e: yield futures[f], _failure(futures[f], e)
         finally: pool.shutdown(wait=True, cancel_futures=True)
 
+# %% ../nbs/42_sweeps.ipynb #36f25e3a
 def _write_status(root: Path, s: dict, cells: list, rows: dict, info: dict) -> pd.DataFrame:
     "Write the status table (`_sweep.csv`) and the full status with tracebacks (`_sweep.json`) atomically; return the table."
     df = _table(cells, rows)
@@ -250,6 +257,7 @@ def _write_status(root: Path, s: dict, cells: list, rows: dict, info: dict) -> p
     _write_json(js, {**info, 'counts': counts, 'spec': s, 'cells': [rows[c['cell_id']] for c in cells]})
     return df
 
+# %% ../nbs/42_sweeps.ipynb #b4bb02c2
 def run_sweep(spec, root=None, workers: int = 1, scheduler=None, retry_failed: bool = False,
               threads: int | None = None, progress: bool = True, name: str | None = None) -> pd.DataFrame:
     "Run each cell of sweep `spec` that has no record yet, as its own run record under `root`; the status table."
