@@ -318,7 +318,9 @@ def plot_learning_curves(curves: pd.DataFrame, line: str, x: str = 'n_per_class'
     "A plotly figure: one line per value of column `line`, mean and 95% interval over seeds; `reference` draws labelled horizontal lines."
     import plotly.graph_objects as go
     fig = go.Figure()
-    labels = [str(v) for v in curves[x].unique()]
+    present = set(curves[x])     # a categorical column keeps its own order (10, 25, ..., 'full'), whatever line comes first
+    order = curves[x].cat.categories if isinstance(curves[x].dtype, pd.CategoricalDtype) else curves[x].unique()
+    labels = [str(v) for v in order if v in present]
     lo_all = curves['low'].fillna(curves['mean']).clip(0, 1)
     for name, df in curves.groupby(line, sort=True):
         hi, lo = df['high'].fillna(df['mean']).clip(upper=1), df['low'].fillna(df['mean']).clip(lower=0)
