@@ -70,7 +70,7 @@ def test_medmnist_refusals(tmp_path):
     with pytest.raises(ValueError, match='multi-label'): load_medmnist('chestmnist')
     with pytest.raises(ValueError, match='sizes are'): load_medmnist('breastmnist', size=32)
     with pytest.raises(FileNotFoundError, match='LATENTLAB_ASSETS'): load_medmnist('dermamnist', root=tmp_path)
-    with pytest.raises(ValueError, match='neither a MedMNIST flag'): load_dataset('no/such/thing')
+    with pytest.raises(ValueError, match='nor a MedMNIST flag'): load_dataset('no/such/thing')
 
 
 def test_pneumoniamnist_loads_through_the_package():
