@@ -612,10 +612,12 @@ PAGES = Registry('page', providers=('latentlab.app',))
 
 class Page:
     "One dashboard: `name`, `path`, `title`, `about`; `layout(settings)` builds it, `callbacks(app, settings)` wires it."
-    name = path = title = about = ''
+    name = path = title = ''
     order = 0
-    def layout(self, settings: AppSettings): raise NotImplementedError
-    def callbacks(self, app, settings: AppSettings): pass
+    @property
+    def about(self) -> str: "The page's one-line description, shown on the home page: its class docstring."; return type(self).__doc__ or ''
+    def layout(self, settings: AppSettings): "The page's Dash components, built on each visit."; raise NotImplementedError
+    def callbacks(self, app, settings: AppSettings): "Register the page's callbacks on the Dash `app` (none by default)."
 
 # %% ../nbs/50_app.ipynb #d25f5b36
 def register_page(page: Page) -> Page:
@@ -673,9 +675,10 @@ def start_job(settings: AppSettings, kind: str, params: dict, key: str | None = 
 
 # %% ../nbs/50_app.ipynb #50-app-043
 class Home(Page):
+    "What each dashboard is for."
     name, path, title, order = 'home', '/', 'Home', 0
-    about = 'What each dashboard is for.'
     def layout(self, settings):
+        "The cards of every other registered page (in `order`) and a line counting datasets, prepared views and run records."
         from latentlab.experiments import list_runs
         pages = [PAGES[n] for n in PAGES.names() if n != 'home']
         ready = sum((d/'view.json').is_file() for d in (settings.data_dir/'views').iterdir())
@@ -742,9 +745,10 @@ def detail_panel(view: View, i: int, gain: float = 4.0):
 
 # %% ../nbs/50_app.ipynb #2d9cd59e
 class Explorer(Page):
+    "Each image as a point of a UMAP / t-SNE / PCA map of the latents: hover to see it, click for its reconstruction and error map."
     name, path, title, order = 'explorer', '/explorer', 'Latent explorer', 1
-    about = 'Each image as a point of a UMAP / t-SNE / PCA map of the latents: hover to see it, click for its reconstruction and error map.'
     def layout(self, settings):
+        "The projection and colour menus, the scatter of every image (`explorer_figure`), its hover tooltip and the detail area."
         return html.Div([
             html.Div([html.Label('projection'), dcc.RadioItems(id='ex-proj', options=[{'label': p.upper(), 'value': p} for p in settings.projections],
                                                                value=settings.projections[0], inline=True),
@@ -756,6 +760,7 @@ class Explorer(Page):
                      className='row')])
 
     def callbacks(self, app, settings):
+        "Redraw the scatter when the view, projection or colour changes; fill the hover tooltip (`hover_card`) and the clicked point's `detail_panel`."
         @app.callback(Output('ex-graph', 'figure'), Input('ex-proj', 'value'), Input('ex-color', 'value'), Input('view-ready', 'data'), *VIEW_STATE)
         def figure(projection, color, _, *sel):
             import plotly.graph_objects as go
@@ -822,9 +827,10 @@ def samples_panel(settings: AppSettings, status: dict):
 
 # %% ../nbs/50_app.ipynb #d7a0fda8
 class Playground(Page):
+    "Slide between two images in latent space, add noise, make SMOTE / interpolation / inversion samples and see how realistic they are."
     name, path, title, order = 'playground', '/playground', 'Augmentation playground', 2
-    about = 'Slide between two images in latent space, add noise, make SMOTE / interpolation / inversion samples and see how realistic they are.'
     def layout(self, settings):
+        "Image pickers A and B, the interpolation slider, method and noise, the live mix, and the sampler form with its job area."
         from latentlab.augment import AUGMENTERS
         samplers = [s for s in PLAYGROUND_SAMPLERS if s in AUGMENTERS]
         return html.Div([
@@ -849,6 +855,7 @@ class Playground(Page):
             progress_block('pg')])
 
     def callbacks(self, app, settings):
+        "Pick random images, show A and B, decode the mix as the slider moves (`mix_latents`), and run the `samples` job (`samples_panel`)."
         @app.callback(Output('pg-a', 'value'), Output('pg-b', 'value'), Input('pg-random', 'n_clicks'), Input('view-ready', 'data'), *VIEW_STATE)
         def pick(n, _, *sel):
             v = current_view(settings, *sel)
@@ -906,9 +913,10 @@ def guided_panel(settings: AppSettings, status: dict):
 
 # %% ../nbs/50_app.ipynb #592851ab
 class Guided(Page):
+    "Move an image toward another class in latent space under class, realism (OOD) and discriminator losses; watch it change."
     name, path, title, order = 'guided', '/guided', 'Guided generation', 3
-    about = 'Move an image toward another class in latent space under class, realism (OOD) and discriminator losses; watch it change.'
     def layout(self, settings):
+        "The start image and target class, the loss weights and step settings, and the job area for the trajectory."
         num = lambda i, v, step=0.1: dcc.Input(id=i, type='number', value=v, step=step, min=0, style={'width': '80px'})
         return html.Div([
             html.Div([html.Label('start image'), num('gd-start', None, 1), html.Label('target class'),
@@ -921,6 +929,7 @@ class Guided(Page):
             progress_block('gd')])
 
     def callbacks(self, app, settings):
+        "Offer the view's classes, show the start image, and run the `guided` job, shown by `guided_panel`."
         @app.callback(Output('gd-target', 'options'), Output('gd-target', 'value'), Output('gd-start', 'value'),
                       Input('gd-run', 'id'), Input('view-ready', 'data'), *VIEW_STATE)
         def defaults(_, __, *sel):
@@ -979,9 +988,10 @@ BENCH_FILTERS = ('dataset', 'autoencoder', 'augmenter', 'classifier')
 
 # %% ../nbs/50_app.ipynb #a8ae0513
 class Benchmark(Page):
+    "Results of every run record, filterable by dataset, autoencoder, augmenter and classifier; learning curves with intervals."
     name, path, title, order = 'benchmark', '/benchmark', 'Benchmark', 4
-    about = 'Results of every run record, filterable by dataset, autoencoder, augmenter and classifier; learning curves with intervals.'
     def layout(self, settings):
+        "The filter menus, the results table with intervals and the learning-curve figure."
         df = benchmark_table(settings.runs_dir)
         if not len(df):
             return notice(f'No experiment records in {settings.runs_dir} yet. `latentlab run` (or a sweep) writes them; '
@@ -997,6 +1007,7 @@ class Benchmark(Page):
                                  style_table={'overflowX': 'auto'}, style_cell={'fontSize': 12, 'fontFamily': 'sans-serif'})])
 
     def callbacks(self, app, settings):
+        "Fill the table and the learning curves from `benchmark_table`, filtered by the menus."
         @app.callback(Output('bm-table', 'data'), Output('bm-table', 'columns'), Output('bm-curves', 'figure'),
                       *[Input(f'bm-{f}', 'value') for f in BENCH_FILTERS], Input('bm-metric', 'value'))
         def update(*args):
@@ -1050,9 +1061,10 @@ def run_detail(settings: AppSettings, run_id: str):
 
 # %% ../nbs/50_app.ipynb #5d4f7453
 class Runs(Page):
+    "The runs table; open a rendered report; re-run a record and see whether its numbers match."
     name, path, title, order = 'runs', '/runs', 'Runs and reports', 5
-    about = 'The runs table; open a rendered report; re-run a record and see whether its numbers match.'
     def layout(self, settings):
+        "The runs table (`list_runs`), the *Open* and *Re-run* buttons, the record's detail and the re-run job area."
         from latentlab.experiments import list_runs
         df = list_runs(settings.runs_dir)
         if not len(df): return notice(f'No run records in {settings.runs_dir} yet: `latentlab run` or `latentlab report` makes one.')
@@ -1066,6 +1078,7 @@ class Runs(Page):
             progress_block('rn'), html.Div(id='rn-detail')])
 
     def callbacks(self, app, settings):
+        "Open the selected record (`run_detail`) and re-run it as a job, compared metric by metric (`rerun_panel`)."
         def selected(rows, data): return data[rows[0]]['run_id'] if rows and data else None
 
         @app.callback(Output('rn-detail', 'children'), Input('rn-open', 'n_clicks'), State('rn-table', 'selected_rows'),
@@ -1119,9 +1132,10 @@ def imported_list(settings: AppSettings) -> list:
 
 # %% ../nbs/50_app.ipynb #575fea01
 class BringData(Page):
+    "Upload a zip of class folders (or name a server folder): validated, encoded with a progress bar, then in every dashboard."
     name, path, title, order = 'data', '/data', 'Bring your data', 6
-    about = 'Upload a zip of class folders (or name a server folder): validated, encoded with a progress bar, then in every dashboard.'
     def layout(self, settings):
+        "The zip upload, the server-folder field, the dataset name, the import button, its job area and the imported datasets."
         return html.Div([
             html.P(['A zip holding one folder per class (', html.Code('benign/001.png, malignant/002.png, ...'), '), PNG, JPEG, TIFF or BMP, '
                     f'at most {settings.max_upload_mb:g} MB and {settings.max_files} files. Unreadable and non-image files are listed and skipped.']),
@@ -1138,6 +1152,7 @@ class BringData(Page):
             html.H4('Imported datasets'), html.Ul(imported_list(settings), id='up-list')])
 
     def callbacks(self, app, settings):
+        "Name the dataset after the uploaded file, start the `import` job (`save_upload`), and list the new dataset everywhere when it is done (`import_panel`)."
         @app.callback(Output('up-file', 'children'), Output('up-name', 'value'), Input('up-zip', 'filename'), State('up-name', 'value'),
                       prevent_initial_call=True)
         def chosen(filename, name):
@@ -1239,9 +1254,10 @@ def classify_panel(view: View, results: list):
 
 # %% ../nbs/50_app.ipynb #274b2f2d
 class Classify(Page):
+    "Drop images: class probabilities from a classifier on the latents, how unusual each image is (OOD), and its nearest training images."
     name, path, title, order = 'classify', '/classify', 'Classify', 7
-    about = 'Drop images: class probabilities from a classifier on the latents, how unusual each image is (OOD), and its nearest training images.'
     def layout(self, settings):
+        "The classifier menu with its training button and status, the image drop zone and the results area."
         from latentlab.classifiers import CLASSIFIERS
         names = [n for n in CLASSIFIERS.names() if 'latent' in CLASSIFIERS.info(n)['features'] and not CLASSIFIERS.info(n)['shaped']]
         return html.Div([
@@ -1253,6 +1269,7 @@ class Classify(Page):
             html.Div(id='cl-results')])
 
     def callbacks(self, app, settings):
+        "Show whether the chosen classifier is trained, train it as a job, and classify dropped images (`classify_images`, `classify_panel`)."
         @app.callback(Output('cl-model-status', 'children'), Input('cl-model', 'value'), Input('cl-out', 'children'), *VIEW_STATE)
         def model_status(name, _, *sel):
             v = current_view(settings, *sel)

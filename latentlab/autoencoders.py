@@ -31,6 +31,7 @@ class _Clamp(torch.nn.Module):
     "Soft clamp of latents to (-3, 3), the first layer of the tiny decoders."
     def forward(self, x): return torch.tanh(x / 3) * 3
 
+# %% ../nbs/02_autoencoders.ipynb #26703718
 class TinyBlock(torch.nn.Module):
     "taesd.py's `Block(n, n, use_midblock_gn=pool)`: `x = x + pool(x)` (if `pool`), then `relu(conv(x) + x)`."
     def __init__(self, n: int = 64, pool: bool = False):
@@ -43,9 +44,11 @@ class TinyBlock(torch.nn.Module):
         self.fuse = nn.ReLU()
 
     def forward(self, x):
+        "`relu(conv(x') + x')` with `x' = x + pool(x)` (or `x' = x` without the branch)."
         if self.pool is not None: x = x + self.pool(x)   # the branch joins the input, before the residual block
         return self.fuse(self.conv(x) + x)               # skip is the identity (n_in == n_out)
 
+# %% ../nbs/02_autoencoders.ipynb #aa1a5bf7
 def tiny_encoder(latent_channels: int = 32, pooled: tuple = (11, 12, 13), n: int = 64) -> torch.nn.Sequential:
     "taesd.py's `Encoder` (3 stride-2 stages, downscale 8); blocks at the indices in `pooled` get the GroupNorm branch."
     B = lambda i: TinyBlock(n, pool=i in pooled)
@@ -53,6 +56,7 @@ def tiny_encoder(latent_channels: int = 32, pooled: tuple = (11, 12, 13), n: int
     return torch.nn.Sequential(_conv3(3, n), B(1), down(), B(3), B(4), B(5), down(), B(7), B(8), B(9),
                                down(), B(11), B(12), B(13), _conv3(n, latent_channels))
 
+# %% ../nbs/02_autoencoders.ipynb #50cdef33
 def tiny_decoder(latent_channels: int = 32, pooled: tuple = (3, 4, 5), n: int = 64) -> torch.nn.Sequential:
     "taesd.py's `Decoder` (clamp, 3 x2 upsampling stages); blocks at the indices in `pooled` get the GroupNorm branch."
     nn = torch.nn
@@ -61,6 +65,7 @@ def tiny_decoder(latent_channels: int = 32, pooled: tuple = (3, 4, 5), n: int = 
     return nn.Sequential(_Clamp(), _conv3(latent_channels, n), nn.ReLU(), B(3), B(4), B(5), *up(),
                          B(8), B(9), B(10), *up(), B(13), B(14), B(15), *up(), B(18), _conv3(n, 3))
 
+# %% ../nbs/02_autoencoders.ipynb #a90a54dc
 class TinyAutoencoder(torch.nn.Module):
     "Encoder + decoder with `AutoencoderTiny`'s calling convention: `encode(x in [-1, 1]).latents`, `decode(z).sample`."
     # part of `Autoencoder.spec`: change it whenever a change to this module changes the latents

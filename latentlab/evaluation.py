@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import warnings
 
+import joblib
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -167,17 +169,29 @@ def _uncalibrated(model):
     inner = clone(last.estimator)
     return Pipeline([(n, clone(s)) for n, s in steps[:-1]] + [('raw', inner)]) if len(steps) > 1 else inner
 
+# %% ../nbs/31_evaluation.ipynb #59ef4059
+def _probe_scores(probe, X_train, y_train, X_val, shared: dict) -> np.ndarray:
+    "Validation decision scores of the uncalibrated `probe`, its leading transformers fitted once while their parameters repeat (`shared`)."
+    flat = lambda m: [s for _, sub in m.steps for s in flat(sub)] if isinstance(m, Pipeline) else [m]
+    steps = flat(probe)                        # nested pipelines unrolled: scaler, kernel, SVC
+    key = joblib.hash([(type(s).__name__, s.get_params(deep=False)) for s in steps[:-1]])
+    if shared.get('key') != key:
+        prefix = Pipeline([(str(j), s) for j, s in enumerate(steps[:-1])]) if len(steps) > 1 else None
+        shared.update(key=key, train=prefix.fit_transform(X_train, y_train) if prefix else X_train,
+                      val=prefix.transform(X_val) if prefix else X_val)
+    return steps[-1].fit(shared['train'], y_train).decision_function(shared['val'])
+
 # %% ../nbs/31_evaluation.ipynb #9e1e3bc6
 def _select(name, X_train, y_train, X_val, y_val, metric, random_state, n_classes, shape, fit_kw, rank_only):
     "`fit_select`'s loop over the grid (see there)."
-    best, tried = None, []
+    best, tried, shared = None, [], {}
     for params in param_grid(name) or [{}]:
         model = make_classifier(name, random_state, shape=shape, **params)
         probe = _uncalibrated(model) if rank_only else None
         try:
             if probe is None: proba = predict_scores(model.fit(X_train, y_train, **fit_kw), X_val, n_classes)
             else:
-                p1 = expit(probe.fit(X_train, y_train).decision_function(X_val))
+                p1 = expit(_probe_scores(probe, X_train, y_train, X_val, shared))
                 proba = np.c_[1 - p1, p1]
             scores = classification_metrics(y_val, proba, n_classes)
         except ValueError as e:

@@ -77,15 +77,17 @@ class EpochProgress(Callback):
     def __init__(self, total: int, monitor: str = 'valid_auc'): self.total, self.monitor = total, monitor
 
     def on_train_begin(self, net, **kwargs):
+        "Open the bar, named after the module."
         from tqdm.auto import tqdm
         self.bar_ = tqdm(total=self.total, desc=type(net.module_).__name__, unit='epoch', leave=False)
 
     def on_epoch_end(self, net, **kwargs):
+        "One step, with the epoch's validation score and the best epoch so far."
         self.bar_.update(1)
         score = net.history[-1].get(self.monitor)
         if score is not None: self.bar_.set_postfix({self.monitor: f'{score:.3f}', 'best': net.history[-1].get('best_epoch')})
 
-    def on_train_end(self, net, **kwargs): self.bar_.close()
+    def on_train_end(self, net, **kwargs): "Close the bar."; self.bar_.close()
 
 # %% ../nbs/32_nets.ipynb #474f9370
 def check_rows(X, shape, who: str = 'model') -> np.ndarray:
