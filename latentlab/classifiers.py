@@ -111,42 +111,56 @@ class RBFKernel(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         return rbf_kernel(validate_data(self, X, dtype=np.float64, reset=False), self.X_fit_, gamma=self.gamma_)
 
-# %% ../nbs/30_classifiers.ipynb #1e6e3c12
+# %% ../nbs/30_classifiers.ipynb #d99c6fed
 def _logreg(random_state=0):
     return logistic_regression(random_state=random_state)   # the one recipe every module shares (metrics)
 
+register_classifier('logreg', _logreg, {'C': [0.001, 0.01, 0.1, 1.0, 10.0]}, description='logistic regression')
+
+# %% ../nbs/30_classifiers.ipynb #8da1a1cd
 def _svm_rbf(random_state=0):
     return make_pipeline(StandardScaler(), calibrated(make_pipeline(RBFKernel(), SVC(kernel='precomputed', random_state=random_state))))
 
+register_classifier('svm-rbf', _svm_rbf, {'C': [0.1, 1.0, 10.0, 100.0]}, description='RBF SVM, temperature-scaled')
+
+# %% ../nbs/30_classifiers.ipynb #a63b5390
 def _lda(random_state=0):
     return make_pipeline(StandardScaler(), PCA(0.99, svd_solver='full', random_state=random_state),
                          LinearDiscriminantAnalysis(solver='lsqr', shrinkage='auto'))
 
+register_classifier('lda', _lda, description='LDA with Ledoit-Wolf shrinkage on PCA components')
+
+# %% ../nbs/30_classifiers.ipynb #ba818a82
 def _ridge(random_state=0):
     return make_pipeline(StandardScaler(), calibrated(RidgeClassifier(random_state=random_state)))
 
+register_classifier('ridge', _ridge, {'alpha': [1.0, 100.0, 10000.0]}, description='ridge classifier, temperature-scaled')
+
+# %% ../nbs/30_classifiers.ipynb #1648c28c
 def _forest(random_state=0):
     return RandomForestClassifier(n_estimators=300, max_features='sqrt', n_jobs=1, random_state=random_state)
 
+register_classifier('random-forest', _forest, {'min_samples_leaf': [1, 3]}, description='random forest, 300 trees')
+
+# %% ../nbs/30_classifiers.ipynb #d41fc1d5
 def _hist_gb(random_state=0):
     return make_pipeline(StandardScaler(), SVDComponents(64, random_state=random_state),
                          HistGradientBoostingClassifier(max_iter=200, min_samples_leaf=5, early_stopping=False,
                                                         random_state=random_state))
 
+register_classifier('hist-gb', _hist_gb, {'learning_rate': [0.05, 0.1]}, description='histogram gradient boosting')
+
+# %% ../nbs/30_classifiers.ipynb #d668b8cd
 def _knn(random_state=0):
     return make_pipeline(StandardScaler(), PCA(0.95, svd_solver='full', random_state=random_state),
                          KNeighborsClassifier(weights='distance'))
 
+register_classifier('knn', _knn, {'n_neighbors': [5, 15, 31]}, description='distance-weighted k-NN on PCA components')
+
+# %% ../nbs/30_classifiers.ipynb #3341ef1d
 def _mlp(random_state=0):
     return make_pipeline(StandardScaler(), MLPClassifier((256,), max_iter=100, random_state=random_state))
 
-register_classifier('logreg', _logreg, {'C': [0.001, 0.01, 0.1, 1.0, 10.0]}, description='logistic regression')
-register_classifier('svm-rbf', _svm_rbf, {'C': [0.1, 1.0, 10.0, 100.0]}, description='RBF SVM, temperature-scaled')
-register_classifier('lda', _lda, description='LDA with Ledoit-Wolf shrinkage on PCA components')
-register_classifier('ridge', _ridge, {'alpha': [1.0, 100.0, 10000.0]}, description='ridge classifier, temperature-scaled')
-register_classifier('random-forest', _forest, {'min_samples_leaf': [1, 3]}, description='random forest, 300 trees')
-register_classifier('hist-gb', _hist_gb, {'learning_rate': [0.05, 0.1]}, description='histogram gradient boosting')
-register_classifier('knn', _knn, {'n_neighbors': [5, 15, 31]}, description='distance-weighted k-NN on PCA components')
 register_classifier('mlp', _mlp, {'alpha': [0.01, 1.0]}, description='MLP, one hidden layer of 256')
 
 # %% ../nbs/30_classifiers.ipynb #b968cd73

@@ -27,16 +27,19 @@ def _env_path(var: str, default: Path) -> Path:
     value = os.environ.get(var, '').strip()
     return (Path(value).expanduser() if value else default).resolve()
 
+# %% ../nbs/00_config.ipynb #8ad07c84
 def assets_dir() -> Path:
     "Folder holding datasets and weights that would otherwise be downloaded (`$LATENTLAB_ASSETS`)."
     return _env_path(ENV_ASSETS, Path.home()/'.cache'/'latentlab'/'assets')
 
+# %% ../nbs/00_config.ipynb #f74d161f
 def cache_dir(*parts: str) -> Path:
     "Cache folder (`$LATENTLAB_CACHE`), or a sub-folder of it given by `parts`; created if missing."
     p = _env_path(ENV_CACHE, Path.home()/'.cache'/'latentlab').joinpath(*parts)
     p.mkdir(parents=True, exist_ok=True)
     return p
 
+# %% ../nbs/00_config.ipynb #80de84c3
 def runs_dir() -> Path:
     "Folder of run records (`$LATENTLAB_RUNS`, default `./runs`); created if missing."
     p = _env_path(ENV_RUNS, Path('runs'))
