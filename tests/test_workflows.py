@@ -69,3 +69,12 @@ def test_a_release_tag_for_each_commit_on_main_that_passed_ci():
 def test_ci_entry_point_runs_make_test():
     text = (ROOT/'.ci'/'run').read_text()
     assert 'make test' in text and 'LATENTLAB_ASSETS' in text
+
+
+def test_workflows_match_github_schema():
+    "Every workflow validates against GitHub's workflow schema (SchemaStore's, vendored in check-jsonschema: offline)."
+    import subprocess, sys
+    files = sorted(map(str, WF.glob('*.yaml')))
+    out = subprocess.run([sys.executable, '-m', 'check_jsonschema', '--builtin-schema', 'vendor.github-workflows', *files],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
