@@ -199,9 +199,11 @@ def test_classify_dropped_images(server, browser):
         Image.fromarray(img).save(server['tmp']/name); paths.append(str(server['tmp']/name))
     d.find_element(By.CSS_SELECTOR, '#cl-upload input[type=file]').send_keys('\n'.join(paths))
     cards = wait(d, '#cl-cards .result', count=2)
-    assert 'scan.png' in cards[0].text and 'nearest training images' in cards[0].text
-    assert len(cards[0].find_elements(By.CSS_SELECTOR, 'img')) == 6            # the image and its 5 nearest training images
-    assert 'unusual for this dataset' in cards[1].text                          # RGB noise is flagged out of distribution
+    # the browser reads the dropped files asynchronously, so the cards may come in either order: find each by name
+    by_name = {name: next(c for c in cards if c.text.startswith(name)) for name in ('scan.png', 'noise.png')}
+    assert 'nearest training images' in by_name['scan.png'].text
+    assert len(by_name['scan.png'].find_elements(By.CSS_SELECTOR, 'img')) == 6   # the image and its 5 nearest training images
+    assert 'unusual for this dataset' in by_name['noise.png'].text               # RGB noise is flagged out of distribution
     shot(d, 'classify')
 
 
