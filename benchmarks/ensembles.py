@@ -44,7 +44,7 @@ def mean_of(probas: dict, names: list) -> dict:
     return {s: np.mean([probas[n][s] for n in names], axis=0) for s in ('val', 'test')}
 
 
-def paired_gain(y, p_new, p_base, n_boot: int = N_BOOT, seed: int = SEED) -> tuple:
+def paired_bootstrap_gain(y, p_new, p_base, n_boot: int = N_BOOT, seed: int = SEED) -> tuple:
     "Test AUC gain of `p_new` over `p_base` with a paired stratified bootstrap 95% interval."
     from sklearn.metrics import roc_auc_score
     rng, idx = np.random.default_rng(seed), [np.flatnonzero(y == k) for k in (0, 1)]
@@ -85,6 +85,6 @@ if __name__ == '__main__':
         for what, names in picks.items():
             p = mean_of(probas, names)
             s = score_proba(y['test'], p['test'], 2, n_boot=N_BOOT, seed=SEED, warn=False)
-            d, lo, hi = paired_gain(y['test'], p['test'], probas[base]['test'])
+            d, lo, hi = paired_bootstrap_gain(y['test'], p['test'], probas[base]['test'])
             print(f"- {what}: {s['auc']:.3f} [{s['auc_low']:.3f}, {s['auc_high']:.3f}], gain {d:+.3f} [{lo:+.3f}, {hi:+.3f}]"
                   f" (val {classification_metrics(y['val'], p['val'], 2)['auc']:.3f}); {len(names)} members: {', '.join(names)}")
