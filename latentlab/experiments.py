@@ -212,13 +212,15 @@ def _experiment_features(cfg: dict, splits: dict, train_idx: np.ndarray, progres
     from latentlab.evaluation import transform_images
     from latentlab.latents import encode_dataset
     seed, img = cfg['seed'], splits['train'].images
-    train_sets = [splits['train']] + [transform_images(splits['train'], t, seed) for t in cfg['image_augment']]
-    pick = lambda arrays: np.concatenate([a[train_idx] for a in arrays])   # the subsample, in every transformed copy
-    y = {'train': pick([d.labels for d in train_sets]), 'val': splits['val'].labels, 'test': splits['test'].labels}
+    # transformed copies of the subsample only: encoding a whole transformed split for 50 images would waste minutes
+    copies = [transform_images(splits['train'], t, seed).subset(train_idx) for t in cfg['image_augment']]
+    pick = lambda full, copies: np.concatenate([full[train_idx], *copies])   # the subsample, then each copy of it
+    y = {'train': pick(splits['train'].labels, [d.labels for d in copies]), 'val': splits['val'].labels,
+         'test': splits['test'].labels}
     tta = {s: transform_images(splits[s], 'hflip') for s in ('val', 'test')} if cfg['tta'] else {}
     feats, shapes, views, spec = {}, {}, {}, None
     if 'pixel' in cfg['features']:
-        feats['pixel'] = {'train': pick([pixel_features(d) for d in train_sets]),
+        feats['pixel'] = {'train': pick(pixel_features(splits['train']), [pixel_features(d) for d in copies]),
                           **{s: pixel_features(splits[s]) for s in ('val', 'test')}}
         shapes['pixel'] = (*img.shape[1:3], 1 if img.ndim == 3 else 3)
         views['pixel'] = {s: [pixel_features(d)] for s, d in tta.items()}
@@ -228,9 +230,9 @@ def _experiment_features(cfg: dict, splits: dict, train_idx: np.ndarray, progres
         ae = load_autoencoder(cfg['autoencoder'], resolution=cfg['resolution'], source=cfg['autoencoder_source'],
                               device=cfg['device'], batch_size=cfg['batch_size'])
         enc = lambda d: encode_dataset(ae, d, progress=progress)
-        lat = [enc(d) for d in train_sets] + [enc(splits[s]) for s in ('val', 'test')]
+        lat = [enc(d) for d in (splits['train'], *copies, splits['val'], splits['test'])]
         spec, shape = ae.spec, lat[-1].shape
-        Z = {'train': pick([l.X for l in lat[:-2]]), 'val': lat[-2].X, 'test': lat[-1].X}
+        Z = {'train': pick(lat[0].X, [l.X for l in lat[1:-2]]), 'val': lat[-2].X, 'test': lat[-1].X}
         timings['encode_s'] = time.perf_counter() - t
         timings['latents_from_cache'] = all(l.from_cache for l in lat)
         if 'latent' in cfg['features']:
