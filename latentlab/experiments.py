@@ -212,9 +212,9 @@ def _experiment_features(cfg: dict, splits: dict, train_idx: np.ndarray, progres
     from latentlab.evaluation import transform_images
     from latentlab.latents import encode_dataset
     seed, img = cfg['seed'], splits['train'].images
-    # transformed copies of the subsample only: encoding a whole transformed split for 50 images would waste minutes
+    # transform the whole split (cheap; each image keeps its seeded draw) but encode only the subsample's copies
     copies = [transform_images(splits['train'], t, seed).subset(train_idx) for t in cfg['image_augment']]
-    pick = lambda full, copies: np.concatenate([full[train_idx], *copies])   # the subsample, then each copy of it
+    pick = lambda full, extra: np.concatenate([full[train_idx], *extra])   # the subsample, then each copy of it
     y = {'train': pick(splits['train'].labels, [d.labels for d in copies]), 'val': splits['val'].labels,
          'test': splits['test'].labels}
     tta = {s: transform_images(splits[s], 'hflip') for s in ('val', 'test')} if cfg['tta'] else {}
