@@ -255,13 +255,45 @@ def _experiment_features(cfg: dict, splits: dict, train_idx: np.ndarray, progres
             timings['augment_s'], timings['synthetic'] = time.perf_counter() - t, int(len(yn))
     return feats, ys, shapes, views, spec
 
+# %% ../nbs/40_experiments.ipynb #092490d7
+def _evaluate_pair(cname: str, X: dict, y: dict, n_classes: int, shape, cfg: dict, views) -> tuple:
+    "One pair: `evaluation.evaluate_classifier`'s record entry and `{split: probabilities}`, and the seconds it took."
+    from latentlab.evaluation import evaluate_classifier
+    t = time.perf_counter()
+    entry, proba = evaluate_classifier(cname, X, y, n_classes, shape, cfg['selection_metric'], cfg['seed'],
+                                       cfg['threshold'], cfg['n_boot'], views)
+    return entry, proba, time.perf_counter() - t
+
+# %% ../nbs/40_experiments.ipynb #06554560
+def _evaluate_pairs(pairs: list, cfg: dict, n_classes: int, n_jobs: int | None = None, progress: bool = False,
+                    min_size: int = 2**20) -> list:
+    "`_evaluate_pair` of each `(classifier, X, y, shape, views)` in `pairs`, in order; large scikit-learn ones on `n_jobs` processes."
+    import joblib, torch
+    from tqdm.auto import tqdm
+    from latentlab.classifiers import CLASSIFIERS, param_grid
+    n_jobs = torch.get_num_threads() if n_jobs is None else n_jobs
+    if not isinstance(n_jobs, int) or n_jobs < 1: raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
+    pooled = [i for i, p in enumerate(pairs) if not CLASSIFIERS.info(p[0])['shaped'] and p[1]['train'].size >= min_size]
+    pooled = sorted(pooled, key=lambda i: -pairs[i][1]['train'].shape[1] * max(1, len(param_grid(pairs[i][0]))))
+    if n_jobs == 1 or len(pooled) < 2: pooled = []
+    out = [None] * len(pairs)
+    with tqdm(total=len(pairs), desc='classifiers', unit='model', disable=not progress) as bar:
+        if pooled:
+            jobs = (joblib.delayed(_evaluate_pair)(c, X, y, n_classes, s, cfg, v) for c, X, y, s, v in (pairs[i] for i in pooled))
+            for i, r in zip(pooled, joblib.Parallel(n_jobs=min(n_jobs, len(pooled)), return_as='generator')(jobs)):
+                out[i] = r; bar.update()
+        for i, (c, X, y, s, v) in enumerate(pairs):
+            if out[i] is None: out[i] = _evaluate_pair(c, X, y, n_classes, s, cfg, v); bar.update()
+    return out
+
 # %% ../nbs/40_experiments.ipynb #ca67cdfa
 def run_experiment(config: dict | None = None, root: str | Path | None = None, progress: bool = True,
-                   lineage: dict | None = None) -> RunRecord:
-    "Run the experiment `config` (defaults filled in), write its record under `root` (the runs folder), return it."
+                   lineage: dict | None = None, n_jobs: int | None = None) -> RunRecord:
+    """Run the experiment `config` (defaults filled in), write its record under `root` (the runs folder), return it.
+    `n_jobs` processes fit the scikit-learn classifiers (default: torch's thread count); it does not change the numbers."""
     from latentlab.classifiers import CLASSIFIERS
     from latentlab.data import load_dataset, subsample_indices
-    from latentlab.evaluation import evaluate_classifier, score_entry
+    from latentlab.evaluation import score_entry
     cfg = make_config(config)
     started, t0 = time.strftime('%Y-%m-%dT%H:%M:%S%z'), time.perf_counter()
     timings = {}
@@ -277,14 +309,11 @@ def run_experiment(config: dict | None = None, root: str | Path | None = None, p
     feats, ys, shapes, views, encoder_spec = _experiment_features(cfg, splits, idx, progress, timings)
     metrics, probas = {}, {}
     t = time.perf_counter()
-    for fname, X in feats.items():
-        for cname in cfg['classifiers']:
-            if fname not in CLASSIFIERS.info(cname)['features']: continue
-            tc = time.perf_counter()
-            metrics[f'{fname}/{cname}'], probas[fname, cname] = evaluate_classifier(
-                cname, X, ys[fname], n_classes, shapes[fname], cfg['selection_metric'], cfg['seed'], cfg['threshold'],
-                cfg['n_boot'], views.get(fname))
-            timings[f'fit {fname}/{cname} s'] = time.perf_counter() - tc
+    keys = [(f, c) for f in feats for c in cfg['classifiers'] if f in CLASSIFIERS.info(c)['features']]
+    done = _evaluate_pairs([(c, feats[f], ys[f], shapes[f], views.get(f)) for f, c in keys], cfg, n_classes, n_jobs, progress)
+    for (fname, cname), (entry, proba, seconds) in zip(keys, done):
+        metrics[f'{fname}/{cname}'], probas[fname, cname] = entry, proba
+        timings[f'fit {fname}/{cname} s'] = seconds
     if cfg['ensemble']:
         for cname in cfg['classifiers']:
             parts = [probas[f, cname] for f in feats if (f, cname) in probas]
