@@ -274,8 +274,8 @@ def _evaluate_pairs(pairs: list, cfg: dict, n_classes: int, n_jobs: int | None =
     n_jobs = torch.get_num_threads() if n_jobs is None else n_jobs
     if not isinstance(n_jobs, int) or n_jobs < 1: raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
     pooled = [i for i, p in enumerate(pairs) if not CLASSIFIERS.info(p[0])['shaped'] and p[1]['train'].size >= min_size]
-    pooled = sorted(pooled, key=lambda i: -pairs[i][1]['train'].shape[1] * max(1, len(param_grid(pairs[i][0]))))
     if n_jobs == 1 or len(pooled) < 2: pooled = []
+    pooled.sort(key=lambda i: -pairs[i][1]['train'].shape[1] * max(1, len(param_grid(pairs[i][0]))))   # costliest first
     out = [None] * len(pairs)
     with tqdm(total=len(pairs), desc='classifiers', unit='model', disable=not progress) as bar:
         if pooled:
