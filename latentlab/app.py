@@ -962,8 +962,8 @@ register_page(Guided())
 
 # %% ../nbs/50_app.ipynb #50-app-051
 def benchmark_table(runs: Path) -> pd.DataFrame:
-    "Test-split results of every experiment record under `runs`: one row per (run, features, classifier, metric), with its config."
-    from latentlab.experiments import RunRecord, list_runs
+    "Test-split results of every experiment record under `runs`: one row per (model, metric), with its pipeline and config; a model in two records counts once."
+    from latentlab.experiments import RunRecord, augmentation_name, list_runs, pipeline_name
     rows = []
     listing = list_runs(runs)
     for _, r in listing.iterrows():
@@ -978,11 +978,15 @@ def benchmark_table(runs: Path) -> pd.DataFrame:
         x = c.get('n_per_class') or (round(n_used / k) if n_used else None)
         for _, q in res.iterrows():
             rows.append(dict(run_id=rec.run_id, experiment=r['experiment'], dataset=str(c.get('dataset')), autoencoder=c.get('autoencoder'),
-                             resolution=c.get('resolution'), augmenter=c.get('augmenter') or 'none', features=q['features'],
+                             resolution=c.get('resolution'), pipeline=pipeline_name(c, q['features']), augmenter=c.get('augmenter') or 'none',
+                             augmentation=augmentation_name(c), features=q['features'],
                              classifier=q['classifier'], n_per_class=x, seed=c.get('seed'), metric=q['metric'],
                              value=q['value'], low=q.get('low'), high=q.get('high')))
-    return pd.DataFrame(rows, columns=['run_id', 'experiment', 'dataset', 'autoencoder', 'resolution', 'augmenter', 'features',
-                                       'classifier', 'n_per_class', 'seed', 'metric', 'value', 'low', 'high'])
+    df = pd.DataFrame(rows, columns=['run_id', 'experiment', 'dataset', 'autoencoder', 'resolution', 'pipeline', 'augmenter',
+                                     'augmentation', 'features', 'classifier', 'n_per_class', 'seed', 'metric', 'value', 'low', 'high'])
+    # an ensemble cell also scores pixels alone, as the pixel cell does: one seed must not count twice in a curve
+    same = ['dataset', 'pipeline', 'augmentation', 'classifier', 'n_per_class', 'seed', 'metric']
+    return df[~df.duplicated(same)].reset_index(drop=True)
 
 BENCH_FILTERS = ('dataset', 'autoencoder', 'augmenter', 'classifier')
 
@@ -1018,13 +1022,14 @@ class Benchmark(Page):
                 if vals: df = df[df[f].astype(str).isin(vals)]
             df = df[df.metric == metric]
             table = df.round(4).assign(interval=lambda d: [f'[{l:.3f}, {h:.3f}]' for l, h in zip(d.low, d.high)]) if len(df) else df
-            cols = [{'name': c, 'id': c} for c in ('run_id', 'dataset', 'autoencoder', 'augmenter', 'features', 'classifier',
+            cols = [{'name': c, 'id': c} for c in ('run_id', 'dataset', 'pipeline', 'features', 'classifier', 'augmentation',
                                                    'n_per_class', 'seed', 'value', 'interval')]
             df = df.dropna(subset=['n_per_class'])
             if not len(df):
                 import plotly.graph_objects as go
                 return table.to_dict('records'), cols, go.Figure(layout=dict(title='no records match these filters'))
-            line = df.features + '/' + df.classifier + np.where(df.augmenter != 'none', ' + ' + df.augmenter, '')
+            line = df.pipeline + ' / ' + df.classifier + np.where(df.augmentation != 'none', ' + ' + df.augmentation, '')
+            if df.dataset.nunique() > 1: line = df.dataset.map(lambda d: Path(d).name) + ' · ' + line
             curves = learning_curve(df.assign(line=line, n_per_class=df.n_per_class.astype(int)), by=['line'], x='n_per_class')
             fig = plot_learning_curves(curves, 'line', title=f'test {metric} by labelled images per class (mean, 95% interval over seeds)',
                                        y_title=f'test {metric}')

@@ -24,7 +24,7 @@ from .config import Registry, atomic_path, get_device, runs_dir, seed_everything
 # %% auto #0
 __all__ = ['DEFAULT_CONFIG', 'PACKAGES', 'META_COLUMNS', 'RUNNERS', 'make_config', 'parse_overrides', 'code_version', 'RunRecord',
            'flatten_metrics', 'timing_keys', 'write_record', 'run_experiment', 'record_row', 'list_runs', 'find_run',
-           'compare_metrics', 'register_runner', 'config_changes', 'rerun']
+           'pipeline_name', 'augmentation_name', 'compare_metrics', 'register_runner', 'config_changes', 'rerun']
 
 # %% ../nbs/40_experiments.ipynb #40-experimen-005
 DEFAULT_CONFIG = {
@@ -388,6 +388,22 @@ def find_run(run_id: str, root: str | Path | None = None) -> Path:
     if not hits: raise FileNotFoundError(f"no run record {run_id!r} under {root}; `latentlab runs` lists them")
     if len(hits) > 1: raise ValueError(f"run id {run_id!r} is ambiguous: {sorted(h.name for h in hits)}")
     return hits[0]
+
+# %% ../nbs/40_experiments.ipynb #766d34e6
+def pipeline_name(cfg: dict, features: str) -> str:
+    "A feature space by name: `pixels-{size}`, latents `{autoencoder}-{resolution}`, the ensemble `{autoencoder}-{resolution}+pixels`."
+    ae = f"{cfg.get('autoencoder')}-{cfg.get('resolution')}"
+    pixels = f"pixels-{cfg['size']}" if cfg.get('size') else 'pixels'
+    return {'pixel': pixels, 'latent': ae, 'ensemble': f"{ae}+pixels"}.get(features, features)
+
+# %% ../nbs/40_experiments.ipynb #74108ce2
+def augmentation_name(cfg: dict) -> str:
+    "What a run added to its training data, by name: generator (`(decoded)`), `images:` transforms, `tta`; `'none'` for nothing."
+    parts = [cfg['augmenter']] if cfg.get('augmenter') else []
+    if parts and cfg.get('decode_synthetic'): parts[-1] += ' (decoded)'
+    parts += [f"images:{t}" for t in cfg.get('image_augment') or []]
+    if cfg.get('tta'): parts.append('tta')
+    return '+'.join(parts) or 'none'
 
 # %% ../nbs/40_experiments.ipynb #29a60e65
 def compare_metrics(a: dict, b: dict, tol: float = 0.0) -> pd.DataFrame:

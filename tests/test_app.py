@@ -3,6 +3,7 @@ as a browser calls them, and `latentlab serve` with gunicorn workers answering /
 import io
 import json
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -14,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -175,6 +177,11 @@ def test_benchmark_table_reads_run_records(prepared, tmp_path):
     df = benchmark_table(settings.runs_dir)
     assert sorted(df.n_per_class.unique()) == [3, 6] and set(df.metric) == {'auc', 'acc', 'balanced_acc', 'f1'}
     assert (df.features == 'latent').all() and df.value.between(0, 1).all()
+    assert (df.pipeline == 'taesd-32').all() and (df.augmentation == 'none').all()
+    # the same records in a second experiment are the same models: counted once
+    shutil.copytree(settings.runs_dir/'bench', settings.runs_dir/'bench-copy')
+    pd.testing.assert_frame_equal(benchmark_table(settings.runs_dir).drop(columns=['run_id', 'experiment']),
+                                  df.drop(columns=['run_id', 'experiment']))
 
 
 def free_port():

@@ -1,5 +1,8 @@
 """The benchmark report runs its small sweep, resumes it, and reads the records into curves, gains and the published table."""
 import json
+import shutil
+
+import pandas as pd
 
 from latentlab.reports import execute_report, report_parameters
 
@@ -25,3 +28,12 @@ def test_benchmark_report_fast(tmp_path):
     m2 = json.loads((again.path/'metrics.json').read_text())
     assert {k: v for k, v in m2.items() if k.endswith('auc_mean')} == {k: v for k, v in m.items() if k.endswith('auc_mean')}
     assert len(list((cells/'benchmark-fast').glob('*/metrics.json'))) == 12
+    # the same models in a second experiment's records are counted once: same curves, same seed counts
+    shutil.copytree(cells/'benchmark-fast', cells/'copy')
+    both = execute_report('benchmark', {'runs_root': str(cells), 'run_missing': False, 'extra_experiments': ['copy']},
+                          root=tmp_path, progress=False)
+    m3 = json.loads((both.path/'metrics.json').read_text())
+    assert {k: v for k, v in m3.items() if k.endswith('auc_mean')} == {k: v for k, v in m.items() if k.endswith('auc_mean')}
+    seeds = pd.read_csv(both.path/'outputs'/'learning_curves.csv').seeds
+    assert len(seeds) == 8 and (seeds == 2).all(), seeds
+    assert '24 models scored in two records counted once' in (both.path/'report.html').read_text(encoding='utf-8')
