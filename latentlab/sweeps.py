@@ -213,6 +213,23 @@ def _failure(cell: dict, e: BaseException) -> dict:
     return {'cell_id': cell['cell_id'], 'status': 'failed', 'run_id': None, 'path': None, 'seconds': None,
             'error': f'{type(e).__name__}: {e}', 'traceback': ''.join(traceback.format_exception(e)), 'worker': None}
 
+# %% ../nbs/42_sweeps.ipynb #8863d759
+def _pool_init():
+    "Local pool initializer: when the process exits, stop the idle child processes its cells left before joining them."
+    import multiprocessing
+    from multiprocessing import util
+    def stop():
+        for p in multiprocessing.active_children(): p.terminate()
+        for p in multiprocessing.active_children(): p.join(10)
+    util.Finalize(None, stop, exitpriority=0)       # priority >= 0: runs before `multiprocessing` joins the children
+
+# %% ../nbs/42_sweeps.ipynb #f105a05d
+def _local_pool(workers: int):
+    "A pool of `workers` spawned processes for sweep cells, each stopping its idle child processes on exit (`_pool_init`)."
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context('spawn'), initializer=_pool_init)
+
 # %% ../nbs/42_sweeps.ipynb #56ba8299
 def _completed(todo: list, args, workers: int, scheduler, sweep: str):
     "Yield `(cell, row)` as the cells of `todo` finish on the chosen backend; `args(cell)` are run_cell's other arguments."
@@ -235,9 +252,8 @@ def _completed(todo: list, args, workers: int, scheduler, sweep: str):
     elif workers == 0:
         for c in todo: yield c, run_cell(c, *args(c))
     else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context('spawn'))
+        from concurrent.futures import as_completed
+        pool = _local_pool(workers)
         try:
             futures = {pool.submit(run_cell, c, *args(c)): c for c in todo}
             for f in as_completed(futures):
