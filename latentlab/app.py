@@ -38,10 +38,10 @@ __all__ = ['ENV_APP', 'DATASET_NAME', 'JOBS', 'JOB_MAIN', 'PAGES', 'VIEW_STATE',
            'job_result_arrays', 'model_path', 'Page', 'register_page', 'current_view', 'img_tag', 'notice',
            'progress_block', 'wire_job', 'start_job', 'Home', 'explorer_figure', 'hover_card', 'detail_panel',
            'Explorer', 'mix_latents', 'samples_panel', 'Playground', 'guided_panel', 'Guided', 'benchmark_table',
-           'Benchmark', 'rerun_panel', 'run_detail', 'Runs', 'import_panel', 'save_upload', 'imported_list',
-           'BringData', 'load_trained', 'decode_uploaded_images', 'classify_images', 'classify_panel', 'Classify',
-           'shell_layout', 'shell_callbacks', 'health', 'serve_report', 'warm_views', 'create_app', 'wsgi', 'serve',
-           'dash_payload']
+           'fewer_lines', 'Benchmark', 'rerun_panel', 'run_detail', 'Runs', 'import_panel', 'save_upload',
+           'imported_list', 'BringData', 'load_trained', 'decode_uploaded_images', 'classify_images', 'classify_panel',
+           'Classify', 'shell_layout', 'shell_callbacks', 'health', 'serve_report', 'warm_views', 'create_app', 'wsgi',
+           'serve', 'dash_payload']
 
 # %% ../nbs/50_app.ipynb #50-app-005
 ENV_APP = {'data_dir': 'LATENTLAB_APP_DATA', 'import_roots': 'LATENTLAB_APP_IMPORT_ROOTS',
@@ -990,6 +990,19 @@ def benchmark_table(runs: Path) -> pd.DataFrame:
 
 BENCH_FILTERS = ('dataset', 'autoencoder', 'augmenter', 'classifier')
 
+# %% ../nbs/50_app.ipynb #ba0c09c7
+def fewer_lines(curves: pd.DataFrame, max_lines: int = 12) -> tuple:
+    "At most `max_lines` curves (`line` within `group`, per `dataset`) and a note: each group's fullest, best line, data sets in turn."
+    n = curves['line'].nunique()
+    if n <= max_lines: return curves, ''
+    keys = ['dataset'] if 'dataset' in curves else []
+    s = curves.groupby([*keys, 'group', 'line'])['mean'].agg(['size', 'mean']).reset_index()
+    s = s.sort_values(['size', 'mean'], ascending=False).groupby('group').head(1)    # most sizes, then highest mean
+    s['turn'] = s.groupby(keys).cumcount() if keys else np.arange(len(s))
+    best = s.sort_values(['turn', 'size', 'mean'], ascending=[True, False, False]).head(max_lines)['line']
+    return (curves[curves['line'].isin(best)],
+            f"{len(best)} of {n} curves: each pipeline's best classifier, the fullest curves first; filter to see others")
+
 # %% ../nbs/50_app.ipynb #a8ae0513
 class Benchmark(Page):
     "Results of every run record, filterable by dataset, autoencoder, augmenter and classifier; learning curves with intervals."
@@ -1028,11 +1041,13 @@ class Benchmark(Page):
             if not len(df):
                 import plotly.graph_objects as go
                 return table.to_dict('records'), cols, go.Figure(layout=dict(title='no records match these filters'))
-            line = df.pipeline + ' / ' + df.classifier + np.where(df.augmentation != 'none', ' + ' + df.augmentation, '')
-            if df.dataset.nunique() > 1: line = df.dataset.map(lambda d: Path(d).name) + ' · ' + line
-            curves = learning_curve(df.assign(line=line, n_per_class=df.n_per_class.astype(int)), by=['line'], x='n_per_class')
-            fig = plot_learning_curves(curves, 'line', title=f'test {metric} by labelled images per class (mean, 95% interval over seeds)',
-                                       y_title=f'test {metric}')
+            prefix = df.dataset.map(lambda d: Path(d).name) + ' · ' if df.dataset.nunique() > 1 else ''
+            aug = np.where(df.augmentation != 'none', ' + ' + df.augmentation, '')
+            df = df.assign(line=prefix + df.pipeline + ' / ' + df.classifier + aug, group=prefix + df.pipeline + aug,
+                           n_per_class=df.n_per_class.astype(int))
+            curves, note = fewer_lines(learning_curve(df, by=['dataset', 'group', 'line'], x='n_per_class'))
+            title = f'test {metric} by labelled images per class (mean, 95% interval over seeds)'
+            fig = plot_learning_curves(curves, 'line', title=title + (f'<br><sup>{note}</sup>' if note else ''), y_title=f'test {metric}')
             return table.to_dict('records'), cols, fig
 
 register_page(Benchmark())

@@ -332,8 +332,10 @@ def plot_learning_curves(curves: pd.DataFrame, line: str, x: str = 'n_per_class'
     "A plotly figure: one line per value of column `line`, mean and 95% interval over seeds; `reference` draws labelled horizontal lines."
     import plotly.graph_objects as go
     fig = go.Figure()
-    present = set(curves[x])     # a categorical column keeps its own order (10, 25, ..., 'full'), whatever line comes first
-    order = curves[x].cat.categories if isinstance(curves[x].dtype, pd.CategoricalDtype) else curves[x].unique()
+    present = set(curves[x])     # the x order, whatever line comes first: a categorical's own (10, 25, ..., 'full'), numbers ascending
+    if isinstance(curves[x].dtype, pd.CategoricalDtype): order = curves[x].cat.categories
+    elif pd.api.types.is_numeric_dtype(curves[x]): order = np.sort(curves[x].unique())
+    else: order = curves[x].unique()
     labels = [str(v) for v in order if v in present]
     lo_all = curves['low'].fillna(curves['mean']).clip(0, 1)
     for name, df in curves.groupby(line, sort=True):
