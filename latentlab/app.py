@@ -985,6 +985,7 @@ def benchmark_table(runs: Path) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=['run_id', 'experiment', 'dataset', 'autoencoder', 'resolution', 'pipeline', 'augmenter',
                                      'augmentation', 'features', 'classifier', 'n_per_class', 'seed', 'metric', 'value', 'low', 'high'])
     # an ensemble cell also scores pixels alone, as the pixel cell does: one seed must not count twice in a curve
+    # (`list_runs` is newest first: the newest record's scores are kept)
     same = ['dataset', 'pipeline', 'augmentation', 'classifier', 'n_per_class', 'seed', 'metric']
     return df[~df.duplicated(same)].reset_index(drop=True)
 
