@@ -24,7 +24,8 @@ from .config import Registry, atomic_path, get_device, runs_dir, seed_everything
 # %% auto #0
 __all__ = ['DEFAULT_CONFIG', 'PACKAGES', 'META_COLUMNS', 'RUNNERS', 'make_config', 'parse_overrides', 'code_version', 'RunRecord',
            'flatten_metrics', 'timing_keys', 'write_record', 'run_experiment', 'record_row', 'list_runs', 'find_run',
-           'pipeline_name', 'augmentation_name', 'compare_metrics', 'register_runner', 'config_changes', 'rerun']
+           'pipeline_name', 'augmentation_name', 'compare_metrics', 'register_runner', 'config_changes', 'rerun',
+           'version_changes']
 
 # %% ../nbs/40_experiments.ipynb #40-experimen-005
 DEFAULT_CONFIG = {
@@ -140,6 +141,12 @@ class RunRecord:
     def timings(self) -> dict:
         "Wall times of the run's stages (`timings.json`): kept apart from the metrics, which must reproduce."
         p = self.path/'timings.json'
+        return json.loads(p.read_text()) if p.is_file() else {}
+
+    @property
+    def version(self) -> dict:
+        "The code and environment that made the run (`version.json`): git commit, uncommitted changes, packages, Python."
+        p = self.path/'version.json'
         return json.loads(p.read_text()) if p.is_file() else {}
 
     @classmethod
@@ -348,12 +355,11 @@ def _cell(v):
 def record_row(rec: RunRecord) -> dict:
     "One run record as a flat dict: meta columns, every config entry (a report's parameters), flattened metrics."
     m = rec.meta
-    version = rec.path/'version.json'
     row = {'run_id': rec.run_id, 'experiment': rec.path.parent.name, 'kind': m.get('kind', 'experiment'),
            'template': m.get('template'), 'started': m.get('started'), 'finished': m.get('finished'),
            'rerun_of': m.get('rerun_of'), 'derived_from': m.get('derived_from'),
            'changed': json.dumps(m['changed'], sort_keys=True) if m.get('changed') else None,
-           'git_commit': json.loads(version.read_text()).get('git_commit') if version.is_file() else None}
+           'git_commit': rec.version.get('git_commit')}
     cfg = {k: v for k, v in rec.config.items() if k not in ('parameters', 'template', 'experiment')}
     cfg.update(rec.config.get('parameters') or {})
     for k, v in cfg.items(): row[k if k not in row else f'config/{k}'] = _cell(v)
@@ -449,3 +455,11 @@ def rerun(run_id: str, root: str | Path | None = None, progress: bool = True, to
     new = RUNNERS[kind](old, {k: v for k, (_, v) in changed.items()}, progress, lineage)
     cmp = compare_metrics(old.metrics, new.metrics, tol)
     return new, cmp, bool(cmp['match'].all())
+
+# %% ../nbs/40_experiments.ipynb #9726f7a2
+def version_changes(a: RunRecord, b: RunRecord) -> dict:
+    "What differs between two records' code and environment (`RunRecord.version`): `{key: (a's, b's)}`, packages as `packages.NAME`."
+    flat = lambda v: {**{k: x for k, x in v.items() if k != 'packages'},
+                      **{f'packages.{k}': x for k, x in (v.get('packages') or {}).items()}}
+    va, vb = flat(a.version), flat(b.version)
+    return {k: (va.get(k), vb.get(k)) for k in sorted(va.keys() | vb.keys()) if va.get(k) != vb.get(k)}
