@@ -594,10 +594,12 @@ def _train_job(settings, p, report) -> dict:
 # %% ../nbs/50_app.ipynb #f07174d7
 def _rerun_job(settings, p, report) -> dict:
     "Job: re-execute a run record and compare its metrics."
-    from latentlab.experiments import rerun
+    from latentlab.experiments import RunRecord, describe_version_changes, find_run, rerun, version_changes
     report(0.05, f"re-running {p['run_id']}")
     new, cmp, ok = rerun(p['run_id'], root=settings.runs_dir, progress=False)
+    moved = version_changes(RunRecord.load(find_run(p['run_id'], settings.runs_dir)), new)
     return dict(new_run=new.run_id, match=ok, n=len(cmp), n_match=int(cmp['match'].sum()),
+                code=describe_version_changes(moved, bool(new.version.get('git_dirty'))),
                 max_diff=None if cmp['diff'].isna().all() else float(cmp['diff'].max()),
                 table=cmp.head(200).astype(object).where(cmp.head(200).notna(), None).to_dict('records'))
 
@@ -1058,7 +1060,8 @@ def rerun_panel(status: dict):
     "The comparison table of a finished `rerun` job."
     r = status['result']
     head = f"re-run {r['new_run']}: metrics {'MATCH' if r['match'] else 'DIFFER'} ({r['n_match']}/{r['n']} identical" + \
-           (f", largest difference {r['max_diff']:.3g})" if r['max_diff'] is not None else ')')
+           (f", largest difference {r['max_diff']:.3g})" if r['max_diff'] is not None else ')') + \
+           (f"; code and packages: {r['code']}" if r.get('code') else '')
     return html.Div([notice(head, kind='info' if r['match'] else 'warn'),
                      dash_table.DataTable(data=r['table'], columns=[{'name': c, 'id': c} for c in ('metric', 'original', 'rerun', 'diff', 'match')],
                                           page_size=10, style_cell={'fontSize': 12})], id='rn-compare')

@@ -12,7 +12,8 @@ import sys
 import pandas as pd
 
 from .experiments import (DEFAULT_CONFIG, compare_metrics, list_runs, make_config, parse_overrides,
-                                   RunRecord, find_run, rerun, run_experiment, version_changes)
+                                   RunRecord, describe_version_changes, find_run, rerun,
+                                   run_experiment, version_changes)
 
 # %% auto #0
 __all__ = ['RUNS_COLUMNS', 'build_parser', 'main']
@@ -192,10 +193,7 @@ def main(argv: list | None = None) -> int:
             print(f"metrics {'MATCH' if ok else 'DIFFER'}: {int(cmp['match'].sum())}/{len(cmp)} identical "
                   f"(largest difference {cmp['diff'].max() if len(cmp) else 0:.3g})")
             moved = version_changes(RunRecord.load(find_run(args.run_id, args.runs_dir)), new)
-            short = lambda k, x: x[:7] if k == 'git_commit' and isinstance(x, str) else x
-            print('code and packages: ' + ('; '.join(f"{k} {short(k, a)} -> {short(k, b)}" for k, (a, b) in moved.items())
-                                           if moved else 'the same as the original run (git commit, packages, Python)'
-                                           + (', both with uncommitted changes' if new.version.get('git_dirty') else '')))
+            print('code and packages: ' + describe_version_changes(moved, bool(new.version.get('git_dirty'))))
             return 0 if ok else 1
     except (FileNotFoundError, KeyError, ValueError, TypeError, RuntimeError) as e:
         print(f"latentlab {args.command}: error: {e}", file=sys.stderr)

@@ -25,7 +25,7 @@ from .config import Registry, atomic_path, get_device, runs_dir, seed_everything
 __all__ = ['DEFAULT_CONFIG', 'PACKAGES', 'META_COLUMNS', 'RUNNERS', 'make_config', 'parse_overrides', 'code_version', 'RunRecord',
            'flatten_metrics', 'timing_keys', 'write_record', 'run_experiment', 'record_row', 'list_runs', 'find_run',
            'pipeline_name', 'augmentation_name', 'compare_metrics', 'register_runner', 'config_changes', 'rerun',
-           'version_changes']
+           'version_changes', 'describe_version_changes']
 
 # %% ../nbs/40_experiments.ipynb #40-experimen-005
 DEFAULT_CONFIG = {
@@ -463,3 +463,10 @@ def version_changes(a: RunRecord, b: RunRecord) -> dict:
                       **{f'packages.{k}': x for k, x in (v.get('packages') or {}).items()}}
     va, vb = flat(a.version), flat(b.version)
     return {k: (va.get(k), vb.get(k)) for k in sorted(va.keys() | vb.keys()) if va.get(k) != vb.get(k)}
+
+# %% ../nbs/40_experiments.ipynb #f9a3cf01
+def describe_version_changes(changes: dict, dirty: bool = False) -> str:
+    "`version_changes` in one line (commits shortened), or that nothing changed; `dirty`: the code had uncommitted changes."
+    short = lambda k, x: x[:7] if k == 'git_commit' and isinstance(x, str) else x
+    if changes: return '; '.join(f"{k} {short(k, a)} -> {short(k, b)}" for k, (a, b) in changes.items())
+    return 'the same as the original run (git commit, packages, Python)' + (', both with uncommitted changes' if dirty else '')

@@ -184,7 +184,8 @@ def test_runs_open_a_report_and_rerun(server, browser):
     assert 'run ' in wait(d, 'h1')[0].text
     d.switch_to.default_content()
     d.find_element(By.ID, 'rn-rerun').click()
-    assert 'MATCH' in wait(d, '#rn-compare', text='metrics')[0].text
+    compare = wait(d, '#rn-compare', text='metrics')[0].text
+    assert 'MATCH' in compare and 'code and packages: the same as the original run' in compare, compare
     shot(d, 'runs')
 
 
