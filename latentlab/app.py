@@ -965,7 +965,7 @@ register_page(Guided())
 # %% ../nbs/50_app.ipynb #50-app-051
 def benchmark_table(runs: Path) -> pd.DataFrame:
     "Test-split results of every experiment record under `runs`: one row per (model, metric), with its pipeline and config; a model in two records counts once."
-    from latentlab.experiments import RunRecord, augmentation_name, list_runs, pipeline_name
+    from latentlab.experiments import RunRecord, augmentation_name, list_runs, one_per_model, pipeline_name
     rows = []
     listing = list_runs(runs)
     for _, r in listing.iterrows():
@@ -987,9 +987,7 @@ def benchmark_table(runs: Path) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=['run_id', 'experiment', 'dataset', 'autoencoder', 'resolution', 'pipeline', 'augmenter',
                                      'augmentation', 'features', 'classifier', 'n_per_class', 'seed', 'metric', 'value', 'low', 'high'])
     # an ensemble cell also scores pixels alone, as the pixel cell does: one seed must not count twice in a curve
-    # (`list_runs` is newest first: the newest record's scores are kept)
-    same = ['dataset', 'pipeline', 'augmentation', 'classifier', 'n_per_class', 'seed', 'metric']
-    return df[~df.duplicated(same)].reset_index(drop=True)
+    return one_per_model(df, ['dataset', 'pipeline', 'augmentation', 'classifier', 'n_per_class', 'seed', 'metric'])
 
 BENCH_FILTERS = ('dataset', 'autoencoder', 'augmenter', 'classifier')
 
@@ -998,10 +996,9 @@ def fewer_lines(curves: pd.DataFrame, max_lines: int = 12) -> tuple:
     "At most `max_lines` curves (`line` within `group`, per `dataset`) and a note: each group's fullest, best line, data sets in turn."
     n = curves['line'].nunique()
     if n <= max_lines: return curves, ''
-    keys = ['dataset'] if 'dataset' in curves else []
-    s = curves.groupby([*keys, 'group', 'line'])['mean'].agg(['size', 'mean']).reset_index()
+    s = curves.groupby(['dataset', 'group', 'line'])['mean'].agg(['size', 'mean']).reset_index()
     s = s.sort_values(['size', 'mean'], ascending=False).groupby('group').head(1)    # most sizes, then highest mean
-    s['turn'] = s.groupby(keys).cumcount() if keys else np.arange(len(s))
+    s['turn'] = s.groupby('dataset').cumcount()
     best = s.sort_values(['turn', 'size', 'mean'], ascending=[True, False, False]).head(max_lines)['line']
     return (curves[curves['line'].isin(best)],
             f"{len(best)} of {n} curves: each pipeline's best classifier, the fullest curves first; filter to see others")

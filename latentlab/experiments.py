@@ -24,8 +24,8 @@ from .config import Registry, atomic_path, get_device, runs_dir, seed_everything
 # %% auto #0
 __all__ = ['DEFAULT_CONFIG', 'PACKAGES', 'META_COLUMNS', 'RUNNERS', 'make_config', 'parse_overrides', 'code_version', 'RunRecord',
            'flatten_metrics', 'timing_keys', 'write_record', 'run_experiment', 'record_row', 'list_runs', 'find_run',
-           'pipeline_name', 'augmentation_name', 'compare_metrics', 'register_runner', 'config_changes', 'rerun',
-           'version_changes', 'describe_version_changes']
+           'pipeline_name', 'augmentation_name', 'one_per_model', 'compare_metrics', 'register_runner',
+           'config_changes', 'rerun', 'version_changes', 'describe_version_changes']
 
 # %% ../nbs/40_experiments.ipynb #40-experimen-005
 DEFAULT_CONFIG = {
@@ -410,6 +410,13 @@ def augmentation_name(cfg: dict) -> str:
     parts += [f"images:{t}" for t in cfg.get('image_augment') or []]
     if cfg.get('tta'): parts.append('tta')
     return '+'.join(parts) or 'none'
+
+# %% ../nbs/40_experiments.ipynb #d32721bf
+def one_per_model(results: pd.DataFrame, keys: list) -> pd.DataFrame:
+    "`results` (with `run_id`) without the rows whose `keys` a newer record repeats, in their own order."
+    df = results.reset_index(drop=True)
+    repeated = df.sort_values('run_id', ascending=False, kind='stable').duplicated(keys).sort_index()
+    return df[~repeated.to_numpy()].reset_index(drop=True)
 
 # %% ../nbs/40_experiments.ipynb #29a60e65
 def compare_metrics(a: dict, b: dict, tol: float = 0.0) -> pd.DataFrame:
