@@ -26,7 +26,7 @@ Record `{rec.name}` (`runs/benchmark-report/`, not committed). Re-render with:
 
 ```sh
 latentlab report benchmark --experiment benchmark-report --set sweep=benchmarks/sweeps/learning_curves.yaml --set run_missing=False \\
-  --set 'extra_experiments=["benchmark-full","benchmark-aug","benchmark-cnn","benchmark-levers"]' \\
+  --set 'extra_experiments=["benchmark-full","benchmark-aug","benchmark-cnn","benchmark-levers","benchmark-decoded"]' \\
   --set 'ood_checks=[["breastmnist",64,"pneumoniamnist",28]]' --set 'ood_autoencoders=[["taesd",128],["taef2",128]]'
 ```
 

@@ -14,20 +14,22 @@ def test_benchmark_report_fast(tmp_path):
     rec = execute_report('benchmark', {'runs_root': str(cells)}, root=tmp_path, progress=False)
     assert {'report.html', 'report.ipynb', 'metrics.json', 'results.csv'} <= {p.name for p in rec.path.iterdir()}
     status = (cells/'benchmark-fast'/'_sweep.csv').read_text()
-    assert status.count('done') == 12, status
+    assert status.count('done') == 16, status
     m = json.loads((rec.path/'metrics.json').read_text())
     curves = [k for k in m if k.endswith('.auc_mean')]
     assert len(curves) == 8 and all(0.3 < m[k] <= 1 for k in curves), curves     # 2 spaces x 2 classifiers x 2 sizes
     assert any(k.endswith('.smote.gain') for k in m)
+    assert any(k.startswith('breastmnist.pixels-28.') and k.endswith('.smote (decoded).gain') for k in m)   # decoded for pixels
     ood = {k: v for k, v in m.items() if k.startswith('ood.')}
     assert len(ood) == 10 and m['ood.breastmnist.taesd-64.mahalanobis.pneumoniamnist (test)'] > 0.9, ood
     html = (rec.path/'report.html').read_text(encoding='utf-8')
     assert 'Key findings' in html and 'ResNet-18' in html and 'MedMNIST v2' in html
+    assert 'decoded synthetic images (smote) added to the pixel models' in html
     # a second run finds every cell done and reads the same records
     again = execute_report('benchmark', {'runs_root': str(cells)}, root=tmp_path, progress=False)
     m2 = json.loads((again.path/'metrics.json').read_text())
     assert {k: v for k, v in m2.items() if k.endswith('auc_mean')} == {k: v for k, v in m.items() if k.endswith('auc_mean')}
-    assert len(list((cells/'benchmark-fast').glob('*/metrics.json'))) == 12
+    assert len(list((cells/'benchmark-fast').glob('*/metrics.json'))) == 16
     # the same models in a second experiment's records are counted once: same curves, same seed counts
     shutil.copytree(cells/'benchmark-fast', cells/'copy')
     both = execute_report('benchmark', {'runs_root': str(cells), 'run_missing': False, 'extra_experiments': ['copy']},
@@ -36,4 +38,4 @@ def test_benchmark_report_fast(tmp_path):
     assert {k: v for k, v in m3.items() if k.endswith('auc_mean')} == {k: v for k, v in m.items() if k.endswith('auc_mean')}
     seeds = pd.read_csv(both.path/'outputs'/'learning_curves.csv').seeds
     assert len(seeds) == 8 and (seeds == 2).all(), seeds
-    assert '24 models scored in two records counted once' in (both.path/'report.html').read_text(encoding='utf-8')
+    assert '32 models scored in two records counted once' in (both.path/'report.html').read_text(encoding='utf-8')
