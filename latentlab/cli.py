@@ -70,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     sw = sub.add_parser('sweep', help='run a grid or list of configs as independent run records (resumable)',
                         description='Run each cell of a sweep file (YAML with name, base, grid, cells; see the sweeps '
                         'docs) that has no run record yet, on a local process pool or a dask.distributed cluster. '
-                        'Running it again resumes: finished cells are skipped. Exit status 1 if a cell failed.')
+                        'Running it again resumes: finished cells are skipped. Exit status 1 if a cell failed; 130 if it was '
+                        'interrupted (Ctrl-C or SIGTERM stops the running cells, which stay pending).')
     sw.add_argument('file', help='the sweep YAML file')
     sw.add_argument('--scheduler', default=None, metavar='ADDRESS',
                     help='dask.distributed scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local process pool)')
@@ -170,6 +171,12 @@ def main(argv: list | None = None) -> int:
             except OSError as e:          # e.g. no scheduler answering at --scheduler
                 if isinstance(e, FileNotFoundError): raise
                 raise RuntimeError(str(e)) from e
+            except KeyboardInterrupt:     # Ctrl-C or SIGTERM: the running cells were stopped, the status table written
+                df = plan_sweep(args.file, args.runs_dir, retry_failed=args.retry_failed)
+                print(format_summary(df))
+                print(f"latentlab sweep: interrupted; {(df.status == 'pending').sum()} cells pending. The same command "
+                      "resumes them.", file=sys.stderr)
+                return 130
             print(format_summary(df))
             return 1 if (df.status == 'failed').any() else 0
         if args.command == 'serve':

@@ -13,7 +13,7 @@ import socket
 import time
 import traceback
 import uuid
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Callable
 
@@ -215,13 +215,17 @@ def _failure(cell: dict, e: BaseException) -> dict:
 
 # %% ../nbs/42_sweeps.ipynb #8863d759
 def _pool_init():
-    "Local pool initializer: when the process exits, stop the idle child processes its cells left before joining them."
-    import multiprocessing
+    "Local pool initializer: stop the child processes a cell left when the process exits or is terminated; ignore Ctrl-C."
+    import multiprocessing, signal
     from multiprocessing import util
     def stop():
         for p in multiprocessing.active_children(): p.terminate()
         for p in multiprocessing.active_children(): p.join(10)
+    def terminated(signum, frame):
+        stop(); os._exit(128 + signum)
     util.Finalize(None, stop, exitpriority=0)       # priority >= 0: runs before `multiprocessing` joins the children
+    signal.signal(signal.SIGTERM, terminated)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is the sweep process's to handle (`_stop_workers`)
 
 # %% ../nbs/42_sweeps.ipynb #f105a05d
 def _local_pool(workers: int):
@@ -229,6 +233,14 @@ def _local_pool(workers: int):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context('spawn'), initializer=_pool_init)
+
+# %% ../nbs/42_sweeps.ipynb #e7435515
+def _stop_workers(pool) -> int:
+    "Terminate the processes of the local `pool` (each stops its own children first, `_pool_init`); how many were running."
+    procs = [p for p in list((getattr(pool, '_processes', None) or {}).values()) if p.is_alive()]
+    for p in procs: p.terminate()
+    for p in procs: p.join(30)
+    return len(procs)
 
 # %% ../nbs/42_sweeps.ipynb #56ba8299
 def _completed(todo: list, args, workers: int, scheduler, sweep: str):
@@ -259,7 +271,20 @@ def _completed(todo: list, args, workers: int, scheduler, sweep: str):
             for f in as_completed(futures):
                 try: yield futures[f], f.result()
                 except Exception as e: yield futures[f], _failure(futures[f], e)
+        except BaseException:          # Ctrl-C, SIGTERM (`_sigterm_as_interrupt`) or the loop closed: stop running cells now
+            _stop_workers(pool); raise
         finally: pool.shutdown(wait=True, cancel_futures=True)
+
+# %% ../nbs/42_sweeps.ipynb #6902b215
+@contextmanager
+def _sigterm_as_interrupt():
+    "While a sweep runs in the main thread, SIGTERM raises KeyboardInterrupt as Ctrl-C does: the sweep then stops its cells and writes its status."
+    import signal, threading
+    if threading.current_thread() is not threading.main_thread(): yield; return
+    def interrupt(signum, frame): raise KeyboardInterrupt(f'stopped by signal {signum}')
+    old = signal.signal(signal.SIGTERM, interrupt)
+    try: yield
+    finally: signal.signal(signal.SIGTERM, old)
 
 # %% ../nbs/42_sweeps.ipynb #36f25e3a
 def _write_status(root: Path, s: dict, cells: list, rows: dict, info: dict) -> pd.DataFrame:
@@ -276,7 +301,7 @@ def _write_status(root: Path, s: dict, cells: list, rows: dict, info: dict) -> p
 # %% ../nbs/42_sweeps.ipynb #b4bb02c2
 def run_sweep(spec, root=None, workers: int = 1, scheduler=None, retry_failed: bool = False,
               threads: int | None = None, progress: bool = True, name: str | None = None) -> pd.DataFrame:
-    "Run each cell of sweep `spec` that has no record yet, as its own run record under `root`; the status table."
+    "Run each cell of sweep `spec` that has no record yet, as its own run record under `root`; the status table (also written when interrupted)."
     if scheduler is None and (not isinstance(workers, int) or workers < 0):
         raise ValueError(f"workers must be a non-negative integer (0: in this process), got {workers!r}")
     s, cells, root, rows = _plan(spec, root, retry_failed, name)
@@ -303,8 +328,9 @@ def run_sweep(spec, root=None, workers: int = 1, scheduler=None, retry_failed: b
     args = lambda c: (str(root), s['name'], runners[c['kind']], threads)
     _write_status(root, s, cells, rows, info())
     try:
-        with tqdm(total=len(todo), desc=f"sweep {s['name']}", unit='cell', disable=not progress or not todo) as bar:
-            for c, row in _completed(todo, args, workers, scheduler, s['name']):
+        with (_sigterm_as_interrupt(), closing(_completed(todo, args, workers, scheduler, s['name'])) as finished,
+              tqdm(total=len(todo), desc=f"sweep {s['name']}", unit='cell', disable=not progress or not todo) as bar):
+            for c, row in finished:
                 rows[c['cell_id']].update(row, ran=True)
                 bar.update()
                 bar.set_postfix(failed=sum(r['ran'] and r['status'] == 'failed' for r in rows.values()))

@@ -2,8 +2,10 @@
 process pool, and from the command line. Cells are small real experiments (BreastMNIST 28 px, pixels, logreg)."""
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -125,3 +127,56 @@ def test_cli_sweep_on_a_pool_then_on_the_cluster(cluster, tmp_path):
     assert '2 cells, 2 done, 0 failed; 1 ran now (1 done, 0 failed), 1 kept' in r.stdout
     bad = cli('sweep', str(tmp_path/'nope.yaml'), '--runs-dir', runs)
     assert bad.returncode == 2 and 'not found' in bad.stderr
+
+
+NAPPER = '''
+import multiprocessing, os, sys, time
+from pathlib import Path
+from latentlab.cli import main
+from latentlab.sweeps import register_cell_runner
+
+def nap(config, root):
+    "A cell that starts a child process of its own (as joblib does), notes both pids, then waits."
+    child = multiprocessing.get_context('fork').Process(target=time.sleep, args=(600,))
+    child.start()
+    Path(root, f'pids-{os.getpid()}').write_text(f'{os.getpid()} {child.pid}')
+    time.sleep(600)
+
+if __name__ == '__main__':
+    register_cell_runner('nap', nap)
+    sys.exit(main(['sweep', sys.argv[1], '--runs-dir', sys.argv[2], '--workers', '2', '--quiet']))
+'''
+
+
+def alive(pid):
+    "Whether process `pid` runs (a zombie waiting for its parent to reap it does not)."
+    try: return Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[0] != 'Z'
+    except (FileNotFoundError, ProcessLookupError, IndexError): return False
+
+
+@pytest.mark.parametrize('sig', [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_sweep_stops_its_cells_and_leaves_them_pending(tmp_path, sig):
+    "SIGTERM (kill, a batch scheduler) or Ctrl-C stops the running cells and their children; the status says pending."
+    (tmp_path/'napper.py').write_text(NAPPER)
+    (tmp_path/'naps.yaml').write_text('name: naps\ncells: [{kind: nap, seed: 0}, {kind: nap, seed: 1}, {kind: nap, seed: 2}]\n')
+    runs = tmp_path/'runs'
+    # Ctrl-C in a terminal signals the whole process group: give the sweep its own group and signal that
+    proc = subprocess.Popen([sys.executable, str(tmp_path/'napper.py'), str(tmp_path/'naps.yaml'), str(runs)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 180
+    while len(list(runs.glob('pids-*'))) < 2 and time.time() < deadline and proc.poll() is None: time.sleep(0.5)
+    started = [int(p) for f in runs.glob('pids-*') for p in f.read_text().split()]
+    assert len(started) == 4, (started, proc.poll())
+    t = time.time()
+    if sig == signal.SIGINT: os.killpg(proc.pid, sig)
+    else: proc.send_signal(sig)
+    out, err = proc.communicate(timeout=120)
+    assert time.time() - t < 60 and proc.returncode == 130, (proc.returncode, out, err)
+    assert 'interrupted; 3 cells pending. The same command resumes them.' in err
+    assert 'sweep naps: 3 cells, 0 done, 0 failed, 3 pending; 0 ran now' in out
+    deadline = time.time() + 30
+    while any(alive(p) for p in started) and time.time() < deadline: time.sleep(0.5)
+    assert not [p for p in started if alive(p)], 'a cell process or its child outlived the sweep'
+    status = json.loads((runs/'naps'/'_sweep.json').read_text())
+    assert status['counts'] == {'pending': 3}
+    assert sorted(p.name for p in (runs/'naps').iterdir()) == ['_sweep.csv', '_sweep.json']     # no half-written record
