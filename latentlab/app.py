@@ -965,7 +965,7 @@ register_page(Guided())
 # %% ../nbs/50_app.ipynb #50-app-051
 def benchmark_table(runs: Path) -> pd.DataFrame:
     "Test-split results of every experiment record under `runs`: one row per (model, metric), with its pipeline and config; a model in two records counts once."
-    from latentlab.experiments import RunRecord, augmentation_name, list_runs, one_per_model, pipeline_name
+    from latentlab.experiments import RunRecord, augmentation_name, list_runs, name_sources, one_per_model, pipeline_name
     rows = []
     listing = list_runs(runs)
     for _, r in listing.iterrows():
@@ -979,15 +979,15 @@ def benchmark_table(runs: Path) -> pd.DataFrame:
         n_used, k = train.get('n_used', train.get('n')), max(len(train.get('classes', {})), 1)
         x = c.get('n_per_class') or (round(n_used / k) if n_used else None)
         for _, q in res.iterrows():
-            rows.append(dict(run_id=rec.run_id, experiment=r['experiment'], dataset=str(c.get('dataset')), autoencoder=c.get('autoencoder'),
+            rows.append(dict(run_id=rec.run_id, experiment=r['experiment'], dataset=str(c.get('dataset')), size=c.get('size'), autoencoder=c.get('autoencoder'),
                              resolution=c.get('resolution'), pipeline=pipeline_name(c, q['features']), augmenter=c.get('augmenter') or 'none',
                              augmentation=augmentation_name(c), features=q['features'],
                              classifier=q['classifier'], n_per_class=x, seed=c.get('seed'), metric=q['metric'],
                              value=q['value'], low=q.get('low'), high=q.get('high')))
-    df = pd.DataFrame(rows, columns=['run_id', 'experiment', 'dataset', 'autoencoder', 'resolution', 'pipeline', 'augmenter',
+    df = pd.DataFrame(rows, columns=['run_id', 'experiment', 'dataset', 'size', 'autoencoder', 'resolution', 'pipeline', 'augmenter',
                                      'augmentation', 'features', 'classifier', 'n_per_class', 'seed', 'metric', 'value', 'low', 'high'])
     # an ensemble cell also scores pixels alone, as the pixel cell does: one seed must not count twice in a curve
-    return one_per_model(df, ['dataset', 'pipeline', 'augmentation', 'classifier', 'n_per_class', 'seed', 'metric'])
+    return one_per_model(name_sources(df), ['dataset', 'pipeline', 'augmentation', 'classifier', 'n_per_class', 'seed', 'metric'])
 
 BENCH_FILTERS = ('dataset', 'autoencoder', 'augmenter', 'classifier')
 

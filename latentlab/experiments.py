@@ -24,7 +24,7 @@ from .config import Registry, atomic_path, get_device, runs_dir, seed_everything
 # %% auto #0
 __all__ = ['DEFAULT_CONFIG', 'PACKAGES', 'META_COLUMNS', 'RUNNERS', 'make_config', 'parse_overrides', 'code_version', 'RunRecord',
            'flatten_metrics', 'timing_keys', 'write_record', 'run_experiment', 'record_row', 'list_runs', 'find_run',
-           'pipeline_name', 'augmentation_name', 'one_per_model', 'compare_metrics', 'register_runner',
+           'pipeline_name', 'augmentation_name', 'one_per_model', 'name_sources', 'compare_metrics', 'register_runner',
            'config_changes', 'rerun', 'version_changes', 'describe_version_changes']
 
 # %% ../nbs/40_experiments.ipynb #40-experimen-005
@@ -417,6 +417,16 @@ def one_per_model(results: pd.DataFrame, keys: list) -> pd.DataFrame:
     df = results.reset_index(drop=True)
     repeated = df.sort_values('run_id', ascending=False, kind='stable').duplicated(keys).sort_index()
     return df[~repeated.to_numpy()].reset_index(drop=True)
+
+# %% ../nbs/40_experiments.ipynb #1dcb0d31
+def name_sources(df: pd.DataFrame) -> pd.DataFrame:
+    "`df` (with `dataset`, `pipeline`, `size`) with `@{size}px` added to each latent pipeline that a data set has from several source sizes."
+    if not len(df): return df
+    latent = df[~df.pipeline.str.startswith('pixels')]
+    several = latent.groupby(['dataset', 'pipeline'])['size'].transform('nunique') > 1
+    out, at = df.copy(), several.index[several.to_numpy()]
+    out.loc[at, 'pipeline'] = [f'{p}@{s}px' for p, s in zip(out.loc[at, 'pipeline'], out.loc[at, 'size'])]
+    return out
 
 # %% ../nbs/40_experiments.ipynb #29a60e65
 def compare_metrics(a: dict, b: dict, tol: float = 0.0) -> pd.DataFrame:

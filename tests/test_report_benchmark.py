@@ -39,3 +39,14 @@ def test_benchmark_report_fast(tmp_path):
     seeds = pd.read_csv(both.path/'outputs'/'learning_curves.csv').seeds
     assert len(seeds) == 8 and (seeds == 2).all(), seeds
     assert '32 models scored in two records counted once' in (both.path/'report.html').read_text(encoding='utf-8')
+    # the same latents' names from a second source size (as if encoded from 64 px images): two models, two curves
+    shutil.copytree(cells/'benchmark-fast', cells/'from64')
+    for config in (cells/'from64').glob('*/config.json'):
+        config.write_text(json.dumps({**json.loads(config.read_text()), 'size': 64}))
+    two = execute_report('benchmark', {'runs_root': str(cells), 'run_missing': False, 'extra_experiments': ['from64']},
+                         root=tmp_path, progress=False)
+    m4 = json.loads((two.path/'metrics.json').read_text())
+    latent = sorted({k.split('.')[1] for k in m4 if k.endswith('.auc_mean') and 'pixels' not in k})
+    assert latent == ['taesd-64@28px', 'taesd-64@64px'], latent
+    assert {k.replace('@28px', ''): v for k, v in m4.items() if k.endswith('auc_mean') and '@28px' in k} == \
+        {k: v for k, v in m.items() if k.endswith('auc_mean') and 'taesd-64' in k}
