@@ -163,7 +163,7 @@ def main(argv: list | None = None) -> int:
             if (rec.path/'report.html').is_file(): print(f"Rendered ({rec.meta.get('renderer')}): {rec.path/'report.html'}")
             return 0
         if args.command == 'sweep':
-            from latentlab.sweeps import format_summary, plan_sweep, run_sweep
+            from latentlab.sweeps import SweepInterrupted, format_summary, plan_sweep, run_sweep
             if args.dry_run:
                 print(format_summary(plan_sweep(args.file, args.runs_dir, retry_failed=args.retry_failed))); return 0
             try: df = run_sweep(args.file, args.runs_dir, workers=args.workers, scheduler=args.scheduler,
@@ -171,8 +171,8 @@ def main(argv: list | None = None) -> int:
             except OSError as e:          # e.g. no scheduler answering at --scheduler
                 if isinstance(e, FileNotFoundError): raise
                 raise RuntimeError(str(e)) from e
-            except KeyboardInterrupt:     # Ctrl-C or SIGTERM: the running cells were stopped, the status table written
-                df = plan_sweep(args.file, args.runs_dir, retry_failed=args.retry_failed)
+            except SweepInterrupted as e:     # Ctrl-C or SIGTERM: the running cells were stopped, the status table written
+                df = e.status
                 print(format_summary(df))
                 print(f"latentlab sweep: interrupted; {(df.status == 'pending').sum()} cells pending. The same command "
                       "resumes them.", file=sys.stderr)

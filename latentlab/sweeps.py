@@ -25,7 +25,7 @@ from .experiments import make_config, run_experiment
 
 # %% auto #0
 __all__ = ['SPEC_KEYS', 'CELL_RUNNERS', 'load_sweep', 'cell_id', 'expand_sweep', 'register_cell_runner', 'run_experiment_cell',
-           'run_cell', 'finished_cells', 'plan_sweep', 'run_sweep', 'format_summary']
+           'run_cell', 'finished_cells', 'plan_sweep', 'SweepInterrupted', 'run_sweep', 'format_summary']
 
 # %% ../nbs/42_sweeps.ipynb #42-sweeps-005
 SPEC_KEYS = ('name', 'description', 'base', 'grid', 'cells')
@@ -275,6 +275,12 @@ def _completed(todo: list, args, workers: int, scheduler, sweep: str):
             _stop_workers(pool); raise
         finally: pool.shutdown(wait=True, cancel_futures=True)
 
+# %% ../nbs/42_sweeps.ipynb #0bcff579
+class SweepInterrupted(KeyboardInterrupt):
+    "A sweep stopped by Ctrl-C or SIGTERM; `status` is its status table as written at the stop."
+    def __init__(self, status: pd.DataFrame):
+        super().__init__(f"sweep {status.attrs.get('name', '?')} interrupted"); self.status = status
+
 # %% ../nbs/42_sweeps.ipynb #6902b215
 @contextmanager
 def _sigterm_as_interrupt():
@@ -301,7 +307,7 @@ def _write_status(root: Path, s: dict, cells: list, rows: dict, info: dict) -> p
 # %% ../nbs/42_sweeps.ipynb #b4bb02c2
 def run_sweep(spec, root=None, workers: int = 1, scheduler=None, retry_failed: bool = False,
               threads: int | None = None, progress: bool = True, name: str | None = None) -> pd.DataFrame:
-    "Run each cell of sweep `spec` that has no record yet, as its own run record under `root`; the status table (also written when interrupted)."
+    "Run each cell of sweep `spec` that has no record yet, as its own run record under `root`; the status table (on Ctrl-C or SIGTERM: `SweepInterrupted`, carrying it)."
     if scheduler is None and (not isinstance(workers, int) or workers < 0):
         raise ValueError(f"workers must be a non-negative integer (0: in this process), got {workers!r}")
     s, cells, root, rows = _plan(spec, root, retry_failed, name)
@@ -335,8 +341,11 @@ def run_sweep(spec, root=None, workers: int = 1, scheduler=None, retry_failed: b
                 bar.update()
                 bar.set_postfix(failed=sum(r['ran'] and r['status'] == 'failed' for r in rows.values()))
                 _write_status(root, s, cells, rows, info())
+    except KeyboardInterrupt as e: stopped = e
+    else: stopped = None
     finally:
         df = _write_status(root, s, cells, rows, info())
+    if stopped is not None: raise SweepInterrupted(df) from stopped
     return df
 
 # %% ../nbs/42_sweeps.ipynb #42-sweeps-038
