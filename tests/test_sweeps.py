@@ -143,6 +143,8 @@ def nap(config, root):
     time.sleep(600)
 
 if __name__ == '__main__':
+    import signal
+    signal.signal(signal.SIGINT, signal.default_int_handler)   # Ctrl-C as from a terminal, even if the test's parent ignores it
     register_cell_runner('nap', nap)
     sys.exit(main(['sweep', sys.argv[1], '--runs-dir', sys.argv[2], '--workers', '2', '--quiet']))
 '''
