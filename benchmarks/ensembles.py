@@ -8,8 +8,14 @@ replacement). The best single member on validation is the baseline. Test AUCs ca
 intervals (`score_proba`), and the paired bootstrap gain of each ensemble over that baseline has its own interval.
 The best ensemble *on test* is printed too, labelled as an oracle: an upper bound, not a result.
 
+With `--cnn-seeds 0,1,2,3,4` the latent CNN joins as one member per seed, on the first latent space, trained as in
+`levers.yaml`'s best full-set cell (images flipped, rotated and cropped before encoding; test-time flips). Their
+average is a deep ensemble (Lakshminarayanan et al. 2017: the same network from different seeds), picked without
+looking at test like the others.
+
     LATENTLAB_ASSETS=... python benchmarks/ensembles.py breastmnist 64 taef2:128,taef2:64,taef2:256,taesd:128
     LATENTLAB_ASSETS=... python benchmarks/ensembles.py pneumoniamnist 28 taef2:128,taesd:128
+    LATENTLAB_ASSETS=... python benchmarks/ensembles.py breastmnist 64 taef2:128,taef2:64,taef2:256,taesd:128 --cnn-seeds 0,1,2,3,4
 """
 import itertools, sys, time
 import numpy as np
@@ -19,6 +25,7 @@ from latentlab.evaluation import classification_metrics, evaluate_classifier, sc
 from latentlab.experiments import _experiment_features, make_config
 
 CLASSIFIERS, N_BOOT, SEED = ('svm-rbf', 'logreg', 'mlp'), 1000, 0
+CNN_AUGMENT = dict(image_augment=['hflip', 'rot', 'crop'], tta=True)
 
 
 def members(dataset: str, size: int, spaces: list) -> tuple:
@@ -37,6 +44,22 @@ def members(dataset: str, size: int, spaces: list) -> tuple:
                 print(f"{name:22s} val AUC {entry['val']['auc']:.3f}  test AUC {entry['test']['auc']:.3f}  "
                       f"({time.perf_counter() - t:.0f} s)", flush=True)
     return probas, y
+
+
+def cnn_members(dataset: str, size: int, space: tuple, seeds: list) -> dict:
+    "`{member: {split: proba}}` for the latent CNN on `space`, one member per seed (augmented images, test-time flips)."
+    splits, probas = load_dataset(dataset, size=size), {}
+    for seed in seeds:
+        t = time.perf_counter()
+        cfg = make_config(dataset=dataset, size=size, autoencoder=space[0], resolution=space[1], seed=seed,
+                          features=['latent'], **CNN_AUGMENT)
+        feats, ys, shapes, views, _ = _experiment_features(cfg, splits, np.arange(len(splits['train'])), False, {})
+        name = f"{space[0]}@{space[1]}/latent-cnn+aug+tta seed {seed}"
+        entry, probas[name] = evaluate_classifier('latent-cnn', feats['latent'], ys['latent'], 2, shapes['latent'],
+                                                  'auc', seed, 'val', 0, views['latent'])
+        print(f"{name:22s} val AUC {entry['val']['auc']:.3f}  test AUC {entry['test']['auc']:.3f}  "
+              f"({time.perf_counter() - t:.0f} s)", flush=True)
+    return probas
 
 
 def mean_of(probas: dict, names: list) -> dict:
@@ -70,13 +93,19 @@ def greedy(probas: dict, y: dict, rounds: int = 10) -> list:
 if __name__ == '__main__':
     dataset, size = sys.argv[1], int(sys.argv[2])
     spaces = [(s.split(':')[0], int(s.split(':')[1])) for s in sys.argv[3].split(',')]
+    seeds = [int(s) for s in sys.argv[sys.argv.index('--cnn-seeds') + 1].split(',')] if '--cnn-seeds' in sys.argv else []
     with threadpool_limits(1):
         probas, y = members(dataset, size, spaces)
+    cnns = cnn_members(dataset, size, spaces[0], seeds)     # torch keeps its own threads
+    probas.update(cnns)
+    with threadpool_limits(1):
         val_auc = {n: classification_metrics(y['val'], p['val'], 2)['auc'] for n, p in probas.items()}
         base = max(val_auc, key=val_auc.get)
-        picks = {'best single member on val (baseline)': [base],
-                 'all latent members': [n for n in probas if not n.startswith('pixel/')],
+        latent = [n for n in probas if not n.startswith('pixel/') and n not in cnns]   # the scikit-learn ones
+        picks = {'best single member on val (baseline)': [base], 'all latent members': latent,
                  'all members': list(probas), 'greedy on val': greedy(probas, y)}
+        if cnns: picks.update({'latent CNNs over seeds (deep ensemble)': list(cnns),
+                               'deep ensemble + all latent scikit-learn members': latent + list(cnns)})
         test_auc = lambda names: classification_metrics(y['test'], mean_of(probas, names)['test'], 2)['auc']
         pool = [list(c) for k in (1, 2, 3, 4) for c in itertools.combinations(probas, k)]
         picks['oracle: best subset of <= 4 on TEST (upper bound, not a result)'] = max(pool, key=test_auc)
