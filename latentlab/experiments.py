@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -25,7 +26,7 @@ from .config import Registry, atomic_path, get_device, runs_dir, seed_everything
 __all__ = ['DEFAULT_CONFIG', 'PACKAGES', 'META_COLUMNS', 'RUNNERS', 'make_config', 'parse_overrides', 'code_version', 'RunRecord',
            'flatten_metrics', 'timing_keys', 'write_record', 'run_experiment', 'record_row', 'list_runs', 'find_run',
            'pipeline_name', 'augmentation_name', 'one_per_model', 'name_sources', 'compare_metrics', 'register_runner',
-           'config_changes', 'rerun', 'version_changes', 'describe_version_changes']
+           'thread_limit', 'config_changes', 'rerun', 'version_changes', 'describe_version_changes']
 
 # %% ../nbs/40_experiments.ipynb #40-experimen-005
 DEFAULT_CONFIG = {
@@ -298,6 +299,7 @@ def run_experiment(config: dict | None = None, root: str | Path | None = None, p
                    lineage: dict | None = None, n_jobs: int | None = None) -> RunRecord:
     """Run the experiment `config` (defaults filled in), write its record under `root` (the runs folder), return it.
     `n_jobs` processes fit the scikit-learn classifiers (default: torch's thread count); it does not change the numbers."""
+    import torch
     from latentlab.classifiers import CLASSIFIERS
     from latentlab.data import load_dataset, subsample_indices
     from latentlab.evaluation import score_entry
@@ -336,7 +338,7 @@ def run_experiment(config: dict | None = None, root: str | Path | None = None, p
     data_info = {s: {'n': len(d), 'classes': d.class_counts(), 'fingerprint': d.fingerprint()} for s, d in splits.items()}
     data_info['train']['n_used'] = int(len(idx))
     meta = {'kind': 'experiment', **(lineage or {}), 'started': started, 'device': get_device(cfg['device']),
-            'encoder': encoder_spec, 'data': data_info,
+            'torch_threads': torch.get_num_threads(), 'encoder': encoder_spec, 'data': data_info,
             'small_test': sorted(k for k, e in metrics.items() if e['test']['small_test']),
             'skipped_files': splits['train'].skipped}   # image-folder files left out (on_error='skip')
     return write_record(cfg, metrics, pd.DataFrame(rows), timings, meta, root=root)
@@ -448,10 +450,24 @@ def register_runner(kind: str, fn=None, description: str = ''):
     "Register `fn(record, changes, progress, lineage) -> RunRecord` as the runner of records of `kind` (a decorator without `fn`)."
     return RUNNERS.register(kind, fn, description=description)
 
+# %% ../nbs/40_experiments.ipynb #51711b55
+@contextmanager
+def thread_limit(threads: int | None):
+    "Limit torch's and the BLAS libraries' thread pools to `threads` inside the block (no limit when None)."
+    if not threads: yield; return
+    import torch
+    from threadpoolctl import threadpool_limits
+    before = torch.get_num_threads()
+    torch.set_num_threads(int(threads))
+    try:
+        with threadpool_limits(int(threads)): yield
+    finally: torch.set_num_threads(before)
+
 # %% ../nbs/40_experiments.ipynb #4d0869c2
-@register_runner('experiment', description='run_experiment on the record\'s config (with changes applied)')
+@register_runner('experiment', description='run_experiment on the record\'s config (with changes applied), with its thread count')
 def _run_experiment_again(old: RunRecord, changes: dict, progress: bool, lineage: dict) -> RunRecord:
-    return run_experiment({**old.config, **changes}, root=old.path.parent.parent, progress=progress, lineage=lineage)
+    with thread_limit(old.meta.get('torch_threads')):
+        return run_experiment({**old.config, **changes}, root=old.path.parent.parent, progress=progress, lineage=lineage)
 
 # %% ../nbs/40_experiments.ipynb #39534de4
 def config_changes(old: RunRecord, changes: dict) -> dict:

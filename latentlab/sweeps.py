@@ -21,7 +21,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .config import Registry, atomic_path, runs_dir
-from .experiments import make_config, run_experiment
+from .experiments import make_config, run_experiment, thread_limit
 
 # %% auto #0
 __all__ = ['SPEC_KEYS', 'CELL_RUNNERS', 'load_sweep', 'cell_id', 'expand_sweep', 'register_cell_runner', 'run_experiment_cell',
@@ -104,19 +104,6 @@ def run_experiment_cell(config: dict, root) -> 'RunRecord':
 
 register_cell_runner('experiment', run_experiment_cell, check=make_config)
 
-# %% ../nbs/42_sweeps.ipynb #42-sweeps-023
-@contextmanager
-def _thread_limit(threads: int | None):
-    "Limit torch's and the BLAS libraries' thread pools to `threads` inside the block (no limit when None)."
-    if not threads: yield; return
-    import torch
-    from threadpoolctl import threadpool_limits
-    before = torch.get_num_threads()
-    torch.set_num_threads(int(threads))
-    try:
-        with threadpool_limits(int(threads)): yield
-    finally: torch.set_num_threads(before)
-
 # %% ../nbs/42_sweeps.ipynb #3ce03907
 def _write_json(path: Path, obj) -> None:
     with atomic_path(path) as tmp: tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + '\n')
@@ -132,7 +119,7 @@ def run_cell(cell: dict, root, sweep: str, runner=None, threads: int | None = No
             import cloudpickle
             runner = cloudpickle.loads(runner)
         fn = runner if runner is not None else CELL_RUNNERS[cell['kind']]
-        with _thread_limit(threads): rec = fn(dict(cell['config']), Path(root))
+        with thread_limit(threads): rec = fn(dict(cell['config']), Path(root))
         path = getattr(rec, 'path', None)
         if path is None or not (Path(path)/'metrics.json').is_file():
             raise TypeError(f"cell runner {cell['kind']!r} returned {rec!r}, not a RunRecord of a finished run")
