@@ -28,37 +28,39 @@ CLASSIFIERS, N_BOOT, SEED = ('svm-rbf', 'logreg', 'mlp'), 1000, 0
 CNN_AUGMENT = dict(image_augment=['hflip', 'rot', 'crop'], tta=True)
 
 
-def members(dataset: str, size: int, spaces: list) -> tuple:
+def evaluated(name: str, classifier: str, X: dict, y: dict, shape, seed: int, views: dict | None = None) -> dict:
+    "Member `name`: `classifier` selected on validation as the runner does; its `{split: proba}`, its AUCs printed."
+    t = time.perf_counter()
+    entry, proba = evaluate_classifier(classifier, X, y, 2, shape, 'auc', seed, 'val', 0, views)
+    print(f"{name:22s} val AUC {entry['val']['auc']:.3f}  test AUC {entry['test']['auc']:.3f}  "
+          f"({time.perf_counter() - t:.0f} s)", flush=True)
+    return proba
+
+
+def members(splits: dict, dataset: str, size: int, spaces: list) -> tuple:
     "`({member: {split: proba}}, {split: labels})` for every classifier on every latent space and on pixels."
-    splits, probas, y = load_dataset(dataset, size=size), {}, None
+    probas, y = {}, {s: splits[s].labels for s in ('val', 'test')}
     for k, (ae, res) in enumerate(spaces):
         cfg = make_config(dataset=dataset, size=size, autoencoder=ae, resolution=res, seed=SEED,
                           features=['latent', 'pixel'] if k == 0 else ['latent'])
         feats, ys, shapes, _, _ = _experiment_features(cfg, splits, np.arange(len(splits['train'])), False, {})
         for f, X in feats.items():
             for c in CLASSIFIERS:
-                t = time.perf_counter()
                 name = f"{'pixel' if f == 'pixel' else f'{ae}@{res}'}/{c}"
-                entry, probas[name] = evaluate_classifier(c, X, ys[f], 2, shapes[f], 'auc', SEED, 'val', 0)
-                y = {s: ys[f][s] for s in ('val', 'test')}
-                print(f"{name:22s} val AUC {entry['val']['auc']:.3f}  test AUC {entry['test']['auc']:.3f}  "
-                      f"({time.perf_counter() - t:.0f} s)", flush=True)
+                probas[name] = evaluated(name, c, X, ys[f], shapes[f], SEED)
     return probas, y
 
 
-def cnn_members(dataset: str, size: int, space: tuple, seeds: list) -> dict:
+def cnn_members(splits: dict, dataset: str, size: int, space: tuple, seeds: list) -> dict:
     "`{member: {split: proba}}` for the latent CNN on `space`, one member per seed (augmented images, test-time flips)."
-    splits, probas = load_dataset(dataset, size=size), {}
+    probas = {}
     for seed in seeds:
-        t = time.perf_counter()
         cfg = make_config(dataset=dataset, size=size, autoencoder=space[0], resolution=space[1], seed=seed,
                           features=['latent'], **CNN_AUGMENT)
         feats, ys, shapes, views, _ = _experiment_features(cfg, splits, np.arange(len(splits['train'])), False, {})
         name = f"{space[0]}@{space[1]}/latent-cnn+aug+tta seed {seed}"
-        entry, probas[name] = evaluate_classifier('latent-cnn', feats['latent'], ys['latent'], 2, shapes['latent'],
-                                                  'auc', seed, 'val', 0, views['latent'])
-        print(f"{name:22s} val AUC {entry['val']['auc']:.3f}  test AUC {entry['test']['auc']:.3f}  "
-              f"({time.perf_counter() - t:.0f} s)", flush=True)
+        probas[name] = evaluated(name, 'latent-cnn', feats['latent'], ys['latent'], shapes['latent'], seed,
+                                 views['latent'])
     return probas
 
 
@@ -94,9 +96,10 @@ if __name__ == '__main__':
     dataset, size = sys.argv[1], int(sys.argv[2])
     spaces = [(s.split(':')[0], int(s.split(':')[1])) for s in sys.argv[3].split(',')]
     seeds = [int(s) for s in sys.argv[sys.argv.index('--cnn-seeds') + 1].split(',')] if '--cnn-seeds' in sys.argv else []
+    splits = load_dataset(dataset, size=size)
     with threadpool_limits(1):
-        probas, y = members(dataset, size, spaces)
-    cnns = cnn_members(dataset, size, spaces[0], seeds)     # torch keeps its own threads
+        probas, y = members(splits, dataset, size, spaces)
+    cnns = cnn_members(splits, dataset, size, spaces[0], seeds)     # torch keeps its own threads
     probas.update(cnns)
     with threadpool_limits(1):
         val_auc = {n: classification_metrics(y['val'], p['val'], 2)['auc'] for n, p in probas.items()}

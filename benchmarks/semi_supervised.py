@@ -33,7 +33,7 @@ from latentlab.experiments import _experiment_features, make_config
 CLASSIFIERS, SEEDS = ('svm-rbf', 'logreg'), range(5)
 
 
-def test_auc(model, X, y) -> tuple:
+def val_test_auc(model, X, y) -> tuple:
     "`(val AUC, test AUC)` of a fitted model; label spreading can give NaN rows for isolated points (scored 0.5)."
     p = {s: np.nan_to_num(model.predict_proba(X[s])[:, 1], nan=0.5) for s in ('val', 'test')}
     return roc_auc_score(y['val'], p['val']), roc_auc_score(y['test'], p['test'])
@@ -52,23 +52,21 @@ def one_seed(Z: dict, y: dict, n: int, seed: int, splits) -> dict:
     Y = {'train': y['train'][idx], 'val': y['val'], 'test': y['test']}
     Xa = np.concatenate([X['train'], Z['train'][rest]])        # labelled first, then the unlabelled (-1)
     ya = np.concatenate([Y['train'], -np.ones(len(rest), int)])
+    pcas = {k: make_pipeline(StandardScaler(), PCA(k, random_state=seed)).fit(Z['train']) for k in (16, 32, 64)}
+    P = {k: {s: pca.transform(v) for s, v in X.items()} for k, pca in pcas.items()}   # every split, each size
     out = {}
     for c in CLASSIFIERS:
         entry, _ = evaluate_classifier(c, X, Y, 2, None, 'auc', seed, 'argmax', 0)
         out[c] = entry['test']['auc']
-        cands = []
-        for k in (16, 32, 64):
-            pca = make_pipeline(StandardScaler(), PCA(k, random_state=seed)).fit(Z['train'])
-            e, _ = evaluate_classifier(c, {s: pca.transform(v) for s, v in X.items()}, Y, 2, None, 'auc', seed, 'argmax', 0)
-            cands.append((e['val']['auc'], e['test']['auc']))
-        out[f'{c} + unlabelled PCA'] = on_val(cands)
+        out[f'{c} + unlabelled PCA'] = on_val(
+            (e['val']['auc'], e['test']['auc'])
+            for e, _ in (evaluate_classifier(c, P[k], Y, 2, None, 'auc', seed, 'argmax', 0) for k in pcas))
         st = SelfTrainingClassifier(make_classifier(c, seed, **entry['params']), criterion='k_best', k_best=50,
                                     max_iter=5).fit(Xa, ya)
-        out[f'{c} + self-training'] = test_auc(st, X, Y)[1]
-    pca = make_pipeline(StandardScaler(), PCA(32, random_state=seed)).fit(Z['train'])
-    P = {s: pca.transform(v) for s, v in X.items()}
-    out['label spreading'] = on_val(test_auc(LabelSpreading(kernel='knn', n_neighbors=k, alpha=a, max_iter=200)
-                                             .fit(pca.transform(Xa), ya), P, Y)
+        out[f'{c} + self-training'] = val_test_auc(st, X, Y)[1]
+    Pa = pcas[32].transform(Xa)
+    out['label spreading'] = on_val(val_test_auc(LabelSpreading(kernel='knn', n_neighbors=k, alpha=a, max_iter=200)
+                                                 .fit(Pa, ya), P[32], Y)
                                     for k in (5, 10, 20) for a in (0.2, 0.5, 0.8))
     return out
 
