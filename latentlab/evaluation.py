@@ -344,9 +344,10 @@ def plot_learning_curves(curves: pd.DataFrame, line: str, x: str = 'n_per_class'
                                  error_y=dict(type='data', symmetric=False, array=hi - df['mean'], arrayminus=df['mean'] - lo),
                                  customdata=df[['low', 'high', 'seeds']].to_numpy(),
                                  hovertemplate='%{y:.3f} [%{customdata[0]:.3f}, %{customdata[1]:.3f}], %{customdata[2]} seeds'))
+    # the lowest line's label goes under it and every other label above its line: two close lines' labels part
     for k, (text, yv) in enumerate(sorted((reference or {}).items(), key=lambda kv: kv[1])):
         fig.add_hline(y=yv, line_dash='dot', line_color='gray', annotation_text=text, annotation_font_size=10,
-                      annotation_position='bottom left' if k % 2 else 'top left')
+                      annotation_position='bottom left' if k == 0 else 'top left')
     bottom = min([float(lo_all.min()) if len(lo_all) else 0.5, *(reference or {}).values()]) - 0.03
     fig.update_layout(title=title, xaxis_title='labelled images per class', yaxis_title=y_title, template='plotly_white',
                       xaxis=dict(type='category', categoryorder='array', categoryarray=labels),
