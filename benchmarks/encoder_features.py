@@ -21,23 +21,24 @@ from latentlab.evaluation import evaluate_classifier, mean_interval
 BLOCKS, GRIDS = (5, 9, 13), (1, 2, 4)
 
 
-def features(ae, images: np.ndarray, batch: int = 64) -> dict:
-    "`{'latent' | grid: (N, d) features}`: the latents, and the pooled inner activations for each pooling grid."
-    acts, out = {}, {}
-    hooks = [ae.model.encoder[i].register_forward_hook(lambda m, x, y, i=i: acts.__setitem__(i, y)) for i in BLOCKS]
-    try:
-        with torch.inference_mode():
-            for s in range(0, len(images), batch):
-                z = ae.model.encode(ae.preprocess(images[s:s + batch])).latents
-                out.setdefault('latent', []).append(z.flatten(1).numpy())
-                for g in GRIDS:
-                    parts = [F.adaptive_avg_pool2d(acts[i], g).flatten(1) for i in BLOCKS]
-                    if g == 1: parts += [acts[i].flatten(2).std(-1) for i in BLOCKS]
-                    out.setdefault(g, []).append(torch.cat(parts, 1).numpy())
+def features(ae, images: np.ndarray) -> dict:
+    "`{'latent' | grid: (N, d) features}`: the latents (`ae.encode`), and the pooled inner activations for each grid."
+    pooled = {g: [] for g in GRIDS}
+    def pool(acts: dict):
+        "Called after each encoded batch's last hooked block: pool that batch's activations for every grid."
+        for g in GRIDS:
+            parts = [F.adaptive_avg_pool2d(acts[i], g).flatten(1) for i in BLOCKS]
+            if g == 1: parts += [acts[i].flatten(2).std(-1) for i in BLOCKS]
+            pooled[g].append(torch.cat(parts, 1).numpy())
+    acts = {}
+    def hook(m, x, y, i):
+        acts[i] = y
+        if i == BLOCKS[-1]: pool(acts)
+    hooks = [ae.model.encoder[i].register_forward_hook(lambda m, x, y, i=i: hook(m, x, y, i)) for i in BLOCKS]
+    try: latents = ae.encode(images, batch_size=64)
     finally:
         for h in hooks: h.remove()
-    return {k: np.concatenate(v) for k, v in out.items()}
-
+    return {'latent': latents.reshape(len(latents), -1), **{g: np.concatenate(v) for g, v in pooled.items()}}
 
 if __name__ == '__main__':
     warnings.filterwarnings('ignore', category=UserWarning)
