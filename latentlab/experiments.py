@@ -87,9 +87,17 @@ def make_config(overrides: dict | None = None, **kwargs) -> dict:
     cfg['dataset'] = str(cfg['dataset'])
     return cfg
 
+# %% ../nbs/40_experiments.ipynb #cda3e91f
+def _flow(raw: str):
+    "A YAML flow list or mapping (`[a, b]`, `{k: 1}`) as the sweep files write them; anything else stays the string `raw`."
+    if raw[:1] not in ('[', '{'): return raw
+    import yaml
+    try: return yaml.safe_load(raw)
+    except yaml.YAMLError: return raw
+
 # %% ../nbs/40_experiments.ipynb #cda3e915
 def parse_overrides(pairs: list) -> dict:
-    "`['key=value', ...]` as a dict, values read as literals where they are literals (`64`, `null`, `[1, 2]`)."
+    "`['key=value', ...]` as a dict, values read as literals where they are literals (`64`, `null`, `[1, 2]`, `[a, b]`)."
     out = {}
     for pair in pairs or []:
         if '=' not in pair: raise ValueError(f"override {pair!r} is not key=value")
@@ -98,7 +106,7 @@ def parse_overrides(pairs: list) -> dict:
         try: value = json.loads(raw)
         except ValueError:
             try: value = ast.literal_eval(raw)
-            except (ValueError, SyntaxError): value = raw
+            except (ValueError, SyntaxError): value = _flow(raw)
         out[key.strip()] = value
     return out
 
