@@ -286,15 +286,16 @@ def broken_images(data, kind: str, seed: int = 0):
     return replace(data, images=out, name=f'{data.name}+{kind}')
 
 # %% ../nbs/31_evaluation.ipynb #836dae75
-def mean_interval(values, level: float = 0.95) -> tuple:
-    "`(mean, low, high)` of `values` over seeds: Student-t interval of the mean (`nan` bounds for one value)."
+def mean_interval(values, level: float = 0.95, bounds: tuple | None = None) -> tuple:
+    "`(mean, low, high)` of `values` over seeds: Student-t interval of the mean, within `bounds` if given (`nan` for one value)."
     v = np.asarray(values, dtype=np.float64)
     v = v[np.isfinite(v)]
     if len(v) == 0: return (float('nan'),) * 3
     m = float(v.mean())
     if len(v) < 2: return (m, float('nan'), float('nan'))
     h = float(stats.t.ppf((1 + level) / 2, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)))
-    return (m, m - h, m + h)
+    lo, hi = (m - h, m + h) if bounds is None else (max(m - h, bounds[0]), min(m + h, bounds[1]))
+    return (m, lo, hi)
 
 # %% ../nbs/31_evaluation.ipynb #209df348
 def paired_gain(results: pd.DataFrame, by: str, baseline, value: str = 'value', pair_on: tuple = ('seed',),
@@ -316,13 +317,14 @@ def paired_gain(results: pd.DataFrame, by: str, baseline, value: str = 'value', 
     return pd.DataFrame(rows)
 
 # %% ../nbs/31_evaluation.ipynb #c01c2007
-def learning_curve(results: pd.DataFrame, by: list, x: str = 'n_per_class', value: str = 'value') -> pd.DataFrame:
-    "Mean of `value` over seeds with its 95% interval for every (`by`..., `x`): columns `mean`, `low`, `high`, `seeds`."
+def learning_curve(results: pd.DataFrame, by: list, x: str = 'n_per_class', value: str = 'value',
+                   bounds: tuple | None = (0, 1)) -> pd.DataFrame:
+    "Mean of `value` over seeds with its 95% interval within `bounds` (every metric here lies in [0, 1]) for every (`by`..., `x`)."
     missing = [c for c in (*by, x, value) if c not in results.columns]
     if missing: raise KeyError(f"results lack columns {missing}")
     rows = []
     for key, df in results.groupby([*by, x], sort=True, dropna=False):
-        m, lo, hi = mean_interval(df[value].to_numpy())
+        m, lo, hi = mean_interval(df[value].to_numpy(), bounds=bounds)
         rows.append({**dict(zip([*by, x], key)), 'mean': m, 'low': lo, 'high': hi, 'seeds': int(df[value].notna().sum())})
     return pd.DataFrame(rows)
 
