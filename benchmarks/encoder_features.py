@@ -4,7 +4,8 @@ A pretrained CNN's inner layers are often the better features for a new task. Th
 this compares its latents (32 x 16 x 16 at 128 px, the features every other benchmark uses) with its inner
 activations: the 64-channel outputs of the last block of each of its three downsampling stages (blocks 5, 9 and
 13: 1/2, 1/4 and 1/8 of 128 px), average-pooled to 1 x 1 (with each channel's spatial standard deviation), 2 x 2
-or 4 x 4, and concatenated. Classifiers are selected on validation as in the experiment runner
+or 4 x 4, and concatenated; and the latents themselves average-pooled to 8 x 8 or 4 x 4 (fewer, smoother features
+for tiny training sets). Classifiers are selected on validation as in the experiment runner
 (`evaluate_classifier`); small sets are the learning curves' (`subsample_indices`), 5 seeds, with Student-t 95%
 intervals; the full training set is one run.
 
@@ -18,11 +19,11 @@ from latentlab.autoencoders import load_autoencoder
 from latentlab.data import load_dataset, subsample_indices
 from latentlab.evaluation import evaluate_classifier, mean_interval
 
-BLOCKS, GRIDS = (5, 9, 13), (1, 2, 4)
+BLOCKS, GRIDS, LATENT_GRIDS = (5, 9, 13), (1, 2, 4), (8, 4)
 
 
 def features(ae, images: np.ndarray) -> dict:
-    "`{'latent' | grid: (N, d) features}`: the latents (`ae.encode`), and the pooled inner activations for each grid."
+    "`{'latent' | grid | 'latent gxg': (N, d) features}`: the latents (`ae.encode`), pooled inner activations, pooled latents."
     pooled = {g: [] for g in GRIDS}
     def pool(acts: dict):
         "Called after each encoded batch's last hooked block: pool that batch's activations for every grid."
@@ -38,7 +39,9 @@ def features(ae, images: np.ndarray) -> dict:
     try: latents = ae.encode(images, batch_size=64)
     finally:
         for h in hooks: h.remove()
-    return {'latent': latents.reshape(len(latents), -1), **{g: np.concatenate(v) for g, v in pooled.items()}}
+    lat = torch.from_numpy(latents)
+    return {'latent': latents.reshape(len(latents), -1), **{g: np.concatenate(v) for g, v in pooled.items()},
+            **{f'latent {g}x{g}': F.adaptive_avg_pool2d(lat, g).flatten(1).numpy() for g in LATENT_GRIDS}}
 
 if __name__ == '__main__':
     warnings.filterwarnings('ignore', category=UserWarning)
@@ -48,8 +51,9 @@ if __name__ == '__main__':
     X = {s: features(ae, splits[s].images) for s in ('train', 'val', 'test')}
     y = {s: splits[s].labels for s in ('train', 'val', 'test')}
     print(f"{dataset} ({size} px), TAEF2 at 128 px; test AUC, mean [95% t] over seeds")
-    for kind in ('latent', *GRIDS):
-        name = 'latents' if kind == 'latent' else f'inner blocks {BLOCKS}, pooled {kind}x{kind}'
+    for kind in ('latent', *GRIDS, *(f'latent {g}x{g}' for g in LATENT_GRIDS)):
+        name = (kind.replace('latent', 'latents, pooled') if isinstance(kind, str) and kind != 'latent' else
+                'latents' if kind == 'latent' else f'inner blocks {BLOCKS}, pooled {kind}x{kind}')
         print(f"{name} ({X['train'][kind].shape[1]} features)")
         for n in (25, None):
             for c in ('svm-rbf', 'logreg'):
