@@ -10,6 +10,7 @@ for tiny training sets). Classifiers are selected on validation as in the experi
 intervals; the full training set is one run.
 
     LATENTLAB_ASSETS=... python benchmarks/encoder_features.py breastmnist 64
+    LATENTLAB_ASSETS=... python benchmarks/encoder_features.py pneumoniamnist 28
 """
 import sys, time, warnings
 import numpy as np
