@@ -30,7 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description=f'Run an experiment (default: BreastMNIST 64px, TAESD at 128px, logistic '
                        f'regression and RBF SVM on latents and pixels). Config keys: {keys}.')
     r.add_argument('--set', dest='overrides', action='append', default=[], metavar='KEY=VALUE',
-                   help='override a config entry (repeatable), e.g. --set dataset=pneumoniamnist')
+                   help='override a config entry (repeatable), e.g. --set dataset=pneumoniamnist or '
+                   '--set "classifiers=[svm-rbf, logreg]"')
     r.add_argument('--runs-dir', default=None, help='runs folder (default: $LATENTLAB_RUNS or ./runs)')
     r.add_argument('--quiet', action='store_true', help='no progress bars')
     ls = sub.add_parser('runs', help='list run records', description='List run records, newest first: a few columns '
