@@ -17,6 +17,7 @@ looking at test like the others.
     LATENTLAB_ASSETS=... python benchmarks/ensembles.py breastmnist 64 taef2:128,taef2:64,taef2:256,taesd:128
     LATENTLAB_ASSETS=... python benchmarks/ensembles.py pneumoniamnist 28 taef2:128,taesd:128
     LATENTLAB_ASSETS=... python benchmarks/ensembles.py breastmnist 64 taef2:128,taef2:64,taef2:256,taesd:128 --cnn-seeds 0,1,2,3,4
+    LATENTLAB_ASSETS=... python benchmarks/ensembles.py pneumoniamnist 28 taef2:128,taesd:128 --cnn-seeds 0,1
 """
 import itertools, sys, time
 import numpy as np
