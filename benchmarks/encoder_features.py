@@ -52,9 +52,9 @@ if __name__ == '__main__':
     X = {s: features(ae, splits[s].images) for s in ('train', 'val', 'test')}
     y = {s: splits[s].labels for s in ('train', 'val', 'test')}
     print(f"{dataset} ({size} px), TAEF2 at 128 px; test AUC, mean [95% t] over seeds")
-    for kind in ('latent', *GRIDS, *(f'latent {g}x{g}' for g in LATENT_GRIDS)):
-        name = (kind.replace('latent', 'latents, pooled') if isinstance(kind, str) and kind != 'latent' else
-                'latents' if kind == 'latent' else f'inner blocks {BLOCKS}, pooled {kind}x{kind}')
+    names = {'latent': 'latents', **{g: f'inner blocks {BLOCKS}, pooled {g}x{g}' for g in GRIDS},
+             **{f'latent {g}x{g}': f'latents, pooled {g}x{g}' for g in LATENT_GRIDS}}
+    for kind, name in names.items():
         print(f"{name} ({X['train'][kind].shape[1]} features)")
         for n in (25, None):
             for c in ('svm-rbf', 'logreg'):

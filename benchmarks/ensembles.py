@@ -118,9 +118,8 @@ if __name__ == '__main__':
               f"gain over the baseline [paired 95%]")
         for what, names in picks.items():
             p = mean_of(probas, names)
-            s = score_proba(y['test'], p['test'], 2, n_boot=N_BOOT, seed=SEED, warn=False)
+            s = score_proba(y['test'], p['test'], 2, choose_threshold(y['val'], p['val']), N_BOOT, SEED, warn=False)
             d, lo, hi = paired_bootstrap_gain(y['test'], p['test'], probas[base]['test'])
-            acc = classification_metrics(y['test'], p['test'], 2, choose_threshold(y['val'], p['val']))['acc']
             print(f"- {what}: {s['auc']:.3f} [{s['auc_low']:.3f}, {s['auc_high']:.3f}], gain {d:+.3f} [{lo:+.3f}, {hi:+.3f}]"
-                  f" (val {classification_metrics(y['val'], p['val'], 2)['auc']:.3f}), ACC {acc:.3f} at the validation "
+                  f" (val {classification_metrics(y['val'], p['val'], 2)['auc']:.3f}), ACC {s['acc']:.3f} at the validation "
                   f"threshold; {len(names)} members: {', '.join(names)}")
