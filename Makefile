@@ -19,9 +19,9 @@ $(STAMP): settings.ini setup.py
 
 install: $(STAMP)
 
-# The default experiment: the best pipeline the benchmark found on BreastMNIST (TAEF2 latents at 128 px; decision
-# threshold chosen on validation) beside the pixel baseline, logistic regression and RBF SVM, with 95% intervals.
-RUN_SET ?= --set autoencoder=taef2 --set threshold=val
+# The default experiment (latentlab.config.RunConfig: the best pipeline the benchmark found) beside the pixel
+# baseline, with 95% intervals; RUN_SET='--set KEY=VALUE ...' changes it.
+RUN_SET ?=
 run: install
 	$(VENV)/bin/latentlab run $(RUN_SET)
 

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from fastcore.basics import patch
-from .config import Registry, assets_dir, atomic_path, get_device
+from .config import Registry, assets_dir, atomic_path, defaults, get_device
 
 # %% auto #0
 __all__ = ['AUTOENCODERS', 'TAEF2_URL', 'TinyBlock', 'tiny_encoder', 'tiny_decoder', 'TinyAutoencoder', 'Autoencoder',
@@ -368,10 +368,12 @@ def _load_folder(path: Path):
         raise ValueError(f"{path} holds a {cls_name}; latentlab loads AutoencoderKL or AutoencoderTiny folders")
     return _from_pretrained(classes[cls_name], str(path))
 
-def load_autoencoder(name: str = 'taesd', resolution: int = 128, source: str | None = None,
+def load_autoencoder(name: str | None = None, resolution: int | None = None, source: str | None = None,
                      device: str | None = None, sample: bool = False, seed: int = 0,
                      batch_size: int = 32) -> Autoencoder:
-    "An `Autoencoder` by registered `name` (`taesd`, `sd-vae-ft-mse`, ...) or by the path of a diffusers folder."
+    "An `Autoencoder` by registered `name` (`taesd`, `sd-vae-ft-mse`, ...) or diffusers folder; `RunConfig`'s by default."
+    if name is None: name = defaults('autoencoder')
+    if resolution is None: resolution = defaults('resolution')
     if name in AUTOENCODERS:
         model, where = AUTOENCODERS[name](source)
     elif Path(name).expanduser().is_dir():

@@ -11,13 +11,14 @@ import random
 import shutil
 import uuid
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 
 # %% auto #0
 __all__ = ['ENV_ASSETS', 'ENV_CACHE', 'ENV_RUNS', 'assets_dir', 'cache_dir', 'runs_dir', 'get_device', 'seed_everything',
-           'atomic_path', 'Registry']
+           'atomic_path', 'RunConfig', 'config_docs', 'defaults', 'Registry']
 
 # %% ../nbs/00_config.ipynb #00-config-005
 ENV_ASSETS, ENV_CACHE, ENV_RUNS = 'LATENTLAB_ASSETS', 'LATENTLAB_CACHE', 'LATENTLAB_RUNS'
@@ -83,6 +84,48 @@ def atomic_path(path: str | Path):
         if tmp.is_dir(): shutil.rmtree(tmp, ignore_errors=True)
         elif tmp.exists(): tmp.unlink()
         raise
+
+# %% ../nbs/00_config.ipynb #9c643a59
+@dataclass
+class RunConfig:
+    "One run of the pipeline; its defaults are latentlab's defaults everywhere."
+    experiment: str = 'default'       # name of the run records' folder under the runs folder
+    dataset: str = 'breastmnist'      # a MedMNIST flag, an .npz path or an image-folder path
+    size: int | None = 64             # MedMNIST image size (28/64/128/224) or the image folder's resize target
+    autoencoder: str = 'taef2'        # a registered autoencoder, or a diffusers / tiny-autoencoder folder
+    autoencoder_source: str | None = None  # explicit weights folder or hub id for the autoencoder
+    resolution: int = 128             # encoder input resolution in pixels
+    features: list = field(default_factory=lambda: ['latent', 'pixel'])  # feature spaces scored side by side
+    classifiers: list = field(default_factory=lambda: ['logreg', 'svm-rbf'])  # registered classifiers on each
+    n_per_class: int | None = None    # per-class training subsample (the small-data regime) ...
+    fraction: float | None = None     # ... or a fraction of each class
+    selection_metric: str = 'auc'     # hyper-parameters are chosen on the validation split by this metric
+    threshold: str = 'val'            # 'val': a two-class cut chosen on validation; 'argmax': the most probable class
+    augmenter: str | None = None      # a registered augmenter: synthetic training latents (training split only)
+    augment_params: dict = field(default_factory=dict)  # its parameters, e.g. {'multiplier': 2}
+    decode_synthetic: bool = False    # pixel features: train on the decoded synthetic images too
+    image_augment: list = field(default_factory=list)  # image transforms of the training split before encoding
+    tta: bool = False                 # test-time augmentation: average predictions over images and their flips
+    ensemble: bool = False            # also average each classifier's latent and pixel probabilities
+    n_boot: int = 1000                # bootstrap replicates for the test-set intervals
+    seed: int = 0                     # seeds the subsample, the models and the bootstrap
+    on_error: str = 'skip'            # image folders: 'skip' unreadable files (noted in the record) or 'raise'
+    batch_size: int = 32              # images per encoder batch
+    device: str | None = None         # torch device; None: CUDA when present, else the CPU
+
+# %% ../nbs/00_config.ipynb #913f5104
+def config_docs() -> dict:
+    "The inline documentation of each `RunConfig` field, `{name: text}`."
+    from fastcore.docments import docments
+    return {k: v for k, v in docments(RunConfig).items() if k in {f.name for f in fields(RunConfig)}}
+
+# %% ../nbs/00_config.ipynb #2344f766
+def defaults(*names: str):
+    "The default of one `RunConfig` field, or a tuple of several: `defaults('autoencoder', 'resolution')`."
+    d = asdict(RunConfig())
+    unknown = [n for n in names if n not in d]
+    if unknown: raise KeyError(f"RunConfig has no fields {unknown}; its fields: {list(d)}")
+    return d[names[0]] if len(names) == 1 else tuple(d[n] for n in names)
 
 # %% ../nbs/00_config.ipynb #13cdd7fc
 class Registry:

@@ -13,14 +13,14 @@ import sys
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .config import Registry, atomic_path, get_device, runs_dir, seed_everything
+from .config import Registry, RunConfig, atomic_path, get_device, runs_dir, seed_everything
 
 # %% auto #0
 __all__ = ['DEFAULT_CONFIG', 'PACKAGES', 'META_COLUMNS', 'RUNNERS', 'make_config', 'parse_overrides', 'code_version', 'RunRecord',
@@ -29,62 +29,51 @@ __all__ = ['DEFAULT_CONFIG', 'PACKAGES', 'META_COLUMNS', 'RUNNERS', 'make_config
            'thread_limit', 'config_changes', 'rerun', 'version_changes', 'describe_version_changes']
 
 # %% ../nbs/40_experiments.ipynb #40-experimen-005
-DEFAULT_CONFIG = {
-    'experiment': 'default',
-    'dataset': 'breastmnist',        # a MedMNIST flag, an .npz path or an image-folder path
-    'size': 64,                      # MedMNIST image size (28/64/128/224) or the folder's resize target
-    'autoencoder': 'taesd',          # a registered autoencoder or a diffusers folder
-    'autoencoder_source': None,      # explicit weights folder or hub id for the autoencoder
-    'resolution': 128,               # encoder input resolution
-    'features': ['latent', 'pixel'],
-    'classifiers': ['logreg', 'svm-rbf'],
-    'n_per_class': None,             # per-class training subsample (small-data regime) ...
-    'fraction': None,                # ... or a fraction of each class
-    'selection_metric': 'auc',       # chosen on the validation split
-    'threshold': 'argmax',           # decision rule: most probable class, or 'val': a two-class cut chosen on validation
-    'augmenter': None,               # a registered augmenter: synthetic training latents (the training split only)
-    'augment_params': {},            # its parameters, e.g. {'multiplier': 2}
-    'decode_synthetic': False,       # pixel features: train on the decoded synthetic images too
-    'image_augment': [],             # image transforms of the training split before encoding: 'hflip', 'rot', 'crop'
-    'tta': False,                    # test-time augmentation: average predictions over images and their flips
-    'ensemble': False,               # also average each classifier's latent and pixel probabilities
-    'n_boot': 1000,                  # bootstrap replicates for the test-set intervals
-    'seed': 0,
-    'on_error': 'skip',              # image folders: 'skip' unreadable / non-image files (noted in the record) or 'raise'
-    'batch_size': 32,
-    'device': None,                  # None: CUDA when present, else CPU
-}
+DEFAULT_CONFIG = asdict(RunConfig())   # the defaults as a record stores them (read-only: `make_config` copies)
 
-def make_config(overrides: dict | None = None, **kwargs) -> dict:
-    "The default config updated with `overrides` and `kwargs`, checked."
+_LISTS = ('features', 'classifiers', 'image_augment')
+_CHOICES = {'threshold': ('argmax', 'val'), 'selection_metric': ('auc', 'acc', 'balanced_acc', 'f1'),
+            'on_error': ('skip', 'raise')}
+
+def _check_type(name: str, value, annotation: str):
+    "Raise a `TypeError` unless `value` fits the field's annotation (`'int'`, `'int | None'`, `'list'`, ...)."
+    ok = {'int': lambda v: isinstance(v, int) and not isinstance(v, bool), 'float': lambda v: isinstance(v, (int, float)),
+          'str': lambda v: isinstance(v, str), 'bool': lambda v: isinstance(v, bool), 'list': lambda v: isinstance(v, list),
+          'dict': lambda v: isinstance(v, dict), 'None': lambda v: v is None}
+    kinds = [t.strip() for t in annotation.split('|')]
+    if not any(ok[t](value) for t in kinds):
+        raise TypeError(f"config {name!r} must be {' or '.join(kinds)}, got {value!r}")
+
+# %% ../nbs/40_experiments.ipynb #d36ac928
+def _check_names(cfg: dict):
+    "Raise a `ValueError` for a name no registry knows (classifiers, augmenter, image transforms) or a bad choice."
+    from latentlab.augment import AUGMENTERS
     from latentlab.classifiers import CLASSIFIERS
-    cfg = {k: (list(v) if isinstance(v, list) else v) for k, v in DEFAULT_CONFIG.items()}
-    new = {**(overrides or {}), **kwargs}
-    unknown = sorted(set(new) - set(cfg))
-    if unknown: raise KeyError(f"unknown config keys {unknown}; known keys: {sorted(cfg)}")
-    cfg.update(new)
-    for k in ('features', 'classifiers', 'image_augment'):
-        if isinstance(cfg[k], str): cfg[k] = [s.strip() for s in cfg[k].split(',') if s.strip()]
-    cfg['image_augment'] = list(cfg['image_augment'] or [])
-    bad = [c for c in cfg['classifiers'] if c not in CLASSIFIERS]
-    if bad: raise ValueError(f"unknown classifiers {bad}; choose from {sorted(CLASSIFIERS)}")
-    bad = [f for f in cfg['features'] if f not in ('latent', 'pixel')]
-    if bad or not cfg['features']: raise ValueError(f"features must be a non-empty subset of ['latent', 'pixel'], got {cfg['features']}")
     from latentlab.evaluation import IMAGE_TRANSFORMS
-    bad = [t for t in cfg['image_augment'] if t not in IMAGE_TRANSFORMS]
-    if bad: raise ValueError(f"unknown image transforms {bad}; choose from {list(IMAGE_TRANSFORMS)}")
-    if cfg['augmenter'] is not None:
-        from latentlab.augment import AUGMENTERS
-        if cfg['augmenter'] not in AUGMENTERS: raise ValueError(f"unknown augmenter {cfg['augmenter']!r}; choose from {AUGMENTERS.names()}")
-    if not isinstance(cfg['augment_params'], dict): raise TypeError(f"augment_params must be a dict, got {cfg['augment_params']!r}")
-    if cfg['threshold'] not in ('argmax', 'val'): raise ValueError(f"threshold must be 'argmax' or 'val', got {cfg['threshold']!r}")
-    for k in ('size', 'resolution', 'seed', 'batch_size', 'n_boot'):
-        if cfg[k] is not None and not isinstance(cfg[k], int): raise TypeError(f"config {k!r} must be an integer, got {cfg[k]!r}")
-    if cfg['n_per_class'] is not None and cfg['fraction'] is not None:
-        raise ValueError("set n_per_class or fraction, not both")
-    if cfg['selection_metric'] not in ('auc', 'acc', 'balanced_acc', 'f1'):
-        raise ValueError(f"selection_metric must be auc, acc, balanced_acc or f1, got {cfg['selection_metric']!r}")
-    cfg['dataset'] = str(cfg['dataset'])
+    for k, allowed in [('classifiers', CLASSIFIERS), ('image_augment', IMAGE_TRANSFORMS), ('features', ('latent', 'pixel'))]:
+        bad = [x for x in cfg[k] if x not in allowed]
+        if bad: raise ValueError(f"unknown {k} {bad}; choose from {sorted(allowed)}")
+    if not cfg['features']: raise ValueError("features must name at least one of ['latent', 'pixel']")
+    if cfg['augmenter'] is not None and cfg['augmenter'] not in AUGMENTERS:
+        raise ValueError(f"unknown augmenter {cfg['augmenter']!r}; choose from {AUGMENTERS.names()}")
+    for k, allowed in _CHOICES.items():
+        if cfg[k] not in allowed: raise ValueError(f"{k} must be one of {list(allowed)}, got {cfg[k]!r}")
+    if cfg['n_per_class'] is not None and cfg['fraction'] is not None: raise ValueError("set n_per_class or fraction, not both")
+
+# %% ../nbs/40_experiments.ipynb #6c30cabc
+def make_config(overrides: dict | None = None, **kwargs) -> dict:
+    "The `RunConfig` defaults updated with `overrides` and `kwargs`, type- and name-checked, as a plain dict."
+    new = {**(overrides or {}), **kwargs}
+    known = [f.name for f in fields(RunConfig)]
+    unknown = sorted(set(new) - set(known))
+    if unknown: raise KeyError(f"unknown config keys {unknown}; known keys: {sorted(known)}")
+    for k in _LISTS:           # `classifiers=logreg,svm-rbf` from a command line
+        if isinstance(new.get(k), str): new[k] = [s.strip() for s in new[k].split(',') if s.strip()]
+    if 'image_augment' in new: new['image_augment'] = list(new['image_augment'] or [])
+    if 'dataset' in new: new['dataset'] = str(new['dataset'])
+    cfg = asdict(RunConfig(**new))
+    for f in fields(RunConfig): _check_type(f.name, cfg[f.name], str(f.type))
+    _check_names(cfg)
     return cfg
 
 # %% ../nbs/40_experiments.ipynb #cda3e91f
