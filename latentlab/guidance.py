@@ -20,6 +20,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import randomized_svd
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .augment import LatentSampler, register_augmenter
@@ -142,8 +143,8 @@ def _rows_2d(X):
     return np.asarray(X).reshape(len(X), -1) if getattr(X, 'ndim', 2) > 2 else X
 
 # %% ../nbs/21_guidance.ipynb #652d2760
-def ledoit_wolf_factors(X) -> tuple:
-    "Ledoit-Wolf precision of the rows of `X` as `(mean, iso, V, coef)`: `iso*I + V.T @ diag(coef) @ V`, cheap when rows < columns."
+def ledoit_wolf_factors(X, max_components: int | None = None) -> tuple:
+    "Ledoit-Wolf precision of rows `X` as `(mean, iso, V, coef)`: `iso*I + V.T @ diag(coef) @ V`; top `max_components` kept."
     X = np.asarray(X, dtype=np.float64)
     n, d = X.shape
     if n >= d:   # the dense estimate is cheap: factor scikit-learn's precision
@@ -160,7 +161,8 @@ def ledoit_wolf_factors(X) -> tuple:
     beta = ((sq ** 2).sum() / n - delta_) / (n * d)
     delta = (delta_ - 2 * mu * sq.sum() / n + d * mu ** 2) / d
     shrink = 0.0 if beta <= 0 or delta <= 0 else min(beta, delta) / delta   # sklearn.covariance.ledoit_wolf_shrinkage
-    _, sigma, V = np.linalg.svd(Xc, full_matrices=False)
+    if max_components and max_components < n: _, sigma, V = randomized_svd(Xc, int(max_components), random_state=0)
+    else: _, sigma, V = np.linalg.svd(Xc, full_matrices=False)
     lam, iso = (1 - shrink) * sigma ** 2 / n, shrink * mu
     keep = lam + iso > (lam.max() + iso) * 1e-12
     base = 1.0 / iso if iso > 0 else 0.0
@@ -176,10 +178,11 @@ def _mahalanobis(X, factors) -> np.ndarray:
 # %% ../nbs/21_guidance.ipynb #21-guidance-013
 class OODScorer(BaseEstimator):
     "Out-of-distribution score fitted on real latents: Mahalanobis (Ledoit-Wolf) or mean kNN distance; higher = more OOD."
-    _parameter_constraints: dict = {'method': [StrOptions({'mahalanobis', 'knn'})], 'k': [Interval(Integral, 1, None, closed='left')]}
+    _parameter_constraints: dict = {'method': [StrOptions({'mahalanobis', 'knn'})], 'k': [Interval(Integral, 1, None, closed='left')],
+                                    'max_components': [Interval(Integral, 1, None, closed='left'), None]}
 
-    def __init__(self, method: str = 'mahalanobis', k: int = 5):
-        self.method, self.k = method, k
+    def __init__(self, method: str = 'mahalanobis', k: int = 5, max_components: int | None = None):
+        self.method, self.k, self.max_components = method, k, max_components
 
     def fit(self, X, y=None) -> 'OODScorer':
         "Fit on real latents `X` (flat or shaped; `y` is ignored): the statistics and out-of-sample training scores."
@@ -191,8 +194,8 @@ class OODScorer(BaseEstimator):
         if self.method == 'mahalanobis':
             self.train_scores_ = np.zeros(len(X))
             for fit_idx, held in KFold(5, shuffle=True, random_state=0).split(X):   # out-of-sample training scores
-                self.train_scores_[held] = _mahalanobis(X[held], ledoit_wolf_factors(X[fit_idx]))
-            self.mean_, self.isotropic_, self.components_, self.coef_ = ledoit_wolf_factors(X)
+                self.train_scores_[held] = _mahalanobis(X[held], ledoit_wolf_factors(X[fit_idx], self.max_components))
+            self.mean_, self.isotropic_, self.components_, self.coef_ = ledoit_wolf_factors(X, self.max_components)
         else:
             self.train_ = X.astype(np.float32)
             self.nn_ = NearestNeighbors(n_neighbors=self.k + 1).fit(self.train_)

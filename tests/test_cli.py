@@ -92,8 +92,8 @@ def test_interrupted_run_leaves_no_record(tmp_path, monkeypatch):
 
 
 def test_default_experiment_end_to_end(tmp_path):
-    """The `make run` experiment itself, in CI: BreastMNIST 64px, TAESD 128px, both classifiers on both feature sets;
-    re-run matches. About 40 s of CPU with the latents cached (the re-run always reads them from the cache)."""
+    """The `make run` experiment itself, in CI: `RunConfig`'s defaults (BreastMNIST 64px, TAEF2 128px, both classifiers
+    on both feature sets, threshold on validation); re-run matches. About 40 s of CPU with the latents cached."""
     r = cli('run', '--quiet', '--runs-dir', str(tmp_path))
     path = Path(r.stdout.strip().splitlines()[-1].split('Run record: ')[1])
     m = json.loads((path/'metrics.json').read_text())
