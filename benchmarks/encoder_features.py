@@ -61,7 +61,7 @@ if __name__ == '__main__':
                 vals = []
                 for seed in (range(5) if n else [0]):
                     idx = subsample_indices(splits['train'], n, seed=seed) if n else np.arange(len(y['train']))
-                    e, _ = evaluate_classifier(c, {'train': X['train'][kind][idx], 'val': X['val'][kind],
+                    e, _, _ = evaluate_classifier(c, {'train': X['train'][kind][idx], 'val': X['val'][kind],
                                                    'test': X['test'][kind]},
                                                {'train': y['train'][idx], 'val': y['val'], 'test': y['test']},
                                                2, None, 'auc', seed, 'argmax', 0)

@@ -33,7 +33,7 @@ CNN_AUGMENT = dict(image_augment=['hflip', 'rot', 'crop'], tta=True)
 def evaluated(name: str, classifier: str, X: dict, y: dict, shape, seed: int, views: dict | None = None) -> dict:
     "Member `name`: `classifier` selected on validation as the runner does; its `{split: proba}`, its AUCs printed."
     t = time.perf_counter()
-    entry, proba = evaluate_classifier(classifier, X, y, 2, shape, 'auc', seed, 'val', 0, views)
+    entry, proba, _ = evaluate_classifier(classifier, X, y, 2, shape, 'auc', seed, 'val', 0, views)
     print(f"{name:22s} val AUC {entry['val']['auc']:.3f}  test AUC {entry['test']['auc']:.3f}  "
           f"({time.perf_counter() - t:.0f} s)", flush=True)
     return proba
@@ -45,11 +45,11 @@ def members(splits: dict, dataset: str, size: int, spaces: list) -> tuple:
     for k, (ae, res) in enumerate(spaces):
         cfg = make_config(dataset=dataset, size=size, autoencoder=ae, resolution=res, seed=SEED,
                           features=['latent', 'pixel'] if k == 0 else ['latent'])
-        feats, ys, shapes, _, _ = _experiment_features(cfg, splits, np.arange(len(splits['train'])), False, {})
-        for f, X in feats.items():
+        spaces = _experiment_features(cfg, splits, np.arange(len(splits['train'])), False, {})
+        for f, sp in spaces.items():
             for c in CLASSIFIERS:
                 name = f"{'pixel' if f == 'pixel' else f'{ae}@{res}'}/{c}"
-                probas[name] = evaluated(name, c, X, ys[f], shapes[f], SEED)
+                probas[name] = evaluated(name, c, sp.X, sp.y, sp.shape, SEED)
     return probas, y
 
 
@@ -59,10 +59,9 @@ def cnn_members(splits: dict, dataset: str, size: int, space: tuple, seeds: list
     for seed in seeds:
         cfg = make_config(dataset=dataset, size=size, autoencoder=space[0], resolution=space[1], seed=seed,
                           features=['latent'], **CNN_AUGMENT)
-        feats, ys, shapes, views, _ = _experiment_features(cfg, splits, np.arange(len(splits['train'])), False, {})
+        sp = _experiment_features(cfg, splits, np.arange(len(splits['train'])), False, {})['latent']
         name = f"{space[0]}@{space[1]}/latent-cnn+aug+tta seed {seed}"
-        probas[name] = evaluated(name, 'latent-cnn', feats['latent'], ys['latent'], shapes['latent'], seed,
-                                 views['latent'])
+        probas[name] = evaluated(name, 'latent-cnn', sp.X, sp.y, sp.shape, seed, sp.views)
     return probas
 
 

@@ -56,11 +56,11 @@ def one_seed(Z: dict, y: dict, n: int, seed: int, splits) -> dict:
     P = {k: {s: pca.transform(v) for s, v in X.items()} for k, pca in pcas.items()}   # every split, each size
     out = {}
     for c in CLASSIFIERS:
-        entry, _ = evaluate_classifier(c, X, Y, 2, None, 'auc', seed, 'argmax', 0)
+        entry, _, _ = evaluate_classifier(c, X, Y, 2, None, 'auc', seed, 'argmax', 0)
         out[c] = entry['test']['auc']
         out[f'{c} + unlabelled PCA'] = on_val(
             (e['val']['auc'], e['test']['auc'])
-            for e, _ in (evaluate_classifier(c, P[k], Y, 2, None, 'auc', seed, 'argmax', 0) for k in pcas))
+            for e, _, _ in (evaluate_classifier(c, P[k], Y, 2, None, 'auc', seed, 'argmax', 0) for k in pcas))
         st = SelfTrainingClassifier(make_classifier(c, seed, **entry['params']), criterion='k_best', k_best=50,
                                     max_iter=5).fit(Xa, ya)
         out[f'{c} + self-training'] = val_test_auc(st, X, Y)[1]
@@ -78,8 +78,8 @@ if __name__ == '__main__':
     t0 = time.perf_counter()
     splits = load_dataset(dataset, size=size)
     cfg = make_config(dataset=dataset, size=size, autoencoder=space[0], resolution=int(space[1]), features=['latent'])
-    feats, ys, _, _, _ = _experiment_features(cfg, splits, np.arange(len(splits['train'])), False, {})
-    Z, y = feats['latent'], ys['latent']
+    sp = _experiment_features(cfg, splits, np.arange(len(splits['train'])), False, {})['latent']
+    Z, y = sp.X, sp.y
     rows = []
     for seed in SEEDS:
         rows.append(one_seed(Z, y, n, seed, splits))

@@ -108,6 +108,7 @@ class RunConfig:
     tta: bool = False                 # test-time augmentation: average predictions over images and their flips
     ensemble: bool = False            # also average each classifier's latent and pixel probabilities
     n_boot: int = 1000                # bootstrap replicates for the test-set intervals
+    keep_models: bool = True          # keep each fitted model in the record (predict, export); False saves disk in sweeps
     seed: int = 0                     # seeds the subsample, the models and the bootstrap
     on_error: str = 'skip'            # image folders: 'skip' unreadable files (noted in the record) or 'raise'
     batch_size: int = 32              # images per encoder batch

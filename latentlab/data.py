@@ -200,19 +200,22 @@ def load_medmnist(flag: str = 'breastmnist', size: int = 28, root: str | Path | 
     return out
 
 # %% ../nbs/01_data.ipynb #01-data-022
-IMAGE_SUFFIXES = {'.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp'}
+IMAGE_SUFFIXES = {'.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.gif', '.webp'}
 ON_ERROR = ('skip', 'raise')
 
-def read_image(path) -> np.ndarray:
-    "One image file (a path or a binary file object) as `uint8`: gray `(H, W)` or RGB `(H, W, 3)`; 16-bit scaled, alpha and palettes removed."
+def read_image(path, max_side: int | None = None) -> np.ndarray:
+    "One image file (path or binary file) as `uint8` gray `(H, W)` or RGB `(H, W, 3)`; at most `max_side` pixels a side."
     from PIL import Image
     try:
         with Image.open(path) as im:
-            im.load()
+            if max_side and im.format == 'JPEG':    # decode at a reduced scale: a 6000 px photo never fills memory
+                im.draft('RGB' if im.mode not in ('L', 'RGB') else im.mode, (max_side, max_side))
+            im.load()                               # a GIF or an animated image: its first frame
             if im.mode == 'P': im = im.convert('RGBA')
             if im.mode in ('LA', 'PA'): im = im.convert('L')
             if im.mode in ('CMYK', 'YCbCr', 'HSV', 'LAB', 'RGBX'): im = im.convert('RGB')
             if im.mode == '1': im = im.convert('L')
+            if max_side and max(im.size) > max_side: im.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
             arr = np.array(im)
     except Exception as e:
         raise ValueError(f"cannot read image {getattr(path, 'name', path)}: {e}") from e

@@ -222,14 +222,14 @@ def fit_select(name: str, X_train, y_train, X_val, y_val, metric: str = 'auc', r
 def evaluate_classifier(name: str, X: dict, y: dict, n_classes: int | None = None, shape: tuple | None = None,
                         metric: str = 'auc', random_state: int = 0, threshold: str = 'argmax', n_boot: int = 1000,
                         views: dict | None = None) -> tuple:
-    "Select `name` on `X['val']`, score val and test (with intervals): `(record entry, {split: probabilities})`."
+    "Select `name` on `X['val']`, score val and test (with intervals): `(record entry, {split: probabilities}, model)`."
     if threshold not in ('argmax', 'val'): raise ValueError(f"threshold must be 'argmax' or 'val', got {threshold!r}")
     n_classes = n_classes or int(max(np.max(y['train']), np.max(y['val']))) + 1
     model, params, tried = fit_select(name, X['train'], y['train'], X['val'], y['val'], metric, random_state,
                                       n_classes, shape)
     proba = {s: np.mean([predict_scores(model, x, n_classes) for x in [X[s], *(views or {}).get(s, [])]], axis=0)
              for s in ('val', 'test')}
-    return score_entry(y, proba, n_classes, threshold, n_boot, random_state, params=params, grid=tried), proba
+    return score_entry(y, proba, n_classes, threshold, n_boot, random_state, params=params, grid=tried), proba, model
 
 # %% ../nbs/31_evaluation.ipynb #a076aea0
 def score_entry(y: dict, proba: dict, n_classes: int, threshold: str = 'argmax', n_boot: int = 1000, seed: int = 0,

@@ -8,8 +8,10 @@ from __future__ import annotations
 import ast
 import json
 import platform
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from contextlib import contextmanager
@@ -17,16 +19,28 @@ from dataclasses import asdict, dataclass, fields
 from importlib import metadata
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pandas as pd
+import torch
+from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
 
 from .config import Registry, RunConfig, atomic_path, get_device, runs_dir, seed_everything
+from .augment import AUGMENTERS, make_augmenter
+from .autoencoders import load_autoencoder
+from .classifiers import CLASSIFIERS, param_grid, pixel_features
+from .data import load_dataset, subsample_indices
+from .evaluation import IMAGE_TRANSFORMS, evaluate_classifier, score_entry, transform_images
+from .latents import encode_dataset
+from .models import LatentClassifier, calibration_summary, feature_spec, ood_scorer, save_model
 
 # %% auto #0
 __all__ = ['DEFAULT_CONFIG', 'PACKAGES', 'META_COLUMNS', 'RUNNERS', 'make_config', 'parse_overrides', 'code_version', 'RunRecord',
-           'flatten_metrics', 'timing_keys', 'write_record', 'run_experiment', 'record_row', 'list_runs', 'find_run',
-           'pipeline_name', 'augmentation_name', 'one_per_model', 'name_sources', 'compare_metrics', 'register_runner',
-           'thread_limit', 'config_changes', 'rerun', 'version_changes', 'describe_version_changes']
+           'flatten_metrics', 'timing_keys', 'write_record', 'FeatureSpace', 'run_experiment', 'record_row',
+           'list_runs', 'find_run', 'pipeline_name', 'augmentation_name', 'one_per_model', 'name_sources',
+           'compare_metrics', 'register_runner', 'thread_limit', 'config_changes', 'rerun', 'version_changes',
+           'describe_version_changes']
 
 # %% ../nbs/40_experiments.ipynb #40-experimen-005
 DEFAULT_CONFIG = asdict(RunConfig())   # the defaults as a record stores them (read-only: `make_config` copies)
@@ -47,9 +61,6 @@ def _check_type(name: str, value, annotation: str):
 # %% ../nbs/40_experiments.ipynb #d36ac928
 def _check_names(cfg: dict):
     "Raise a `ValueError` for a name no registry knows (classifiers, augmenter, image transforms) or a bad choice."
-    from latentlab.augment import AUGMENTERS
-    from latentlab.classifiers import CLASSIFIERS
-    from latentlab.evaluation import IMAGE_TRANSFORMS
     for k, allowed in [('classifiers', CLASSIFIERS), ('image_augment', IMAGE_TRANSFORMS), ('features', ('latent', 'pixel'))]:
         bad = [x for x in cfg[k] if x not in allowed]
         if bad: raise ValueError(f"unknown {k} {bad}; choose from {sorted(allowed)}")
@@ -186,11 +197,18 @@ def timing_keys(metrics: dict) -> list:
 def _new_run_id() -> str:
     return time.strftime('%Y%m%d-%H%M%S') + '-' + uuid.uuid4().hex[:6]
 
+# %% ../nbs/40_experiments.ipynb #45eb182f
+@contextmanager
+def _scratch():
+    "A temporary folder, removed afterwards (what a record is assembled from before `write_record` copies it in)."
+    d = Path(tempfile.mkdtemp(prefix='latentlab-'))
+    try: yield d
+    finally: shutil.rmtree(d, ignore_errors=True)
+
 # %% ../nbs/40_experiments.ipynb #a5cfefea
 def write_record(config: dict, metrics: dict, results: pd.DataFrame, timings: dict, meta: dict,
                  root: str | Path | None = None, files: dict | None = None) -> RunRecord:
     "Write a run record `root/<config['experiment']>/<new run id>/` atomically (plus extra `files`: name -> path)."
-    import shutil
     bad = timing_keys(metrics)
     if bad: raise ValueError(f"metrics {bad} look like timings; pass them in `timings` (timings.json) so re-runs can match")
     root = Path(root) if root is not None else runs_dir()
@@ -209,73 +227,93 @@ def write_record(config: dict, metrics: dict, results: pd.DataFrame, timings: di
     return RunRecord.load(path)
 
 # %% ../nbs/40_experiments.ipynb #84b1a47d
-def _experiment_features(cfg: dict, splits: dict, train_idx: np.ndarray, progress: bool, timings: dict) -> tuple:
-    "Per feature type: `{split: X}`, `{split: y}`, the sample shape and TTA views; and the encoder spec."
-    from latentlab.augment import make_augmenter
-    from latentlab.autoencoders import load_autoencoder
-    from latentlab.classifiers import pixel_features
-    from latentlab.evaluation import transform_images
-    from latentlab.latents import encode_dataset
-    seed, img = cfg['seed'], splits['train'].images
-    # transform the whole split (cheap; each image keeps its seeded draw) but encode only the subsample's copies
-    copies = [transform_images(splits['train'], t, seed).subset(train_idx) for t in cfg['image_augment']]
-    pick = lambda full, extra: np.concatenate([full[train_idx], *extra])   # the subsample, then each copy of it
-    y = {'train': pick(splits['train'].labels, [d.labels for d in copies]), 'val': splits['val'].labels,
+@dataclass
+class FeatureSpace:
+    "A run's rows in one feature space: `X` and `y` per split, one sample's `shape`, TTA `views`, the row `spec`."
+    X: dict
+    y: dict
+    shape: tuple
+    views: dict
+    spec: dict
+
+# %% ../nbs/40_experiments.ipynb #f5d38e6b
+def _train_rows(full: np.ndarray, idx: np.ndarray, copies: list) -> np.ndarray:
+    "The training subsample's rows of `full`, then the rows of each transformed copy of the subsample."
+    return np.concatenate([full[idx], *copies])
+
+# %% ../nbs/40_experiments.ipynb #99d29904
+def _pixel_space(splits: dict, idx: np.ndarray, copies: list, tta: dict) -> FeatureSpace:
+    "Raw pixels in [0, 1]: the training subsample and its transformed copies, validation and test, their flips."
+    train = splits['train']
+    y = {'train': _train_rows(train.labels, idx, [d.labels for d in copies]), 'val': splits['val'].labels,
          'test': splits['test'].labels}
+    X = {'train': _train_rows(pixel_features(train), idx, [pixel_features(d) for d in copies]),
+         **{s: pixel_features(splits[s]) for s in ('val', 'test')}}
+    return FeatureSpace(X, y, (*train.image_size, train.channels), {s: [pixel_features(d)] for s, d in tta.items()},
+                        feature_spec('pixel', train.image_size, train.channels))
+
+# %% ../nbs/40_experiments.ipynb #0ea15343
+def _latent_space(cfg: dict, ae, splits: dict, idx: np.ndarray, copies: list, tta: dict, progress: bool,
+                  timings: dict) -> FeatureSpace:
+    "The autoencoder `ae`'s latents of every split (through the cache), of the transformed copies, and of the flips."
+    t = time.perf_counter()
+    enc = lambda d: encode_dataset(ae, d, progress=progress)
+    lat = [enc(d) for d in (splits['train'], *copies, splits['val'], splits['test'])]
+    train = splits['train']
+    y = {'train': _train_rows(train.labels, idx, [d.labels for d in copies]), 'val': splits['val'].labels,
+         'test': splits['test'].labels}
+    X = {'train': _train_rows(lat[0].X, idx, [l.X for l in lat[1:-2]]), 'val': lat[-2].X, 'test': lat[-1].X}
+    timings['encode_s'], timings['latents_from_cache'] = time.perf_counter() - t, all(l.from_cache for l in lat)
+    spec = {**feature_spec('latent', train.image_size, train.channels, cfg['autoencoder'], cfg['resolution'],
+                           cfg['autoencoder_source']), 'encoder': ae.spec}
+    return FeatureSpace(X, y, lat[-1].shape, {s: [enc(d).X] for s, d in tta.items()}, spec)
+
+# %% ../nbs/40_experiments.ipynb #fcd07e45
+def _add_synthetic(spaces: dict, latent: FeatureSpace, cfg: dict, ae, image_shape: tuple, timings: dict):
+    "Add the augmenter's synthetic latents to the latent space, and decoded to images to the pixels if asked."
+    t, y = time.perf_counter(), latent.y['train']
+    sampler = make_augmenter(cfg['augmenter'], random_state=cfg['seed'], shape=latent.shape, **cfg['augment_params'])
+    Xr, yr = sampler.fit_resample(latent.X['train'], y)
+    Xs, yn = np.asarray(Xr[len(y):], np.float32), np.asarray(yr[len(y):])            # the synthetic rows
+    if 'latent' in spaces:
+        spaces['latent'].X['train'] = np.concatenate([latent.X['train'], Xs])
+        spaces['latent'].y['train'] = np.concatenate([y, yn])
+    if 'pixel' in spaces and cfg['decode_synthetic'] and len(Xs):
+        gray = len(image_shape) == 2
+        dec = ae.decode(Xs.reshape(len(Xs), *latent.shape), size=tuple(image_shape[:2]), gray=gray)
+        if not gray and dec.ndim == 3: dec = np.repeat(dec[..., None], 3, -1)
+        px = spaces['pixel']
+        px.X['train'] = np.concatenate([px.X['train'], dec.reshape(len(dec), -1).astype(np.float32) / 255.0])
+        px.y['train'] = np.concatenate([px.y['train'], yn])
+    timings['augment_s'], timings['synthetic'] = time.perf_counter() - t, int(len(yn))
+
+# %% ../nbs/40_experiments.ipynb #24a6dd85
+def _experiment_features(cfg: dict, splits: dict, idx: np.ndarray, progress: bool, timings: dict) -> dict:
+    "The run's feature spaces by name (`'pixel'`, `'latent'`), each a `FeatureSpace`, synthetic rows added if asked."
+    # transform the whole split (cheap; each image keeps its seeded draw) but encode only the subsample's copies
+    copies = [transform_images(splits['train'], t, cfg['seed']).subset(idx) for t in cfg['image_augment']]
     tta = {s: transform_images(splits[s], 'hflip') for s in ('val', 'test')} if cfg['tta'] else {}
-    feats, shapes, views, spec = {}, {}, {}, None
-    if 'pixel' in cfg['features']:
-        feats['pixel'] = {'train': pick(pixel_features(splits['train']), [pixel_features(d) for d in copies]),
-                          **{s: pixel_features(splits[s]) for s in ('val', 'test')}}
-        shapes['pixel'] = (*img.shape[1:3], 1 if img.ndim == 3 else 3)
-        views['pixel'] = {s: [pixel_features(d)] for s, d in tta.items()}
-    ys = {f: dict(y) for f in feats}
+    spaces = {'pixel': _pixel_space(splits, idx, copies, tta)} if 'pixel' in cfg['features'] else {}
     if 'latent' in cfg['features'] or cfg['augmenter']:
-        t = time.perf_counter()
         ae = load_autoencoder(cfg['autoencoder'], resolution=cfg['resolution'], source=cfg['autoencoder_source'],
                               device=cfg['device'], batch_size=cfg['batch_size'])
-        enc = lambda d: encode_dataset(ae, d, progress=progress)
-        lat = [enc(d) for d in (splits['train'], *copies, splits['val'], splits['test'])]
-        spec, shape = ae.spec, lat[-1].shape
-        Z = {'train': pick(lat[0].X, [l.X for l in lat[1:-2]]), 'val': lat[-2].X, 'test': lat[-1].X}
-        timings['encode_s'] = time.perf_counter() - t
-        timings['latents_from_cache'] = all(l.from_cache for l in lat)
-        if 'latent' in cfg['features']:
-            feats['latent'], shapes['latent'], ys['latent'] = Z, shape, dict(y)
-            views['latent'] = {s: [enc(d).X] for s, d in tta.items()}
-        if cfg['augmenter']:
-            t = time.perf_counter()
-            sampler = make_augmenter(cfg['augmenter'], random_state=seed, shape=shape, **cfg['augment_params'])
-            Xr, yr = sampler.fit_resample(Z['train'], y['train'])
-            Xs, yn = np.asarray(Xr[len(y['train']):], np.float32), np.asarray(yr[len(y['train']):])   # the synthetic rows
-            if 'latent' in feats:
-                feats['latent']['train'] = np.concatenate([Z['train'], Xs])
-                ys['latent']['train'] = np.concatenate([y['train'], yn])
-            if 'pixel' in feats and cfg['decode_synthetic'] and len(Xs):
-                dec = ae.decode(Xs.reshape(len(Xs), *shape), size=tuple(img.shape[1:3]), gray=img.ndim == 3)
-                if img.ndim == 4 and dec.ndim == 3: dec = np.repeat(dec[..., None], 3, -1)
-                feats['pixel']['train'] = np.concatenate([feats['pixel']['train'],
-                                                          dec.reshape(len(dec), -1).astype(np.float32) / 255.0])
-                ys['pixel']['train'] = np.concatenate([y['train'], yn])
-            timings['augment_s'], timings['synthetic'] = time.perf_counter() - t, int(len(yn))
-    return feats, ys, shapes, views, spec
+        latent = _latent_space(cfg, ae, splits, idx, copies, tta, progress, timings)
+        if 'latent' in cfg['features']: spaces = {'latent': latent, **spaces}
+        if cfg['augmenter']: _add_synthetic(spaces, latent, cfg, ae, splits['train'].images.shape[1:], timings)
+    return spaces
 
 # %% ../nbs/40_experiments.ipynb #092490d7
 def _evaluate_pair(cname: str, X: dict, y: dict, n_classes: int, shape, cfg: dict, views) -> tuple:
-    "One pair: `evaluation.evaluate_classifier`'s record entry and `{split: probabilities}`, and the seconds it took."
-    from latentlab.evaluation import evaluate_classifier
+    "One pair: `evaluation.evaluate_classifier`'s entry, `{split: probabilities}` and model, and the seconds it took."
     t = time.perf_counter()
-    entry, proba = evaluate_classifier(cname, X, y, n_classes, shape, cfg['selection_metric'], cfg['seed'],
-                                       cfg['threshold'], cfg['n_boot'], views)
-    return entry, proba, time.perf_counter() - t
+    entry, proba, model = evaluate_classifier(cname, X, y, n_classes, shape, cfg['selection_metric'], cfg['seed'],
+                                              cfg['threshold'], cfg['n_boot'], views)
+    return entry, proba, model, time.perf_counter() - t
 
 # %% ../nbs/40_experiments.ipynb #06554560
 def _evaluate_pairs(pairs: list, cfg: dict, n_classes: int, n_jobs: int | None = None, progress: bool = False,
                     min_size: int = 2**20) -> list:
     "`_evaluate_pair` of each `(classifier, X, y, shape, views)` in `pairs`, in order; large scikit-learn ones on `n_jobs` processes."
-    import joblib, torch
-    from tqdm.auto import tqdm
-    from latentlab.classifiers import CLASSIFIERS, param_grid
     n_jobs = torch.get_num_threads() if n_jobs is None else n_jobs
     if not isinstance(n_jobs, int) or n_jobs < 1: raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
     pooled = [i for i, p in enumerate(pairs) if not CLASSIFIERS.info(p[0])['shaped'] and p[1]['train'].size >= min_size]
@@ -292,14 +330,26 @@ def _evaluate_pairs(pairs: list, cfg: dict, n_classes: int, n_jobs: int | None =
     return out
 
 # %% ../nbs/40_experiments.ipynb #ca67cdfa
+def _keep_models(spaces: dict, keys: list, done: list, classes: list, n_real: int, cfg: dict, folder: Path) -> list:
+    "Save each pair's fitted model as a `LatentClassifier` in `folder/<features>-<classifier>`; return their names."
+    ood, names = {}, []
+    for (f, c), (entry, proba, model, _) in zip(keys, done):
+        sp = spaces[f]
+        if f not in ood: ood[f] = ood_scorer(sp.X['train'][:n_real])           # one per space, on the real images
+        clf = LatentClassifier.from_fitted(model, c, entry['params'], sp.spec, classes, sp.X['train'][:n_real],
+                                           [sp.X['val'], *sp.views.get('val', [])], sp.y['val'], entry['threshold'],
+                                           tta=cfg['tta'], ood=ood[f], device=cfg['device'])
+        flagged = np.mean(clf.ood_.score_samples(sp.X['test'], relative=True) > clf.ood_cut_)
+        save_model(clf, folder/f'{f}-{c}', {'evaluation': {'test': entry['test'], 'ood_flagged_test': float(flagged),
+                                                          'calibration': calibration_summary(sp.y['test'], proba['test'])}})
+        names.append(f'{f}-{c}')
+    return names
+
+# %% ../nbs/40_experiments.ipynb #e86c3285
 def run_experiment(config: dict | None = None, root: str | Path | None = None, progress: bool = True,
                    lineage: dict | None = None, n_jobs: int | None = None) -> RunRecord:
     """Run the experiment `config` (defaults filled in), write its record under `root` (the runs folder), return it.
     `n_jobs` processes fit the scikit-learn classifiers (default: torch's thread count); it does not change the numbers."""
-    import torch
-    from latentlab.classifiers import CLASSIFIERS
-    from latentlab.data import load_dataset, subsample_indices
-    from latentlab.evaluation import score_entry
     cfg = make_config(config)
     started, t0 = time.strftime('%Y-%m-%dT%H:%M:%S%z'), time.perf_counter()
     timings = {}
@@ -312,33 +362,40 @@ def run_experiment(config: dict | None = None, root: str | Path | None = None, p
            if cfg['n_per_class'] is not None or cfg['fraction'] is not None else np.arange(len(train)))
     timings['load_data_s'] = time.perf_counter() - t0
     n_classes = len(train.classes)
-    feats, ys, shapes, views, encoder_spec = _experiment_features(cfg, splits, idx, progress, timings)
+    spaces = _experiment_features(cfg, splits, idx, progress, timings)
     metrics, probas = {}, {}
     t = time.perf_counter()
-    keys = [(f, c) for f in feats for c in cfg['classifiers'] if f in CLASSIFIERS.info(c)['features']]
-    done = _evaluate_pairs([(c, feats[f], ys[f], shapes[f], views.get(f)) for f, c in keys], cfg, n_classes, n_jobs, progress)
-    for (fname, cname), (entry, proba, seconds) in zip(keys, done):
+    keys = [(f, c) for f in spaces for c in cfg['classifiers'] if f in CLASSIFIERS.info(c)['features']]
+    done = _evaluate_pairs([(c, spaces[f].X, spaces[f].y, spaces[f].shape, spaces[f].views) for f, c in keys], cfg,
+                           n_classes, n_jobs, progress)
+    for (fname, cname), (entry, proba, _, seconds) in zip(keys, done):
         metrics[f'{fname}/{cname}'], probas[fname, cname] = entry, proba
         timings[f'fit {fname}/{cname} s'] = seconds
     if cfg['ensemble']:
         for cname in cfg['classifiers']:
-            parts = [probas[f, cname] for f in feats if (f, cname) in probas]
+            parts = [probas[f, cname] for f in spaces if (f, cname) in probas]
             if len(parts) < 2: continue
             p = {s: np.mean([q[s] for q in parts], axis=0) for s in ('val', 'test')}
-            metrics[f'ensemble/{cname}'] = score_entry(ys[next(iter(feats))], p, n_classes, cfg['threshold'],
+            metrics[f'ensemble/{cname}'] = score_entry(next(iter(spaces.values())).y, p, n_classes, cfg['threshold'],
                                                        cfg['n_boot'], cfg['seed'])
     rows = [dict(features=key.split('/')[0], classifier=key.split('/', 1)[1], split=s, metric=m, value=e[s][m],
                  low=e[s][f'{m}_low'], high=e[s][f'{m}_high'], params=json.dumps(e.get('params', {}), sort_keys=True))
             for key, e in metrics.items() for s in ('val', 'test') for m in ('auc', 'acc', 'balanced_acc', 'f1')]
     timings['classifiers_s'] = time.perf_counter() - t
-    timings['total_s'] = time.perf_counter() - t0
     data_info = {s: {'n': len(d), 'classes': d.class_counts(), 'fingerprint': d.fingerprint()} for s, d in splits.items()}
     data_info['train']['n_used'] = int(len(idx))
     meta = {'kind': 'experiment', **(lineage or {}), 'started': started, 'device': get_device(cfg['device']),
-            'torch_threads': torch.get_num_threads(), 'encoder': encoder_spec, 'data': data_info,
-            'small_test': sorted(k for k, e in metrics.items() if e['test']['small_test']),
+            'torch_threads': torch.get_num_threads(), 'encoder': spaces['latent'].spec['encoder'] if 'latent' in spaces else None,
+            'data': data_info, 'small_test': sorted(k for k, e in metrics.items() if e['test']['small_test']),
             'skipped_files': splits['train'].skipped}   # image-folder files left out (on_error='skip')
-    return write_record(cfg, metrics, pd.DataFrame(rows), timings, meta, root=root)
+    with _scratch() as tmp:
+        if cfg['keep_models']:
+            t = time.perf_counter()
+            meta['models'] = _keep_models(spaces, keys, done, train.classes, len(idx), cfg, tmp/'models')
+            timings['keep_models_s'] = time.perf_counter() - t
+        timings['total_s'] = time.perf_counter() - t0
+        return write_record(cfg, metrics, pd.DataFrame(rows), timings, meta, root=root,
+                            files={'models': tmp/'models'} if cfg['keep_models'] else None)
 
 # %% ../nbs/40_experiments.ipynb #2651cad6
 META_COLUMNS = ('run_id', 'experiment', 'kind', 'template', 'started', 'finished', 'rerun_of', 'derived_from',
@@ -452,8 +509,6 @@ def register_runner(kind: str, fn=None, description: str = ''):
 def thread_limit(threads: int | None):
     "Limit torch's and the BLAS libraries' thread pools to `threads` inside the block (no limit when None)."
     if not threads: yield; return
-    import torch
-    from threadpoolctl import threadpool_limits
     before = torch.get_num_threads()
     torch.set_num_threads(int(threads))
     try:

@@ -161,8 +161,10 @@ def ledoit_wolf_factors(X, max_components: int | None = None) -> tuple:
     beta = ((sq ** 2).sum() / n - delta_) / (n * d)
     delta = (delta_ - 2 * mu * sq.sum() / n + d * mu ** 2) / d
     shrink = 0.0 if beta <= 0 or delta <= 0 else min(beta, delta) / delta   # sklearn.covariance.ledoit_wolf_shrinkage
-    if max_components and max_components < n: _, sigma, V = randomized_svd(Xc, int(max_components), random_state=0)
-    else: _, sigma, V = np.linalg.svd(Xc, full_matrices=False)
+    if max_components and max_components < n // 2: _, sigma, V = randomized_svd(Xc, int(max_components), random_state=0)
+    else:
+        _, sigma, V = np.linalg.svd(Xc, full_matrices=False)
+        sigma, V = sigma[:max_components], V[:max_components]
     lam, iso = (1 - shrink) * sigma ** 2 / n, shrink * mu
     keep = lam + iso > (lam.max() + iso) * 1e-12
     base = 1.0 / iso if iso > 0 else 0.0
