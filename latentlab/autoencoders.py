@@ -96,10 +96,11 @@ class CannotDecode(ValueError):
 
 # %% ../nbs/02_autoencoders.ipynb #a90a54dc
 class TinyAutoencoder(torch.nn.Module):
-    "taesd.py's encoder (+ decoder) with `AutoencoderTiny`'s convention: `encode(x in [-1, 1]).latents`, `decode(z).sample`."
+    "taesd.py's encoder (+ decoder) behind `AutoencoderTiny`'s calling convention."
     # part of `Autoencoder.spec`: change it whenever a change to this module changes the latents
     architecture = 'taesd.py@5cccb12 Block(use_midblock_gn): x + pool(x), then fuse(conv(x) + x)'
-    architecture_32x = 'taesd.py@5cccb12 F32Encoder/F32Decoder; Block(use_midblock_gn): x + pool(x), then fuse(conv(x) + x)'
+    architecture_32x = ('taesd.py@5cccb12 F32Encoder/F32Decoder; '
+                        'Block(use_midblock_gn): x + pool(x), then fuse(conv(x) + x)')
 
     def __init__(self, latent_channels: int = 32, encoder_pooled: tuple = (11, 12, 13),
                  decoder_pooled: tuple = (3, 4, 5), name: str = 'TAEF2', downscale: int = 8, decoder: bool = True):
@@ -123,10 +124,11 @@ class TinyAutoencoder(torch.nn.Module):
         return SimpleNamespace(sample=self.decoder(z).mul(2).sub(1))
 
     def load_weights(self, encoder_state: dict, decoder_state: dict | None = None):
-        "Load the original encoder (and decoder) state dicts strictly (a missing or extra key is an error); return self."
+        "Load the original state dicts strictly (a missing or extra key is an error); return self."
         if (decoder_state is None) != (self.decoder is None):
             raise ValueError("decoder weights without a decoder (built with decoder=False)" if self.decoder is None
-                             else "this TinyAutoencoder has a decoder: pass its state dict too, or build it with decoder=False")
+                             else "this TinyAutoencoder has a decoder: pass its state dict too, or build it with "
+                                  "decoder=False")
         self.encoder.load_state_dict(encoder_state, strict=True)
         if self.decoder is not None: self.decoder.load_state_dict(decoder_state, strict=True)
         return self.float()
@@ -141,7 +143,8 @@ def save_pretrained(self: TinyAutoencoder, save_directory: str | Path) -> Path:
         nets = {'encoder': self.encoder, 'decoder': self.decoder}
         for part, net in nets.items():
             if net is not None:
-                save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(Path(tmp)/f'{part}.safetensors'))
+                state = {k: v.contiguous() for k, v in net.state_dict().items()}
+                save_file(state, str(Path(tmp)/f'{part}.safetensors'))
         (Path(tmp)/'config.json').write_text(json.dumps({
             '_class_name': 'TinyAutoencoder', 'architecture': self.architecture, 'name': self.name,
             'latent_channels': self.config.latent_channels, 'encoder_pooled': list(self._pooled[0]),
@@ -157,19 +160,21 @@ def from_pretrained(cls: TinyAutoencoder, pretrained_model_name_or_path: str | P
     from safetensors.torch import load_file
     path = Path(pretrained_model_name_or_path)
     if not (path/'config.json').is_file() or not (path/'encoder.safetensors').is_file():
-        raise FileNotFoundError(f"{path} is not a saved TinyAutoencoder (no config.json / encoder.safetensors): save one with save_pretrained")
+        raise FileNotFoundError(f"{path} is not a saved TinyAutoencoder (no config.json / encoder.safetensors): "
+                                "save one with save_pretrained")
     cfg = json.loads((path/'config.json').read_text())
     m = cls(cfg['latent_channels'], tuple(cfg['encoder_pooled']), tuple(cfg['decoder_pooled']), cfg['name'],
             downscale=cfg.get('downscale', 8), decoder=cfg.get('decoder', True))
     if cfg.get('architecture') != m.architecture:
-        raise ValueError(f"{path} was saved by architecture {cfg.get('architecture')!r}, this code is {m.architecture!r}")
+        raise ValueError(f"{path} was saved by architecture {cfg.get('architecture')!r}, "
+                         f"this code is {m.architecture!r}")
     dec = load_file(str(path/'decoder.safetensors')) if m.decoder is not None else None
     m.load_weights(load_file(str(path/'encoder.safetensors')), dec)
     return m.to(torch_dtype or torch.float32)
 
 # %% ../nbs/02_autoencoders.ipynb #92d5082e
 def split_files(path: str | Path, prefix: str | None = None) -> dict | None:
-    "`{'prefix', 'encoder', 'decoder'}` paths of split tiny-autoencoder files at `path` (a folder or an encoder file), or None."
+    "`{'prefix', 'encoder', 'decoder'}` of the split files at `path` (folder or encoder file), or None."
     path = Path(path).expanduser()
     if path.is_file():
         m = re.fullmatch(r'(.+)_encoder\.(safetensors|pth)', path.name)
@@ -186,7 +191,8 @@ def split_files(path: str | Path, prefix: str | None = None) -> dict | None:
         raise ValueError(f"{path} holds the encoders of {', '.join(sorted(found))}: point at one of the files, "
                          f"e.g. {folder/sorted(found)[0]}_encoder.*")
     (p,) = found
-    first = lambda part: next((f for f in (folder/f'{p}_{part}.safetensors', folder/f'{p}_{part}.pth') if f.is_file()), None)
+    first = lambda part: next((f for f in (folder/f'{p}_{part}.safetensors', folder/f'{p}_{part}.pth')
+                               if f.is_file()), None)
     enc = path if path.is_file() else first('encoder')
     return dict(prefix=p, encoder=enc, decoder=first('decoder'))
 
@@ -207,7 +213,8 @@ def _shapes(state: dict) -> dict: return {k: tuple(v.shape) for k, v in state.it
 
 def _pooled(state: dict) -> tuple: return tuple(sorted({int(k.split('.')[0]) for k in state if '.pool.' in k}))
 
-_NETS = {8: (tiny_encoder, tiny_decoder, 'Encoder / Decoder'), 32: (tiny_encoder_32x, tiny_decoder_32x, 'F32Encoder / F32Decoder')}
+_NETS = {8: (tiny_encoder, tiny_decoder, 'Encoder', 'Decoder'),
+         32: (tiny_encoder_32x, tiny_decoder_32x, 'F32Encoder', 'F32Decoder')}
 
 def tiny_layout(encoder_state: dict, decoder_state: dict | None = None) -> dict:
     "`latent_channels`, `downscale` (8 or 32) and pooled blocks of taesd.py's networks, read from their state dicts."
@@ -217,18 +224,19 @@ def tiny_layout(encoder_state: dict, decoder_state: dict | None = None) -> dict:
     last = max(int(k.split('.')[0]) for k in encoder_state)
     channels, pooled = int(encoder_state[f'{last}.weight'].shape[0]), _pooled(encoder_state)
     with torch.device('meta'):
-        downscale = next((d for d, (enc, _, _) in _NETS.items()
+        downscale = next((d for d, (enc, *_) in _NETS.items()
                           if _shapes(enc(channels, pooled).state_dict()) == _shapes(encoder_state)), None)
     if downscale is None:
         raise ValueError(f"the encoder's {len(encoder_state)} tensors match neither taesd.py's Encoder (8x) nor its "
                          f"F32Encoder (32x) with {channels} latent channels and pooled blocks {list(pooled)}")
     layout = dict(latent_channels=channels, downscale=downscale, encoder_pooled=pooled, decoder_pooled=None)
     if decoder_state is not None:
-        layout['decoder_pooled'] = dpooled = _pooled(decoder_state) if all(re.match(r'\d+\.', k) for k in decoder_state) else ()
+        numbered = all(re.match(r'\d+\.', k) for k in decoder_state)
+        layout['decoder_pooled'] = dpooled = _pooled(decoder_state) if numbered else ()
         with torch.device('meta'): ref = _shapes(_NETS[downscale][1](channels, dpooled).state_dict())
         if ref != _shapes(decoder_state):
             raise ValueError(f"the decoder's {len(decoder_state)} tensors do not match taesd.py's "
-                             f"{_NETS[downscale][2].split(' / ')[1]} for the encoder's {channels} latent channels")
+                             f"{_NETS[downscale][3]} for the encoder's {channels} latent channels")
     return layout
 
 # %% ../nbs/02_autoencoders.ipynb #d2318b8c
@@ -245,7 +253,7 @@ def _autoencoder_tiny(encoder_state: dict, decoder_state: dict, latent_channels:
 
 # %% ../nbs/02_autoencoders.ipynb #1844cbb5
 def load_tiny_split(path: str | Path, prefix: str | None = None):
-    "The tiny autoencoder in split files at `path` (folder or encoder file): diffusers `AutoencoderTiny` or `TinyAutoencoder`."
+    "The tiny autoencoder in the split files at `path` (a folder or an encoder file)."
     files = split_files(path, prefix)
     if files is None:
         raise FileNotFoundError(f"{path} holds no {prefix or '<prefix>'}_encoder.safetensors or "
@@ -260,7 +268,7 @@ def load_tiny_split(path: str | Path, prefix: str | None = None):
 
 # %% ../nbs/02_autoencoders.ipynb #02-autoencod-009
 class Autoencoder:
-    "A diffusers or tiny autoencoder behind a NumPy interface: `encode(uint8 images)` -> latents, `decode(latents)` -> images."
+    "An autoencoder behind a NumPy interface: `encode(uint8 images)` -> latents, `decode(latents)` -> images."
     def __init__(self, model: torch.nn.Module, name: str, source: str, resolution: int = 128,
                  sample: bool = False, seed: int = 0, device: str | None = None, batch_size: int = 32):
         from diffusers import AutoencoderKL, AutoencoderTiny
@@ -269,10 +277,11 @@ class Autoencoder:
                             f"TinyAutoencoder, got {type(model).__name__}")
         self.kind = 'kl' if isinstance(model, AutoencoderKL) else 'tiny'
         cfg = model.config
-        if isinstance(model, TinyAutoencoder): self.downscale = model.downscale
-        else: self.downscale = 2 ** (len(cfg.block_out_channels if self.kind == 'kl' else cfg.encoder_block_out_channels) - 1)
+        blocks = getattr(cfg, 'block_out_channels' if self.kind == 'kl' else 'encoder_block_out_channels', None)
+        self.downscale = model.downscale if isinstance(model, TinyAutoencoder) else 2 ** (len(blocks) - 1)
         if resolution % self.downscale:
-            raise ValueError(f"resolution {resolution} must be a multiple of {name}'s downscale factor {self.downscale}")
+            raise ValueError(f"resolution {resolution} must be a multiple of {name}'s downscale factor "
+                             f"{self.downscale}")
         if sample and self.kind != 'kl': raise ValueError("sample=True needs a KL autoencoder (TAESD is deterministic)")
         self.name, self.source, self.resolution = name, str(source), int(resolution)
         self.sample, self.seed, self.batch_size = bool(sample), int(seed), int(batch_size)
@@ -326,16 +335,17 @@ def encode(self: Autoencoder, images: np.ndarray, batch_size: int | None = None,
 # %% ../nbs/02_autoencoders.ipynb #af1e0c20
 @patch(as_prop=True)
 def can_decode(self: Autoencoder) -> bool:
-    "Whether this autoencoder has a decoder (an encoder-only one encodes, caches and classifies, but cannot decode)."
+    "Whether this autoencoder has a decoder (an encoder only encodes, caches and classifies)."
     return getattr(self.model, 'decoder', None) is not None
 
 # %% ../nbs/02_autoencoders.ipynb #3984dcb7
 @patch
 def require_decoder(self: Autoencoder) -> None:
-    "Raise `CannotDecode` (one sentence: what is missing, what to use) unless this autoencoder can decode."
+    "Raise `CannotDecode` (what is missing, what to use instead) unless this autoencoder can decode."
     if self.can_decode: return
     other = defaults('autoencoder')
-    hint = f"e.g. {other}" if other != self.name else f"e.g. one of {', '.join(n for n in AUTOENCODERS.names() if n != self.name)}"
+    others = [n for n in AUTOENCODERS.names() if n != self.name]
+    hint = f"e.g. {other}" if other != self.name else f"e.g. one of {', '.join(others)}"
     raise CannotDecode(f"{self.name} is an encoder only (no decoder weights in {self.source}): reconstructions and "
                        f"decoded images need an autoencoder with a decoder, {hint}")
 
@@ -418,7 +428,7 @@ def _hub_or_explain(cls, hub_id: str, name: str, looked: list):
         raise FileNotFoundError(
             f"autoencoder {name!r}: no local weights (looked in {', '.join(map(str, looked))}) and "
             f"from_pretrained({hub_id!r}) failed ({type(e).__name__}: {str(e).splitlines()[0][:200]}). "
-            f"Put the weights in {looked[-1]} (a diffusers folder{' or the split TAESD files' if name == 'taesd' else ''}), "
+            f"Put the weights in {looked[-1]} (a diffusers folder), "
             f"set LATENTLAB_ASSETS to a folder holding models/{name}, or pass source=<folder>.") from e
 
 # %% ../nbs/02_autoencoders.ipynb #bad957ec
@@ -443,15 +453,17 @@ def register_autoencoder(name: str, loader: Callable) -> None:
 
 # %% ../nbs/02_autoencoders.ipynb #02-autoencod-013
 def load_path(path: str | Path, prefix: str | None = None) -> tuple:
-    "`(model, name)` of the autoencoder at `path`: a diffusers folder (by its config.json) or split tiny-autoencoder files."
+    "`(model, name)` at `path`: a diffusers folder (by its config.json) or split tiny-autoencoder files."
     from diffusers import AutoencoderKL, AutoencoderTiny
     path = Path(path).expanduser()
     cfg_file = path/'config.json'
     if cfg_file.is_file():
         cls_name = json.loads(cfg_file.read_text()).get('_class_name')
-        classes = {'AutoencoderKL': AutoencoderKL, 'AutoencoderTiny': AutoencoderTiny, 'TinyAutoencoder': TinyAutoencoder}
+        classes = {'AutoencoderKL': AutoencoderKL, 'AutoencoderTiny': AutoencoderTiny,
+                   'TinyAutoencoder': TinyAutoencoder}
         if cls_name not in classes:
-            raise ValueError(f"{path} holds a {cls_name}; latentlab loads AutoencoderKL, AutoencoderTiny or TinyAutoencoder folders")
+            raise ValueError(f"{path} holds a {cls_name}; latentlab loads AutoencoderKL, AutoencoderTiny or "
+                             "TinyAutoencoder folders")
         if cls_name == 'TinyAutoencoder': return TinyAutoencoder.from_pretrained(path), path.name
         return _from_pretrained(classes[cls_name], str(path)), path.name
     files = split_files(path, prefix)
@@ -475,7 +487,8 @@ def _download_tiny(name: str, hub_id: str | None, looked: Path):
     cached, files = cache_dir('models', name), [f'{name}_encoder.pth', f'{name}_decoder.pth']
     try:
         for f in files:
-            if not (cached/f).is_file(): torch.hub.download_url_to_file(TAESD_GITHUB_URL.format(file=f), str(cached/f), progress=False)
+            if not (cached/f).is_file():
+                torch.hub.download_url_to_file(TAESD_GITHUB_URL.format(file=f), str(cached/f), progress=False)
         return load_tiny_split(cached, name), TAESD_GITHUB_URL.format(file=f'{name}_*.pth')
     except Exception as e:
         tried.append(f"downloading {TAESD_GITHUB_URL.format(file=files[0])} failed ({type(e).__name__})")
@@ -497,8 +510,9 @@ def _tiny_loader(name: str, hub_id: str | None = None) -> Callable:
         if (default/'config.json').is_file() or split_files(default, name):
             return load_path(default, prefix=name)[0], str(default)
         return _download_tiny(name, hub_id, default)
-    load.__doc__ = (f"{name}: `source`, else $LATENTLAB_ASSETS/models/{name}, else "
-                    f"{f'hub {hub_id}, else ' if hub_id else ''}GitHub {TAESD_GITHUB_URL.format(file=name + '_*.pth')}.")
+    hub = f'hub {hub_id}, else ' if hub_id else ''
+    load.__doc__ = (f"{name}: `source`, else $LATENTLAB_ASSETS/models/{name}, else {hub}GitHub "
+                    f"{TAESD_GITHUB_URL.format(file=name + '_*.pth')}.")
     return load
 
 # %% ../nbs/02_autoencoders.ipynb #f5d93a0f
@@ -514,7 +528,7 @@ register_autoencoder('sd-vae-ft-ema', _kl_loader('sd-vae-ft-ema', 'stabilityai/s
 def load_autoencoder(name: str | None = None, resolution: int | None = None, source: str | None = None,
                      device: str | None = None, sample: bool = False, seed: int = 0,
                      batch_size: int = 32) -> Autoencoder:
-    "An `Autoencoder` by registered `name` (`taesd`, `taef2`, ...) or path (a diffusers folder, split files); `RunConfig`'s by default."
+    "An `Autoencoder` by registered `name` or by path (diffusers folder, split files); `RunConfig`'s by default."
     if name is None: name = defaults('autoencoder')
     if resolution is None: resolution = defaults('resolution')
     if name in AUTOENCODERS:

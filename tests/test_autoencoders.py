@@ -31,7 +31,8 @@ def test_shapes_and_errors(taesd, tmp_path):
     with pytest.raises(ValueError, match='decode wants latents'): taesd.decode(np.zeros((1, 3, 8, 8)))
     with pytest.raises(ValueError, match='needs a KL'): load_autoencoder('taesd', sample=True)
     (tmp_path/'notmodel').mkdir()
-    with pytest.raises(FileNotFoundError, match='neither a diffusers model'): load_autoencoder('taesd', source=str(tmp_path/'notmodel'))
+    with pytest.raises(FileNotFoundError, match='neither a diffusers model'):
+        load_autoencoder('taesd', source=str(tmp_path/'notmodel'))
     with pytest.raises(FileNotFoundError, match='neither a diffusers model'): load_autoencoder(str(tmp_path/'notmodel'))
 
 
@@ -107,15 +108,25 @@ def test_taef2_published_block_order_reconstructs_breastmnist(taef2, monkeypatch
 # 33.35 / 0.955, taef1 31.81 / 0.938, taef2 33.86 / 0.964).
 # Our modules load the same weights bit for bit (encoder outputs identical, decoder outputs within 1.5e-8 here).
 REFERENCE = {
-    'taesd': dict(shape=(2, 4, 16, 16), sum=-533.626523, abs_sum=1237.423947, first=[-0.313559, 0.606835, -1.421696, -0.555931],
-                  dec_mean=0.492462126, psnr16=30.2611, ssim16=0.91102),
-    'taesd3': dict(shape=(2, 16, 16, 16), sum=1389.494445, abs_sum=5022.611669, first=[0.806014, -0.773201, 0.516516, 1.037146],
-                   dec_mean=0.508374237, psnr16=33.8266, ssim16=0.95928),
-    'taef1': dict(shape=(2, 16, 16, 16), sum=-1190.224341, abs_sum=3982.094403, first=[0.116311, -0.458841, 0.645171, 0.36233],
-                  dec_mean=0.503633237, psnr16=32.3269, ssim16=0.94276),
-    'taef2': dict(shape=(2, 32, 16, 16), sum=-289.083004, abs_sum=8766.991311, first=[-0.760641, 0.28007, -0.645141, 0.092791],
-                  dec_mean=0.517925044, psnr16=34.2462, ssim16=0.96613),
-    'taesana': dict(shape=(2, 32, 4, 4), sum=74.402318, abs_sum=555.750315, first=[-0.274944, -0.204181, 0.289955, -0.235839]),
+    'taesd': dict(
+        shape=(2, 4, 16, 16), sum=-533.626523, abs_sum=1237.423947,
+        first=[-0.313559, 0.606835, -1.421696, -0.555931],
+        dec_mean=0.492462126, psnr16=30.2611, ssim16=0.91102),
+    'taesd3': dict(
+        shape=(2, 16, 16, 16), sum=1389.494445, abs_sum=5022.611669,
+        first=[0.806014, -0.773201, 0.516516, 1.037146],
+        dec_mean=0.508374237, psnr16=33.8266, ssim16=0.95928),
+    'taef1': dict(
+        shape=(2, 16, 16, 16), sum=-1190.224341, abs_sum=3982.094403,
+        first=[0.116311, -0.458841, 0.645171, 0.36233],
+        dec_mean=0.503633237, psnr16=32.3269, ssim16=0.94276),
+    'taef2': dict(
+        shape=(2, 32, 16, 16), sum=-289.083004, abs_sum=8766.991311,
+        first=[-0.760641, 0.28007, -0.645141, 0.092791],
+        dec_mean=0.517925044, psnr16=34.2462, ssim16=0.96613),
+    'taesana': dict(
+        shape=(2, 32, 4, 4), sum=74.402318, abs_sum=555.750315,
+        first=[-0.274944, -0.204181, 0.289955, -0.235839]),
 }
 
 
@@ -160,7 +171,8 @@ def test_taesana_encoder_only_works_without_decoding(tmp_path, monkeypatch, brea
     again = encode_dataset(sana, data, progress=False)
     assert lat.latents.shape == (16, 32, 4, 4) and again.from_cache and np.array_equal(lat.latents, again.latents)
     assert lat.X.shape == (16, 512)
-    with pytest.raises(CannotDecode, match=r'no decoder weights in .*models/taesana\): reconstructions and decoded images'):
+    sentence = r'no decoder weights in .*models/taesana\): reconstructions and decoded images need an autoencoder'
+    with pytest.raises(CannotDecode, match=sentence):
         decode_latents(sana, lat)
     with pytest.raises(ValueError): sana.decode(lat.latents)           # a ValueError, for callers that catch those
 
@@ -190,6 +202,7 @@ def test_download_error_names_both_paths(tmp_path, monkeypatch):
     monkeypatch.setattr(torch.hub, 'download_url_to_file', no_network)
     with pytest.raises(FileNotFoundError) as e: load_autoencoder('taesana')
     msg = str(e.value)
-    assert "autoencoder 'taesana': no local weights" in msg and 'github.com/madebyollin/taesd/raw/main/taesana_encoder.pth' in msg
+    assert "autoencoder 'taesana': no local weights" in msg
+    assert 'github.com/madebyollin/taesd/raw/main/taesana_encoder.pth' in msg
     with pytest.raises(FileNotFoundError) as e: load_autoencoder('taef1')
     assert "from_pretrained('madebyollin/taef1') failed" in str(e.value) and 'taef1_encoder.pth' in str(e.value)
