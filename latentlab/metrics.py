@@ -68,6 +68,7 @@ def mmd(x, y, gamma: float | None = None) -> float:
 # %% ../nbs/10_metrics.ipynb #5b1d0009
 def reconstruct(ae, images: np.ndarray, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
     "`decode(encode(images))` with autoencoder `ae`, at the images' own size and mode (gray in, gray out)."
+    ae.require_decoder()   # an encoder-only autoencoder says so before encoding anything
     images = np.asarray(images)
     if images.ndim not in (3, 4): raise ValueError(f"reconstruct wants images (N, H, W) or (N, H, W, 3), got {images.shape}")
     z = ae.encode(images, batch_size=batch_size, progress=progress)
@@ -127,6 +128,7 @@ def reconstruct_dataset(ae, data, cache: bool = True, progress: bool = True):
     "`(LatentSet, uint8 reconstructions)` of an `ImageSet`, both cached by dataset fingerprint + encoder."
     from latentlab.config import atomic_path, cache_dir
     from latentlab.latents import encode_dataset, latent_cache_key
+    ae.require_decoder()
     lat = encode_dataset(ae, data, cache=cache, progress=progress)
     path = cache_dir('reconstructions')/f'{latent_cache_key(data, ae.spec)}.npy'
     if cache and path.is_file():

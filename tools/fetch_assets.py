@@ -4,8 +4,11 @@
 Layout (the same as an offline assets folder, see README "Where things live"):
 
     medmnist/breastmnist.npz, medmnist/breastmnist_64.npz, medmnist/pneumoniamnist.npz   (the medmnist package's downloads)
-    models/taesd/config.json + diffusion_pytorch_model.safetensors                      (huggingface_hub snapshot of madebyollin/taesd)
-    models/taef2/taef2_encoder.pth, models/taef2/taef2_decoder.pth                     (GitHub raw, madebyollin/taesd)
+    models/{taesd,taesd3,taef1}/config.json + diffusion_pytorch_model.safetensors      (huggingface_hub snapshots of madebyollin/<name>)
+    models/{taef2,taesana}/<name>_encoder.pth, <name>_decoder.pth                      (GitHub raw, madebyollin/taesd)
+
+A tiny autoencoder counts as present in either layout latentlab reads: a diffusers folder, or the split files
+`<name>_encoder.{safetensors,pth}` (+ the decoder; TAESana's encoder alone is enough, latentlab uses it encoder-only).
 
 What is already there is kept (so a cached folder costs nothing); `--check` only says what is missing (exit 1 if any).
 """
@@ -18,9 +21,11 @@ import urllib.request
 from pathlib import Path
 
 MEDMNIST = [('breastmnist', 28), ('breastmnist', 64), ('pneumoniamnist', 28)]
-TAESD_REPO, TAESD_FILES = 'madebyollin/taesd', ['config.json', 'diffusion_pytorch_model.safetensors']
-TAEF2_URL = 'https://github.com/madebyollin/taesd/raw/main/{name}'
-TAEF2_FILES = ['taef2_encoder.pth', 'taef2_decoder.pth']
+DIFFUSERS_FILES = ['config.json', 'diffusion_pytorch_model.safetensors']
+HUB_IDS = {'taesd': 'madebyollin/taesd', 'taesd3': 'madebyollin/taesd3', 'taef1': 'madebyollin/taef1'}
+GITHUB_URL = 'https://github.com/madebyollin/taesd/raw/main/{name}'
+GITHUB_MODELS = ['taef2', 'taesana']
+ENCODER_ONLY_OK = {'taesana'}     # its decoder is optional: latentlab uses TAESana as an encoder
 
 
 def medmnist_name(flag: str, size: int) -> str:
@@ -28,17 +33,19 @@ def medmnist_name(flag: str, size: int) -> str:
     return f"{flag}{'' if size == 28 else f'_{size}'}.npz"
 
 
-def taesd_present(folder: Path) -> bool:
-    "TAESD in either layout latentlab reads: a diffusers folder, or the split encoder/decoder safetensors."
-    return all((folder/f).is_file() for f in TAESD_FILES) or all(
-        (folder/f'taesd_{p}.safetensors').is_file() for p in ('encoder', 'decoder'))
+def tiny_present(folder: Path, name: str) -> bool:
+    "Tiny autoencoder `name` in either layout latentlab reads: a diffusers folder, or the split files."
+    part = lambda p: any((folder/f'{name}_{p}.{ext}').is_file() for ext in ('safetensors', 'pth'))
+    return all((folder/f).is_file() for f in DIFFUSERS_FILES) or (
+        part('encoder') and (part('decoder') or name in ENCODER_ONLY_OK))
 
 
 def missing(root: Path) -> list:
     "The assets not in `root` yet, as (kind, what) pairs."
     out = [('medmnist', (f, s)) for f, s in MEDMNIST if not (root/'medmnist'/medmnist_name(f, s)).is_file()]
-    if not taesd_present(root/'models'/'taesd'): out.append(('taesd', TAESD_REPO))
-    out += [('taef2', n) for n in TAEF2_FILES if not (root/'models'/'taef2'/n).is_file()]
+    out += [('hub', hub_id) for name, hub_id in HUB_IDS.items() if not tiny_present(root/'models'/name, name)]
+    out += [('github', f'{name}_{part}.pth') for name in GITHUB_MODELS if not tiny_present(root/'models'/name, name)
+            for part in ('encoder', 'decoder') if not (root/'models'/name/f'{name}_{part}.pth').is_file()]
     return out
 
 
@@ -49,14 +56,14 @@ def fetch(root: Path, kind: str, what) -> None:
         (root/'medmnist').mkdir(parents=True, exist_ok=True)
         cls = getattr(medmnist, medmnist.INFO[flag]['python_class'])
         cls(split='test', root=str(root/'medmnist'), size=size, download=True)   # the package checks the MD5
-    elif kind == 'taesd':
+    elif kind == 'hub':
         from huggingface_hub import snapshot_download
-        snapshot_download(TAESD_REPO, allow_patterns=TAESD_FILES, local_dir=str(root/'models'/'taesd'))
-    elif kind == 'taef2':
-        dst = root/'models'/'taef2'/what
+        snapshot_download(what, allow_patterns=DIFFUSERS_FILES, local_dir=str(root/'models'/what.split('/')[1]))
+    elif kind == 'github':
+        dst = root/'models'/what.rsplit('_', 1)[0]/what
         dst.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=dst.parent, delete=False) as tmp:
-            with urllib.request.urlopen(TAEF2_URL.format(name=what), timeout=120) as r: shutil.copyfileobj(r, tmp)
+            with urllib.request.urlopen(GITHUB_URL.format(name=what), timeout=120) as r: shutil.copyfileobj(r, tmp)
         os.replace(tmp.name, dst)
     else: raise ValueError(kind)
 
