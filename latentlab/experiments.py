@@ -297,6 +297,7 @@ def _experiment_features(cfg: dict, splits: dict, idx: np.ndarray, progress: boo
     if 'latent' in cfg['features'] or cfg['augmenter']:
         ae = load_autoencoder(cfg['autoencoder'], resolution=cfg['resolution'], source=cfg['autoencoder_source'],
                               device=cfg['device'], batch_size=cfg['batch_size'])
+        if cfg['decode_synthetic'] and 'pixel' in spaces: ae.require_decoder()     # refuse before any encoding
         latent = _latent_space(cfg, ae, splits, idx, copies, tta, progress, timings)
         if 'latent' in cfg['features']: spaces = {'latent': latent, **spaces}
         if cfg['augmenter']: _add_synthetic(spaces, latent, cfg, ae, splits['train'].images.shape[1:], timings)
