@@ -29,8 +29,8 @@ from .pages import PAGES, VIEW_STATE, notice, start_job
 from .explore import explorer_figure, hover_card, mix_latents
 
 # %% auto #0
-__all__ = ['ASSETS', 'shell_layout', 'shell_page', 'shell_status', 'shell_prepare', 'shell_datasets', 'shell_callbacks', 'health',
-           'serve_report', 'warm_views', 'create_app', 'wsgi', 'serve', 'dash_payload']
+__all__ = ['STYLESHEET', 'shell_layout', 'shell_page', 'shell_status', 'shell_prepare', 'shell_datasets', 'shell_callbacks',
+           'health', 'serve_report', 'warm_views', 'create_app', 'wsgi', 'serve', 'dash_payload']
 
 # %% ../../nbs/59_app_server.ipynb #50-app-059
 def shell_layout(settings: AppSettings):
@@ -115,8 +115,8 @@ def shell_callbacks(app, settings: AppSettings):
     app.callback(Output('sel-dataset', 'options'), Input('datasets-changed', 'data'),
                  prevent_initial_call=True)(partial(shell_datasets, settings))
 
-# %% ../../nbs/59_app_server.ipynb #52c9a38a
-ASSETS = Path(str(resources.files('latentlab.app')/'assets'))
+# %% ../../nbs/59_app_server.ipynb #9ed1678a
+STYLESHEET = Path(str(resources.files('latentlab.app')/'app.css'))
 
 # %% ../../nbs/59_app_server.ipynb #50-app-061
 def health(settings: AppSettings) -> dict:
@@ -163,8 +163,8 @@ def warm_views(settings: AppSettings) -> int:
 def create_app(settings: AppSettings | None = None) -> Dash:
     "The Dash app: shell, pages, callbacks, the stylesheet, `/health` and `/report/<run_id>`."
     settings = settings or AppSettings.from_env()
-    app = Dash(__name__, title='latentlab', suppress_callback_exceptions=True, update_title=None,
-               assets_folder=str(ASSETS))
+    app = Dash(__name__, title='latentlab', suppress_callback_exceptions=True, update_title=None)
+    app.index_string = app.index_string.replace('{%css%}', '{%css%}<style>' + STYLESHEET.read_text() + '</style>')
     app.layout = lambda: shell_layout(settings)
     shell_callbacks(app, settings)
     for n in PAGES.names(): PAGES[n].callbacks(app, settings)
