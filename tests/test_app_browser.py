@@ -215,6 +215,7 @@ def test_bring_your_data_upload_with_bad_files(server, browser):
     d = browser
     go(d, 'data')
     z = breast_zip(server['tmp']/'my-upload.zip', n_per_class=20)
+    wait(d, '#up-zip')                                                        # the page has drawn itself
     d.find_element(By.CSS_SELECTOR, '#up-zip input[type=file]').send_keys(str(z))
     wait(d, '#up-file', text='ready to import my-upload.zip')
     assert d.find_element(By.ID, 'up-name').get_attribute('value') == 'my-upload'

@@ -27,7 +27,7 @@ from ..config import Registry, atomic_path
 from .settings import AppSettings
 
 # %% auto #0
-__all__ = ['JOBS', 'JOB_MAIN', 'register_job', 'Jobs', 'run_job', 'job_result_arrays', 'progress_into']
+__all__ = ['JOBS', 'JOB_MAIN', 'register_job', 'run_job', 'Jobs', 'job_result_arrays', 'progress_into']
 
 # %% ../../nbs/51_app_jobs.ipynb #50-app-021
 JOBS = Registry('job', providers=('latentlab.app.views', 'latentlab.app.explore', 'latentlab.app.results',
@@ -54,76 +54,6 @@ def _pid_alive(pid: int) -> bool:
     try: return Path(f'/proc/{int(pid)}/stat').read_text().rsplit(')', 1)[1].split()[0] != 'Z'
     except OSError: return True
 
-# %% ../../nbs/51_app_jobs.ipynb #df660a59
-class Jobs:
-    "Start background jobs and read their status from `<data>/jobs/`."
-    def __init__(self, settings: AppSettings):
-        self.settings, self.folder = settings, settings.data_dir/'jobs'
-
-    def _write(self, job_dir: Path, status: dict):
-        with atomic_path(job_dir/'status.json') as tmp: tmp.write_text(json.dumps(status, default=str))
-
-# %% ../../nbs/51_app_jobs.ipynb #553289df
-@patch
-def start(self: Jobs, kind: str, params: dict, key: str | None = None) -> str:
-    "Start a job of `kind` with `params`; if `key` is given and a job with that key is running, return that one."
-    JOBS[kind]
-    if key:
-        for j in self.list(active=True):
-            if j.get('key') == key: return j['id']
-    job_id = time.strftime('%Y%m%d-%H%M%S-') + uuid.uuid4().hex[:8]
-    job_dir = self.folder/job_id
-    job_dir.mkdir(parents=True)
-    (job_dir/'job.json').write_text(json.dumps(dict(id=job_id, kind=kind, params=params, key=key), default=str))
-    self._write(job_dir, dict(id=job_id, kind=kind, key=key, state='queued', progress=0.0, message='waiting to start',
-                              started=time.time(), pid=None))
-    if self.settings.job_mode == 'thread':
-        threading.Thread(target=run_job, args=(job_dir, self.settings), daemon=True).start()
-    else:
-        env = {**os.environ, **self.settings.to_env(), 'PYTHONUNBUFFERED': '1', 'TQDM_DISABLE': '0'}
-        with open(job_dir/'log.txt', 'wb') as log:
-            _CHILDREN.append(subprocess.Popen([sys.executable, '-c', JOB_MAIN, str(job_dir)], stdout=log,
-                                              stderr=subprocess.STDOUT, env=env, start_new_session=True,
-                                              cwd=str(self.settings.data_dir)))
-    return job_id
-
-# %% ../../nbs/51_app_jobs.ipynb #29f573d5
-@patch
-def status(self: Jobs, job_id: str) -> dict:
-    "The job's status: `state` (queued, running, done, failed), `progress`, `message`, `result` or `error`."
-    if not re.fullmatch(r'[0-9]{8}-[0-9]{6}-[0-9a-f]{8}', str(job_id)): raise ValueError(f"bad job id {job_id!r}")
-    path = self.folder/job_id/'status.json'
-    if not path.is_file(): raise FileNotFoundError(f"no job {job_id}")
-    s = json.loads(path.read_text())
-    if s['state'] == 'running' and s.get('pid') and not _pid_alive(s['pid']):
-        s.update(state='failed', error='the job process ended without finishing (see log.txt in its folder)')
-    if s['state'] == 'queued' and time.time() - s.get('started', 0) > 120:
-        s.update(state='failed', error='the job did not start within 2 minutes')
-    return s
-
-# %% ../../nbs/51_app_jobs.ipynb #0c417fd0
-@patch
-def list(self: Jobs, active: bool = False) -> list:
-    "Status of every job, newest first (only queued or running ones if `active`)."
-    out = []
-    for d in sorted(self.folder.iterdir(), reverse=True):
-        try: s = self.status(d.name)
-        except (ValueError, FileNotFoundError, json.JSONDecodeError): continue
-        if not active or s['state'] in ('queued', 'running'): out.append(s)
-    return out
-
-# %% ../../nbs/51_app_jobs.ipynb #05394924
-@patch
-def wait(self: Jobs, job_id: str, timeout: float = 600, poll: float = 0.2) -> dict:
-    "Block until the job ends (for scripts and tests; pages poll `status` instead); raise if it failed."
-    t0 = time.time()
-    while time.time() - t0 < timeout:
-        s = self.status(job_id)
-        if s['state'] == 'done': return s
-        if s['state'] == 'failed': raise RuntimeError(f"job {job_id} ({s['kind']}) failed: {s.get('error')}")
-        time.sleep(poll)
-    raise TimeoutError(f"job {job_id} still {s['state']} after {timeout:.0f} s")
-
 # %% ../../nbs/51_app_jobs.ipynb #50-app-022
 def run_job(job_dir, settings: AppSettings | None = None) -> dict:
     "Run the job in `job_dir` (its kind's function from `JOBS`), keeping `status.json` up to date; the final status."
@@ -148,6 +78,76 @@ def run_job(job_dir, settings: AppSettings | None = None) -> dict:
         (job_dir/'traceback.txt').write_text(traceback.format_exc())
     write()
     return status
+
+# %% ../../nbs/51_app_jobs.ipynb #df660a59
+class Jobs:
+    "Start background jobs and read their status from `<data>/jobs/`."
+    def __init__(self, settings: AppSettings):
+        self.settings, self.folder = settings, settings.data_dir/'jobs'
+
+    def _write(self, job_dir: Path, status: dict):
+        with atomic_path(job_dir/'status.json') as tmp: tmp.write_text(json.dumps(status, default=str))
+
+# %% ../../nbs/51_app_jobs.ipynb #9de19387
+@patch
+def status(self: Jobs, job_id: str) -> dict:
+    "The job's status: `state` (queued, running, done, failed), `progress`, `message`, `result` or `error`."
+    if not re.fullmatch(r'[0-9]{8}-[0-9]{6}-[0-9a-f]{8}', str(job_id)): raise ValueError(f"bad job id {job_id!r}")
+    path = self.folder/job_id/'status.json'
+    if not path.is_file(): raise FileNotFoundError(f"no job {job_id}")
+    s = json.loads(path.read_text())
+    if s['state'] == 'running' and s.get('pid') and not _pid_alive(s['pid']):
+        s.update(state='failed', error='the job process ended without finishing (see log.txt in its folder)')
+    if s['state'] == 'queued' and time.time() - s.get('started', 0) > 120:
+        s.update(state='failed', error='the job did not start within 2 minutes')
+    return s
+
+# %% ../../nbs/51_app_jobs.ipynb #1f54334e
+@patch
+def list(self: Jobs, active: bool = False) -> list:
+    "Status of every job, newest first (only queued or running ones if `active`)."
+    out = []
+    for d in sorted(self.folder.iterdir(), reverse=True):
+        try: s = self.status(d.name)
+        except (ValueError, FileNotFoundError, json.JSONDecodeError): continue
+        if not active or s['state'] in ('queued', 'running'): out.append(s)
+    return out
+
+# %% ../../nbs/51_app_jobs.ipynb #d565176a
+@patch
+def wait(self: Jobs, job_id: str, timeout: float = 600, poll: float = 0.2) -> dict:
+    "Block until the job ends (for scripts and tests; pages poll `status` instead); raise if it failed."
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        s = self.status(job_id)
+        if s['state'] == 'done': return s
+        if s['state'] == 'failed': raise RuntimeError(f"job {job_id} ({s['kind']}) failed: {s.get('error')}")
+        time.sleep(poll)
+    raise TimeoutError(f"job {job_id} still {s['state']} after {timeout:.0f} s")
+
+# %% ../../nbs/51_app_jobs.ipynb #1d08bb74
+@patch
+def start(self: Jobs, kind: str, params: dict, key: str | None = None) -> str:
+    "Start a job of `kind` with `params`; if `key` is given and a job with that key is running, return that one."
+    JOBS[kind]
+    if key:
+        for j in self.list(active=True):
+            if j.get('key') == key: return j['id']
+    job_id = time.strftime('%Y%m%d-%H%M%S-') + uuid.uuid4().hex[:8]
+    job_dir = self.folder/job_id
+    job_dir.mkdir(parents=True)
+    (job_dir/'job.json').write_text(json.dumps(dict(id=job_id, kind=kind, params=params, key=key), default=str))
+    self._write(job_dir, dict(id=job_id, kind=kind, key=key, state='queued', progress=0.0, message='waiting to start',
+                              started=time.time(), pid=None))
+    if self.settings.job_mode == 'thread':
+        threading.Thread(target=run_job, args=(job_dir, self.settings), daemon=True).start()
+    else:
+        env = {**os.environ, **self.settings.to_env(), 'PYTHONUNBUFFERED': '1', 'TQDM_DISABLE': '0'}
+        with open(job_dir/'log.txt', 'wb') as log:
+            _CHILDREN.append(subprocess.Popen([sys.executable, '-c', JOB_MAIN, str(job_dir)], stdout=log,
+                                              stderr=subprocess.STDOUT, env=env, start_new_session=True,
+                                              cwd=str(self.settings.data_dir)))
+    return job_id
 
 # %% ../../nbs/51_app_jobs.ipynb #137edb3c
 def job_result_arrays(settings: AppSettings, job_id: str) -> dict:
