@@ -25,7 +25,7 @@ ARG SKIP_REQS=""
 RUN python -c "import configparser, re; c = configparser.ConfigParser(); c.read('settings.ini'); skip = set('$SKIP_REQS'.split()); \
 print('\n'.join(r for r in c['DEFAULT']['requirements'].split() if re.split('[<>=!~]', r)[0] not in skip))" > /tmp/requirements.txt \
     && pip install $PIP_ARGS -r /tmp/requirements.txt "setuptools>=64" wheel
-RUN pip install --no-deps --no-build-isolation -e . && python -c "import latentlab.app"
+RUN pip install --no-deps --no-build-isolation -e . && python -c "import latentlab.app.server"
 RUN useradd --create-home --uid 1000 latentlab && mkdir -p /data /runs /assets && chown latentlab /data /runs
 USER latentlab
 ENV LATENTLAB_ASSETS=/assets LATENTLAB_RUNS=/runs LATENTLAB_CACHE=/data/cache HF_HUB_OFFLINE=1

@@ -56,4 +56,4 @@ docs-check:
 	$(PY) tools/build_docs.py --check-only --out _docs
 
 duplication: install
-	$(VENV)/bin/symilar -d 6 -i --ignore-docstrings --ignore-imports $$(ls latentlab/*.py | grep -v _modidx) | tail -1
+	$(VENV)/bin/symilar -d 6 -i --ignore-docstrings --ignore-imports $$(find latentlab -name '*.py' ! -name _modidx.py | sort) | tail -1

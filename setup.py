@@ -55,6 +55,7 @@ setuptools.setup(
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=['latentlab', 'latentlab.*']),
     include_package_data=True,
+    package_data={'latentlab.app': ['*.css']},   # the app's stylesheet (latentlab/app/app.css)
     install_requires=requirements,
     extras_require={'dev': dev_requirements},
     python_requires='>=' + min_python,

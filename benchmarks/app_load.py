@@ -10,7 +10,7 @@ Two ways to use this file:
 Each simulated user is a person at the explorer (hovering points: a thumbnail each time; clicking: the detail panel;
 switching the colouring: the whole figure) or at the playground (moving the interpolation slider: a decode each
 time), with 0.2-1 s between actions. The requests are the exact POSTs the browser sends to /_dash-update-component,
-built from the app's /_dash-dependencies by `latentlab.app.dash_payload`.
+built from the app's /_dash-dependencies by `latentlab.app.server.dash_payload`.
 """
 import os
 import random
@@ -40,7 +40,7 @@ class _DashUser(HttpUser):
             _SHARED['n'] = match[0]['n']
 
     def call(self, output, values, name):
-        from latentlab.app import dash_payload
+        from latentlab.app.server import dash_payload
         body = dash_payload(_SHARED['deps'], output, {**VIEW, **values})
         with self.client.post('/_dash-update-component', json=body, name=name, catch_response=True) as r:
             if r.status_code != 200 or 'response' not in r.text: r.failure(f'{r.status_code}: {r.text[:200]}')

@@ -8,7 +8,8 @@ DATA=${1:-appdata-load}; WORKERS=${WORKERS:-4}; USERS=${USERS:-20}; DURATION=${D
 PY=${PY:-.venv/bin/python}
 export LL_DATASET=${LL_DATASET:-medmnist:breastmnist:28} LL_AUTOENCODER=${LL_AUTOENCODER:-taesd} LL_RESOLUTION=${LL_RESOLUTION:-64}
 $PY - <<PYEOF
-from latentlab.app import AppSettings, get_view, prepare_view
+from latentlab.app.settings import AppSettings
+from latentlab.app.views import get_view, prepare_view
 s = AppSettings('$DATA', job_mode='thread')
 if not get_view(s, '$LL_DATASET', '$LL_AUTOENCODER', $LL_RESOLUTION).ready:
     print('preparing the view (once)...', flush=True)

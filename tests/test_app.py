@@ -20,8 +20,13 @@ import pytest
 from PIL import Image
 
 from helpers import write_folder
-from latentlab.app import (AppSettings, Jobs, UnsafeUpload, benchmark_table, create_app, dash_payload, get_view,
-                           import_folder, import_zip, list_datasets, safe_extract, save_upload, view_key)
+from latentlab.config import defaults
+from latentlab.app.jobs import Jobs
+from latentlab.app.results import benchmark_table
+from latentlab.app.server import create_app, dash_payload
+from latentlab.app.settings import AppSettings, UnsafeUpload, import_folder, import_zip, list_datasets, safe_extract
+from latentlab.app.views import get_view, view_key
+from latentlab.app.your_data import save_upload
 
 
 @pytest.fixture
@@ -165,6 +170,7 @@ def test_callbacks_answer_as_for_a_browser(prepared):
     assert 'not under a folder the app may import from' in outside
     for path in ('/', '/explorer', '/playground', '/guided', '/runs', '/data', '/classify'):
         assert client.get(path).status_code == 200
+    assert '.viewbar {' in client.get('/explorer').data.decode()           # the stylesheet (package data) in every page
 
 
 def test_benchmark_table_reads_run_records(prepared, tmp_path):
@@ -177,7 +183,7 @@ def test_benchmark_table_reads_run_records(prepared, tmp_path):
     df = benchmark_table(settings.runs_dir)
     assert sorted(df.n_per_class.unique()) == [3, 6] and set(df.metric) == {'auc', 'acc', 'balanced_acc', 'f1'}
     assert (df.features == 'latent').all() and df.value.between(0, 1).all()
-    assert (df.pipeline == 'taesd-32').all() and (df.augmentation == 'none').all()
+    assert (df.pipeline == f"{defaults('autoencoder')}-32").all() and (df.augmentation == 'none').all()   # the default's
     # the same records in a second experiment are the same models: counted once
     shutil.copytree(settings.runs_dir/'bench', settings.runs_dir/'bench-copy')
     pd.testing.assert_frame_equal(benchmark_table(settings.runs_dir).drop(columns=['run_id', 'experiment']),

@@ -51,7 +51,10 @@ def breast_zip(path, n_per_class=30, bad=True):
 def server(tmp_path_factory):
     "A prepared data folder (BreastMNIST sample, TAESD at 64 px, a trained logreg, two run records) served on a free port."
     from werkzeug.serving import make_server
-    from latentlab.app import AppSettings, Jobs, create_app, import_zip, prepare_view
+    from latentlab.app.jobs import Jobs
+    from latentlab.app.server import create_app
+    from latentlab.app.settings import AppSettings, import_zip
+    from latentlab.app.views import prepare_view
     from latentlab.experiments import RunRecord, run_experiment
     tmp = tmp_path_factory.mktemp('app')
     settings = AppSettings(tmp/'data', runs_dir=tmp/'runs', job_mode='thread', projections=('pca', 'tsne'))
@@ -212,6 +215,7 @@ def test_bring_your_data_upload_with_bad_files(server, browser):
     d = browser
     go(d, 'data')
     z = breast_zip(server['tmp']/'my-upload.zip', n_per_class=20)
+    wait(d, '#up-zip')                                                        # the page has drawn itself
     d.find_element(By.CSS_SELECTOR, '#up-zip input[type=file]').send_keys(str(z))
     wait(d, '#up-file', text='ready to import my-upload.zip')
     assert d.find_element(By.ID, 'up-name').get_attribute('value') == 'my-upload'

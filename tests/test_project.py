@@ -35,7 +35,7 @@ def test_every_import_is_declared():
     declared = _dist_names('requirements')
     mapping = metadata.packages_distributions()
     missing = set()
-    for f in (ROOT/'latentlab').glob('*.py'):
+    for f in (ROOT/'latentlab').rglob('*.py'):
         for node in ast.walk(ast.parse(f.read_text())):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
                     [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else []
@@ -43,7 +43,7 @@ def test_every_import_is_declared():
                 top = n.split('.')[0]
                 if top in sys.stdlib_module_names or top in ('latentlab', '__future__'): continue
                 dists = {d.lower().replace('_', '-') for d in mapping.get(top, [top])}
-                if not dists & declared: missing.add((f.name, top, tuple(sorted(dists))))
+                if not dists & declared: missing.add((str(f.relative_to(ROOT)), top, tuple(sorted(dists))))
     assert not missing, f"imports not declared in settings.ini requirements: {sorted(missing)}"
 
 
@@ -53,8 +53,8 @@ def test_library_matches_notebooks(tmp_path):
     (tmp_path/'latentlab').mkdir()
     r = subprocess.run([str(Path(sys.executable).parent/'nbdev_export')], cwd=tmp_path, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    ours = {p.name: p.read_text() for p in (ROOT/'latentlab').glob('*.py')}
-    fresh = {p.name: p.read_text() for p in (tmp_path/'latentlab').glob('*.py')}
+    ours = {str(p.relative_to(ROOT)): p.read_text() for p in (ROOT/'latentlab').rglob('*.py')}
+    fresh = {str(p.relative_to(tmp_path)): p.read_text() for p in (tmp_path/'latentlab').rglob('*.py')}
     assert set(ours) == set(fresh)
     assert [n for n in ours if ours[n] != fresh[n]] == []
 
@@ -137,7 +137,7 @@ def test_duplicated_code_under_5_percent():
     import re
     symilar = Path(sys.executable).parent/'symilar'
     if not symilar.exists(): pytest.skip('pylint (dev requirement) is not installed')
-    files = [str(p) for p in sorted((ROOT/'latentlab').glob('*.py')) if p.name != '_modidx.py']
+    files = [str(p) for p in sorted((ROOT/'latentlab').rglob('*.py')) if p.name != '_modidx.py']
     r = subprocess.run([str(symilar), '-d', '6', '-i', '--ignore-docstrings', '--ignore-imports', *files],
                        capture_output=True, text=True)
     m = re.search(r'TOTAL lines=(\d+) duplicates=(\d+) percent=([\d.]+)', r.stdout)
