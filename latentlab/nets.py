@@ -385,20 +385,21 @@ class PixelNet(TorchClassifier):
 # %% ../nbs/32_nets.ipynb #5817e1e4
 def random_affine(x: torch.Tensor, max_rotate: float = 10.0, max_shift: float = 0.08, scale: tuple = (0.9, 1.1),
                   hflip: bool = True) -> torch.Tensor:
-    "Each image of a batch `(N, C, H, W)` randomly flipped, rotated (degrees), zoomed and shifted (fraction of its size)."
+    "Each image of a batch `(N, C, H, W)` randomly flipped, rotated (degrees), zoomed and shifted (fraction of size)."
     n, dev = len(x), x.device
     angle = (torch.rand(n, device=dev) * 2 - 1) * math.radians(max_rotate)
     zoom = scale[0] + torch.rand(n, device=dev) * (scale[1] - scale[0])
     shift = (torch.rand(n, 2, device=dev) * 2 - 1) * 2 * max_shift          # normalised coordinates span 2
     flip = torch.where(torch.rand(n, device=dev) < 0.5, -1.0, 1.0) if hflip else torch.ones(n, device=dev)
     cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
-    theta = torch.stack([torch.stack([cos * flip, -sin, shift[:, 0]], 1), torch.stack([sin * flip, cos, shift[:, 1]], 1)], 1)
+    theta = torch.stack([torch.stack([cos * flip, -sin, shift[:, 0]], 1),
+                         torch.stack([sin * flip, cos, shift[:, 1]], 1)], 1)
     grid = nn.functional.affine_grid(theta, list(x.shape), align_corners=False)
     return nn.functional.grid_sample(x, grid, mode='bilinear', padding_mode='reflection', align_corners=False)
 
 # %% ../nbs/32_nets.ipynb #f17a06a4
 class PretrainedNetModule(nn.Module):
-    "Pixel rows `(H, W, C)` in [0, 1] -> RGB at `resolution` (augmented in training) -> `trunk` -> mean pool -> dropout -> linear."
+    "Pixel rows `(H, W, C)` in [0, 1] -> RGB at `resolution` (augmented in training) -> `trunk` -> mean pool -> linear."
     def __init__(self, shape: tuple, trunk: nn.Module, n_classes: int, resolution: int = 128, augment: bool = True,
                  dropout: float = 0.2):
         super().__init__()
@@ -414,15 +415,16 @@ class PretrainedNetModule(nn.Module):
 
 # %% ../nbs/32_nets.ipynb #5053c997
 class PretrainedNet(TorchClassifier):
-    """A pretrained backbone (`backbones.BACKBONES`) fine-tuned end to end on pixel rows `(H, W, C)` in [0, 1]: upsampled to
-    `resolution`, augmented, AdamW with cosine decay, early stopping and the best validation-AUC epoch kept."""
+    """A pretrained backbone (`backbones.BACKBONES`) fine-tuned end to end on pixel rows `(H, W, C)` in [0, 1]:
+    upsampled to `resolution`, augmented, AdamW with cosine decay, early stopping, the best validation-AUC epoch kept."""
     def __init__(self, shape: tuple | None = None, backbone: str = 'efficientnet-lite0', weights: str | None = None,
                  layer: str = 'head', resolution: int | None = None, augment: bool = True, dropout: float = 0.2,
                  bn_momentum: float = 0.1, lr: float = 3e-4, weight_decay: float = 1e-2, batch_size: int = 32,
                  max_epochs: int = 20, patience: int | None = 6, monitor: str = 'auc', val_fraction: float = 0.1,
                  random_state: int = 0, device: str | None = None, verbose: int = 0):
-        self.shape, self.backbone, self.weights, self.layer, self.resolution = shape, backbone, weights, layer, resolution
-        self.augment, self.dropout, self.bn_momentum, self.lr, self.weight_decay = augment, dropout, bn_momentum, lr, weight_decay
+        self.shape, self.backbone, self.weights, self.layer = shape, backbone, weights, layer
+        self.resolution, self.augment, self.dropout, self.bn_momentum = resolution, augment, dropout, bn_momentum
+        self.lr, self.weight_decay = lr, weight_decay
         self.batch_size, self.max_epochs, self.patience, self.monitor = batch_size, max_epochs, patience, monitor
         self.val_fraction, self.random_state, self.device, self.verbose = val_fraction, random_state, device, verbose
 
@@ -432,11 +434,12 @@ class PretrainedNet(TorchClassifier):
         trunk.layer = self.layer
         for m in trunk.modules():
             if isinstance(m, nn.modules.batchnorm._BatchNorm): m.momentum = self.bn_momentum
-        return PretrainedNetModule(self.shape, trunk, n_classes, self.resolution or defaults('resolution'), self.augment,
-                                   self.dropout)
+        resolution = self.resolution or defaults('resolution')
+        return PretrainedNetModule(self.shape, trunk, n_classes, resolution, self.augment, self.dropout)
 
     def _extra_callbacks(self) -> list:
-        return [('lr_scheduler', LRScheduler(torch.optim.lr_scheduler.CosineAnnealingLR, T_max=max(1, self.max_epochs)))]
+        cosine = torch.optim.lr_scheduler.CosineAnnealingLR
+        return [('lr_scheduler', LRScheduler(cosine, T_max=max(1, self.max_epochs)))]
 
 # %% ../nbs/32_nets.ipynb #342df4b9
 def _transformer(random_state: int = 0, shape: tuple | None = None): return LatentTransformer(shape=shape, random_state=random_state)
@@ -457,4 +460,4 @@ for _arch, _desc in [('resnet18', 'ResNet-18'), ('resnet50', 'ResNet-50'), ('den
     register_classifier(_arch, _pixel_net(_arch), features=('pixel',), shaped=True, uses_val=True,
                         description=f'{_desc} from scratch on pixels, MedMNIST v2 protocol')
 register_classifier('efficientnet-lite0-ft', _pretrained_net('efficientnet-lite0'), features=('pixel',), shaped=True,
-                    uses_val=True, description='EfficientNet-Lite0 from ImageNet weights, fine-tuned end to end on pixels')
+                    uses_val=True, description='EfficientNet-Lite0 from ImageNet weights, fine-tuned on pixels')
