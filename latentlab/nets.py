@@ -416,7 +416,7 @@ class PretrainedNetModule(nn.Module):
 # %% ../nbs/32_nets.ipynb #5053c997
 class PretrainedNet(TorchClassifier):
     """A pretrained backbone (`backbones.BACKBONES`) fine-tuned end to end on pixel rows `(H, W, C)` in [0, 1]:
-    upsampled to `resolution`, augmented, AdamW with cosine decay, early stopping, the best validation-AUC epoch kept."""
+    upsampled to `resolution`, augmented, AdamW with cosine decay, early stopping, best validation-AUC epoch kept."""
     def __init__(self, shape: tuple | None = None, backbone: str = 'efficientnet-lite0', weights: str | None = None,
                  layer: str = 'head', resolution: int | None = None, augment: bool = True, dropout: float = 0.2,
                  bn_momentum: float = 0.1, lr: float = 3e-4, weight_decay: float = 1e-2, batch_size: int = 32,
