@@ -31,7 +31,8 @@ for n in 10 50; do
 done
 step "4. latentlab report latent_space (all images, rendered HTML)" $LL report latent_space --quiet --set dataset=$DS --set image_size=28 --set resolution=64 --set sample_size=0
 step "5. dashboards: import the folder + prepare the view (app job)" $PY - <<PYEOF
-from latentlab.app import AppSettings, Jobs
+from latentlab.app.jobs import Jobs
+from latentlab.app.settings import AppSettings
 s = AppSettings('$WORK/appdata', runs_dir='$WORK/runs', import_roots=('$WORK',), job_mode='process')
 j = Jobs(s)
 st = j.wait(j.start('import', dict(folder='$DS', name='pneumonia', autoencoder='taesd', resolution=64)), timeout=3600)

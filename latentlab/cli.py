@@ -188,7 +188,7 @@ def model_from(ref: str, name: str | None = None, runs_dir: str | None = None) -
     names = record_models(record)
     name = name or names[0]
     if name not in names: raise ValueError(f"run {record.name} has no model {name!r}; it has {names}")
-    return load_model(record/'models'/name), f"run {record.name}, model {name}"
+    return load_model(record.joinpath('models', *name.split('/'))), f"run {record.name}, model {name}"
 
 # %% ../nbs/60_cli.ipynb #0f7302b5
 @command('predict', arg('model', help='an exported model folder, or a run id (a unique prefix will do)'),
@@ -295,7 +295,8 @@ def sweep(args) -> int:
          description='GET /health answers with the version and what is loaded.')
 def serve(args) -> int:
     "Serve the web app (dashboards, bring-your-own-data)"
-    from latentlab.app import AppSettings, serve as serve_app     # Dash and Flask: only for this command
+    from latentlab.app.server import serve as serve_app              # Dash and Flask: only for this command
+    from latentlab.app.settings import AppSettings
     serve_app(AppSettings(args.data, runs_dir=args.runs_dir, import_roots=tuple(args.import_root),
                           max_upload_mb=args.max_upload_mb, warm=args.workers > 1),
               host=args.host, port=args.port, workers=args.workers)

@@ -29,11 +29,12 @@ from tqdm.auto import tqdm
 from .config import Registry, RunConfig, atomic_path, get_device, runs_dir, seed_everything
 from .augment import AUGMENTERS, make_augmenter
 from .autoencoders import load_autoencoder
+from .backbones import BACKBONES, backbone_features, load_backbone
 from .classifiers import CLASSIFIERS, param_grid, pixel_features
 from .data import load_dataset, subsample_indices
 from .evaluation import IMAGE_TRANSFORMS, evaluate_classifier, score_entry, transform_images
 from .latents import encode_dataset
-from .models import LatentClassifier, calibration_summary, feature_spec, ood_scorer, save_model
+from .models import LatentClassifier, accepts, calibration_summary, feature_spec, ood_scorer, save_model
 
 # %% auto #0
 __all__ = ['DEFAULT_CONFIG', 'PACKAGES', 'META_COLUMNS', 'RUNNERS', 'make_config', 'parse_overrides', 'code_version', 'RunRecord',
@@ -61,10 +62,11 @@ def _check_type(name: str, value, annotation: str):
 # %% ../nbs/40_experiments.ipynb #d36ac928
 def _check_names(cfg: dict):
     "Raise a `ValueError` for a name no registry knows (classifiers, augmenter, image transforms) or a bad choice."
-    for k, allowed in [('classifiers', CLASSIFIERS), ('image_augment', IMAGE_TRANSFORMS), ('features', ('latent', 'pixel'))]:
+    spaces = ['latent', 'pixel', *BACKBONES.names()]
+    for k, allowed in [('classifiers', CLASSIFIERS), ('image_augment', IMAGE_TRANSFORMS), ('features', spaces)]:
         bad = [x for x in cfg[k] if x not in allowed]
         if bad: raise ValueError(f"unknown {k} {bad}; choose from {sorted(allowed)}")
-    if not cfg['features']: raise ValueError("features must name at least one of ['latent', 'pixel']")
+    if not cfg['features']: raise ValueError(f"features must name at least one of {spaces}")
     if cfg['augmenter'] is not None and cfg['augmenter'] not in AUGMENTERS:
         raise ValueError(f"unknown augmenter {cfg['augmenter']!r}; choose from {AUGMENTERS.names()}")
     for k, allowed in _CHOICES.items():
@@ -268,6 +270,20 @@ def _latent_space(cfg: dict, ae, splits: dict, idx: np.ndarray, copies: list, tt
                            cfg['autoencoder_source']), 'encoder': ae.spec}
     return FeatureSpace(X, y, lat[-1].shape, {s: [enc(d).X] for s, d in tta.items()}, spec)
 
+# %% ../nbs/40_experiments.ipynb #4f62b33d
+def _backbone_space(cfg: dict, name: str, splits: dict, idx: np.ndarray, copies: list, tta: dict,
+                    progress: bool) -> FeatureSpace:
+    "A frozen ImageNet backbone's pooled features of every split, the transformed copies and the flips (cached)."
+    bb = load_backbone(name, cfg['resolution'], device=cfg['device'], batch_size=cfg['batch_size'])
+    enc = lambda d: backbone_features(bb, d, progress=progress).X
+    train = splits['train']
+    y = {'train': _train_rows(train.labels, idx, [d.labels for d in copies]), 'val': splits['val'].labels,
+         'test': splits['test'].labels}
+    X = {'train': _train_rows(enc(train), idx, [enc(d) for d in copies]), **{s: enc(splits[s]) for s in ('val', 'test')}}
+    spec = {**feature_spec('backbone', train.image_size, train.channels, resolution=cfg['resolution'], backbone=name),
+            'encoder': bb.spec}
+    return FeatureSpace(X, y, (bb.dim, 1, 1), {s: [enc(d)] for s, d in tta.items()}, spec)
+
 # %% ../nbs/40_experiments.ipynb #fcd07e45
 def _add_synthetic(spaces: dict, latent: FeatureSpace, cfg: dict, ae, image_shape: tuple, timings: dict):
     "Add the augmenter's synthetic latents to the latent space, and decoded to images to the pixels if asked."
@@ -289,7 +305,7 @@ def _add_synthetic(spaces: dict, latent: FeatureSpace, cfg: dict, ae, image_shap
 
 # %% ../nbs/40_experiments.ipynb #24a6dd85
 def _experiment_features(cfg: dict, splits: dict, idx: np.ndarray, progress: bool, timings: dict) -> dict:
-    "The run's feature spaces by name (`'pixel'`, `'latent'`), each a `FeatureSpace`, synthetic rows added if asked."
+    "The run's feature spaces by name (`'latent'`, `'pixel'`, backbones), each a `FeatureSpace`; synthetic rows added."
     # transform the whole split (cheap; each image keeps its seeded draw) but encode only the subsample's copies
     copies = [transform_images(splits['train'], t, cfg['seed']).subset(idx) for t in cfg['image_augment']]
     tta = {s: transform_images(splits[s], 'hflip') for s in ('val', 'test')} if cfg['tta'] else {}
@@ -301,6 +317,10 @@ def _experiment_features(cfg: dict, splits: dict, idx: np.ndarray, progress: boo
         latent = _latent_space(cfg, ae, splits, idx, copies, tta, progress, timings)
         if 'latent' in cfg['features']: spaces = {'latent': latent, **spaces}
         if cfg['augmenter']: _add_synthetic(spaces, latent, cfg, ae, splits['train'].images.shape[1:], timings)
+    for name in (f for f in cfg['features'] if f in BACKBONES):
+        t = time.perf_counter()
+        spaces[name] = _backbone_space(cfg, name, splits, idx, copies, tta, progress)
+        timings[f'features {name} s'] = time.perf_counter() - t
     return spaces
 
 # %% ../nbs/40_experiments.ipynb #092490d7
@@ -332,7 +352,7 @@ def _evaluate_pairs(pairs: list, cfg: dict, n_classes: int, n_jobs: int | None =
 
 # %% ../nbs/40_experiments.ipynb #ca67cdfa
 def _keep_models(spaces: dict, keys: list, done: list, classes: list, n_real: int, cfg: dict, folder: Path) -> list:
-    "Save each pair's fitted model as a `LatentClassifier` in `folder/<features>-<classifier>`; return their names."
+    "Save each pair's fitted model as a `LatentClassifier` in `folder/<features>/<classifier>`; return their names."
     ood, names = {}, []
     for (f, c), (entry, proba, model, _) in zip(keys, done):
         sp = spaces[f]
@@ -341,9 +361,9 @@ def _keep_models(spaces: dict, keys: list, done: list, classes: list, n_real: in
                                            [sp.X['val'], *sp.views.get('val', [])], sp.y['val'], entry['threshold'],
                                            tta=cfg['tta'], ood=ood[f], device=cfg['device'])
         flagged = np.mean(clf.ood_.score_samples(sp.X['test'], relative=True) > clf.ood_cut_)
-        save_model(clf, folder/f'{f}-{c}', {'evaluation': {'test': entry['test'], 'ood_flagged_test': float(flagged),
+        save_model(clf, folder/f/c, {'evaluation': {'test': entry['test'], 'ood_flagged_test': float(flagged),
                                                           'calibration': calibration_summary(sp.y['test'], proba['test'])}})
-        names.append(f'{f}-{c}')
+        names.append(f'{f}/{c}')
     return names
 
 # %% ../nbs/40_experiments.ipynb #e86c3285
@@ -366,7 +386,7 @@ def run_experiment(config: dict | None = None, root: str | Path | None = None, p
     spaces = _experiment_features(cfg, splits, idx, progress, timings)
     metrics, probas = {}, {}
     t = time.perf_counter()
-    keys = [(f, c) for f in spaces for c in cfg['classifiers'] if f in CLASSIFIERS.info(c)['features']]
+    keys = [(f, c) for f, sp in spaces.items() for c in cfg['classifiers'] if accepts(c, sp.spec['kind'])]
     done = _evaluate_pairs([(c, spaces[f].X, spaces[f].y, spaces[f].shape, spaces[f].views) for f, c in keys], cfg,
                            n_classes, n_jobs, progress)
     for (fname, cname), (entry, proba, _, seconds) in zip(keys, done):
@@ -454,10 +474,11 @@ def find_run(run_id: str, root: str | Path | None = None) -> Path:
 
 # %% ../nbs/40_experiments.ipynb #766d34e6
 def pipeline_name(cfg: dict, features: str) -> str:
-    "A feature space by name: `pixels-{size}`, latents `{autoencoder}-{resolution}`, the ensemble `{autoencoder}-{resolution}+pixels`."
+    "A feature space by name: `pixels-{size}`, latents `{autoencoder}-{resolution}`, backbones `{name}-{resolution}`, ..."
     ae = f"{cfg.get('autoencoder')}-{cfg.get('resolution')}"
     pixels = f"pixels-{cfg['size']}" if cfg.get('size') else 'pixels'
-    return {'pixel': pixels, 'latent': ae, 'ensemble': f"{ae}+pixels"}.get(features, features)
+    named = {'pixel': pixels, 'latent': ae, 'ensemble': f"{ae}+pixels"}
+    return named.get(features, f"{features}-{cfg.get('resolution')}" if features in BACKBONES else features)
 
 # %% ../nbs/40_experiments.ipynb #74108ce2
 def augmentation_name(cfg: dict) -> str:

@@ -29,6 +29,7 @@ from tqdm.auto import tqdm
 
 import latentlab
 from .autoencoders import load_autoencoder
+from .backbones import BACKBONES, load_backbone
 from .classifiers import CLASSIFIERS, pixel_features
 from .config import RunConfig, atomic_path, defaults
 from .data import IMAGE_SUFFIXES, ImageSet, _resize, read_image, to_uint8
@@ -37,21 +38,24 @@ from .guidance import OODScorer
 from .latents import encode_dataset
 
 # %% auto #0
-__all__ = ['SKOPS_TRUSTED', 'MODEL_FORMAT', 'feature_spec', 'conform_image', 'image_rows', 'WeightsMismatch', 'model_autoencoder',
-           'LatentClassifier', 'ood_scorer', 'UntrustedModel', 'dump_estimator', 'load_estimator', 'dump_torch',
-           'load_torch', 'ModelIntegrityError', 'save_model', 'load_model', 'calibration_summary', 'record_models',
-           'model_card', 'export_model', 'iter_images', 'predict_images']
+__all__ = ['SKOPS_TRUSTED', 'MODEL_FORMAT', 'feature_spec', 'conform_image', 'image_rows', 'WeightsMismatch', 'model_encoder',
+           'LatentClassifier', 'accepts', 'ood_scorer', 'UntrustedModel', 'dump_estimator', 'load_estimator',
+           'dump_torch', 'load_torch', 'ModelIntegrityError', 'save_model', 'load_model', 'calibration_summary',
+           'record_models', 'model_card', 'export_model', 'iter_images', 'predict_images']
 
 # %% ../nbs/33_models.ipynb #a208b1e7
 def feature_spec(kind: str = 'latent', image_size: tuple = (64, 64), channels: int = 1, autoencoder: str | None = None,
-                 resolution: int | None = None, source: str | None = None) -> dict:
-    "How an image becomes a model's input row: its size and colour mode, then latents (`autoencoder`) or pixels."
-    if kind not in ('latent', 'pixel'): raise ValueError(f"features must be 'latent' or 'pixel', got {kind!r}")
+                 resolution: int | None = None, source: str | None = None, backbone: str | None = None) -> dict:
+    "How an image becomes a model's input row: its size and colour mode, then latents, pixels or backbone features."
+    if kind not in ('latent', 'pixel', 'backbone'): raise ValueError(f"features must be 'latent', 'pixel' or 'backbone', got {kind!r}")
     if channels not in (1, 3): raise ValueError(f"channels must be 1 (gray) or 3 (RGB), got {channels!r}")
     spec = {'kind': kind, 'image_size': [int(s) for s in image_size], 'channels': int(channels)}
     if kind == 'latent':
         spec.update(autoencoder=autoencoder or defaults('autoencoder'), resolution=int(resolution or defaults('resolution')),
                     source=None if source is None else str(source))
+    if kind == 'backbone':
+        if backbone not in BACKBONES: raise ValueError(f"unknown backbone {backbone!r}; choose from {BACKBONES.names()}")
+        spec.update(backbone=backbone, resolution=int(resolution or defaults('resolution')))
     return spec
 
 # %% ../nbs/33_models.ipynb #860fef7f
@@ -65,28 +69,30 @@ def conform_image(image, spec: dict) -> np.ndarray:
     return _resize(a, tuple(spec['image_size']))
 
 # %% ../nbs/33_models.ipynb #9c3b8a7a
-def image_rows(images: np.ndarray, spec: dict, ae=None, cache: bool = False, progress: bool = False) -> np.ndarray:
-    "Input rows `(N, D)` of conformed `uint8` images: pixels in [0, 1], or the autoencoder `ae`'s flattened latents."
+def image_rows(images: np.ndarray, spec: dict, encoder=None, cache: bool = False, progress: bool = False) -> np.ndarray:
+    "Input rows `(N, D)` of conformed `uint8` images: pixels in [0, 1], else `encoder`'s flattened output."
     data = ImageSet(np.asarray(images), np.zeros(len(images), np.int64), ['image'], name='images')
     if spec['kind'] == 'pixel': return pixel_features(data)
-    return encode_dataset(ae, data, cache=cache, progress=progress).X
+    return encode_dataset(encoder, data, cache=cache, progress=progress).X
 
 # %% ../nbs/33_models.ipynb #0fe40e93
 class WeightsMismatch(ValueError):
-    "The autoencoder found is not the one a model was trained with."
+    "The encoder found is not the one a model was trained with."
 
 @lru_cache(maxsize=4)
-def _autoencoder(name: str, resolution: int, source: str | None, device: str | None, batch_size: int):
+def _encoder(kind: str, name: str, resolution: int, source: str | None, device: str | None, batch_size: int):
+    if kind == 'backbone': return load_backbone(name, resolution, device=device, batch_size=batch_size)
     return load_autoencoder(name, resolution=resolution, source=source, device=device, batch_size=batch_size)
 
-def model_autoencoder(spec: dict, device: str | None = None, batch_size: int | None = None):
-    "The autoencoder of a latent `spec`, checked against the weights hash it records (`WeightsMismatch` if it differs)."
-    ae = _autoencoder(spec['autoencoder'], spec['resolution'], spec.get('source'), device, batch_size or defaults('batch_size'))
+def model_encoder(spec: dict, device: str | None = None, batch_size: int | None = None):
+    "The autoencoder or backbone of a `spec`, checked against the weights hash it records (`WeightsMismatch`)."
+    name = spec.get('backbone') or spec['autoencoder']
+    enc = _encoder(spec['kind'], name, spec['resolution'], spec.get('source'), device, batch_size or defaults('batch_size'))
     want = (spec.get('encoder') or {}).get('weights')
-    if want and ae.weights_hash != want:
-        raise WeightsMismatch(f"the {spec['autoencoder']!r} weights found ({ae.source}, sha256 {ae.weights_hash[:12]}) are not the "
+    if want and enc.weights_hash != want:
+        raise WeightsMismatch(f"the {name!r} weights found ({enc.source}, sha256 {enc.weights_hash[:12]}) are not the "
                               f"ones this model was trained with (sha256 {want[:12]}): point autoencoder_source at the original files")
-    return ae
+    return enc
 
 # %% ../nbs/33_models.ipynb #70168f49
 class LatentClassifier(ClassifierMixin, BaseEstimator):
@@ -94,7 +100,7 @@ class LatentClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, autoencoder: str | None = None,  # registered autoencoder or folder; None: RunConfig's
                  resolution: int | None = None,         # encoder input resolution; None: RunConfig's
                  classifier: str | list | None = None,  # a zoo classifier, or several (best on validation); None: RunConfig's
-                 features: str = 'latent',              # 'latent' or 'pixel'
+                 features: str = 'latent',              # 'latent', 'pixel', or a backbone (e.g. 'efficientnet-lite0')
                  threshold: str | None = None,          # 'val' (a cut chosen on validation) or 'argmax'; None: RunConfig's
                  selection_metric: str | None = None,   # metric that chooses on validation; None: RunConfig's
                  val_size: float = 0.2,                 # held-out share of the images when no X_val is given
@@ -129,9 +135,15 @@ def _images(self: LatentClassifier, X) -> np.ndarray:
 @patch
 def _rows(self: LatentClassifier, images: np.ndarray, cache: bool = False, progress: bool = False) -> list:
     "The input rows of conformed `images` (and of their mirror images with `tta`): a list of `(N, D)` arrays."
-    ae = model_autoencoder(self.spec_, self.device, self.batch_size) if self.spec_['kind'] == 'latent' else None
+    enc = model_encoder(self.spec_, self.device, self.batch_size) if self.spec_['kind'] != 'pixel' else None
     views = [images, np.ascontiguousarray(images[:, :, ::-1])] if self.tta else [images]
-    return [image_rows(v, self.spec_, ae, cache=cache, progress=progress) for v in views]
+    return [image_rows(v, self.spec_, enc, cache=cache, progress=progress) for v in views]
+
+# %% ../nbs/33_models.ipynb #cc2655ab
+def accepts(classifier: str, kind: str) -> bool:
+    "Whether zoo `classifier` takes features of `kind`: its own list, and any flat (unshaped) one takes backbone features."
+    info = CLASSIFIERS.info(classifier)
+    return kind in info['features'] if kind != 'backbone' else not info['shaped']
 
 # %% ../nbs/33_models.ipynb #f016623a
 def ood_scorer(rows: np.ndarray) -> OODScorer:
@@ -176,9 +188,10 @@ def fit(self: LatentClassifier, X, y, X_val=None, y_val=None) -> 'LatentClassifi
         unknown = sorted(set(y_val.tolist()) - set(self.classes_.tolist()))
         if unknown: raise ValueError(f"validation labels {unknown} are not among the training classes {self.classes_.tolist()}")
         yv = np.searchsorted(self.classes_, y_val)
-    self.spec_ = feature_spec(self.features, X.shape[1:3], 1 if X.ndim == 3 else 3, self.autoencoder, self.resolution,
-                              self.autoencoder_source)
-    if self.features == 'latent': self.spec_['encoder'] = model_autoencoder(self.spec_, self.device, self.batch_size).spec
+    kind = self.features if self.features in ('latent', 'pixel') else 'backbone'
+    self.spec_ = feature_spec(kind, X.shape[1:3], 1 if X.ndim == 3 else 3, self.autoencoder, self.resolution,
+                              self.autoencoder_source, self.features if kind == 'backbone' else None)
+    if kind != 'pixel': self.spec_['encoder'] = model_encoder(self.spec_, self.device, self.batch_size).spec
     (R, *_), Rv = self._rows(X, cache=True), self._rows(self._images(X_val), cache=True)
     return self._choose(R, yi, Rv, yv)
 
@@ -190,7 +203,7 @@ def _choose(self: LatentClassifier, rows: np.ndarray, y: np.ndarray, rows_val: l
     metric, shape, best = self.selection_metric or defaults('selection_metric'), self.input_shape, None
     for name in names:
         info = CLASSIFIERS.info(name)
-        if self.spec_['kind'] not in info['features']: raise ValueError(f"classifier {name!r} does not take {self.spec_['kind']} features")
+        if not accepts(name, self.spec_['kind']): raise ValueError(f"classifier {name!r} does not take {self.spec_['kind']} features")
         model, params, _ = fit_select(name, rows, y, rows_val[0], y_val, metric, self.random_state, len(self.classes_),
                                       shape if info['shaped'] else None)
         self.estimator_ = model
@@ -204,7 +217,8 @@ def input_shape(self: LatentClassifier) -> tuple:
     "Shape of one input sample before flattening: latents `(C, h, w)`, pixels `(H, W, C)`."
     s = self.spec_
     if s['kind'] == 'pixel': return (*s['image_size'], s['channels'])
-    return model_autoencoder(s, self.device, self.batch_size).latent_shape
+    enc = model_encoder(s, self.device, self.batch_size)
+    return enc.latent_shape if s['kind'] == 'latent' else (enc.dim, 1, 1)
 
 # %% ../nbs/33_models.ipynb #87c945ca
 @patch
@@ -349,7 +363,7 @@ def load_model(folder: str | Path, autoencoder_source: str | None = None, device
     clf.estimator_ = load_torch(folder, device) if (folder/'torch.json').is_file() else load_estimator(folder/'classifier.skops')
     clf.classifier_, clf.params_, clf.threshold_ = info['classifier'], info['hyper_parameters'], info['threshold']
     clf.ood_, clf.ood_cut_, clf.val_scores_ = load_estimator(folder/'ood.skops'), info['ood']['cut'], info.get('validation')
-    if spec['kind'] == 'latent': model_autoencoder(spec, device, clf.batch_size)      # WeightsMismatch if it is not the same
+    if spec['kind'] != 'pixel': model_encoder(spec, device, clf.batch_size)      # WeightsMismatch if it is not the same
     return clf
 
 # %% ../nbs/33_models.ipynb #36004489
@@ -358,7 +372,8 @@ def from_fitted(cls: LatentClassifier, estimator, name: str, params: dict, spec:
                 rows_val: list, y_val: np.ndarray, threshold: float | None, tta: bool = False, ood: OODScorer | None = None,
                 **kwargs) -> LatentClassifier:
     "A fitted `LatentClassifier` around an estimator selected elsewhere (`run_experiment`), calibrated on `rows_val`."
-    clf = cls(autoencoder=spec.get('autoencoder'), resolution=spec.get('resolution'), classifier=name, features=spec['kind'],
+    clf = cls(autoencoder=spec.get('autoencoder'), resolution=spec.get('resolution'), classifier=name,
+              features=spec.get('backbone') or spec['kind'],
               threshold='val' if threshold is not None else 'argmax', tta=tta, autoencoder_source=spec.get('source'), **kwargs)
     clf.classes_, clf.spec_ = np.asarray(classes), dict(spec)
     return clf._calibrate(estimator, name, params, rows_train, rows_val, np.asarray(y_val), threshold, ood)
@@ -382,13 +397,13 @@ def _read_record(record: str | Path) -> dict:
     return {n: read(n) for n in ('config', 'metrics', 'meta', 'version')} | {'path': record}
 
 def record_models(record: str | Path) -> list:
-    "Names of the models kept in run record `record`, best validation score first (the default model)."
+    "The models kept in run record `record` (`'latent/svm-rbf'`, ...), best validation score first (the default)."
     rec = _read_record(record)
-    names = [p.parent.name for p in sorted((Path(record)/'models').glob('*/model.json'))]
+    names = [p.parent.relative_to(Path(record)/'models').as_posix() for p in sorted((Path(record)/'models').glob('*/*/model.json'))]
     if not names: raise FileNotFoundError(f"run record {Path(record).name} keeps no models (made before latentlab kept them, "
                                           "or with keep_models=False): `latentlab rerun` it to make one that does")
     metric = rec['config'].get('selection_metric', 'auc')
-    val = lambda n: rec['metrics'].get(n.replace('-', '/', 1), {}).get('val', {}).get(metric, -np.inf)
+    val = lambda n: rec['metrics'].get(n, {}).get('val', {}).get(metric, -np.inf)
     return sorted(names, key=lambda n: -np.nan_to_num(val(n), nan=-np.inf))
 
 # %% ../nbs/33_models.ipynb #50f3c456
@@ -409,9 +424,10 @@ def _ci(e: dict, m: str) -> str:
 def model_card(info: dict, record: dict, name: str) -> str:
     "The model card (`README.md`, Hugging Face layout) of model `name` of run `record` (`_read_record`), from `info`."
     cfg, meta, ver = record['config'], record['meta'], record['version']
-    entry, feats, ev = record['metrics'].get(name.replace('-', '/', 1), {}), info['features'], info.get('evaluation', {})
+    entry, feats, ev = record['metrics'].get(name, {}), info['features'], info.get('evaluation', {})
     test, val, data = entry.get('test', {}), entry.get('val', {}), meta.get('data', {})
-    space = (f"{feats['autoencoder']} latents at {feats['resolution']} px" if feats['kind'] == 'latent' else 'raw pixels')
+    space = {'latent': f"{feats.get('autoencoder')} latents at {feats.get('resolution')} px", 'pixel': 'raw pixels',
+             'backbone': f"{feats.get('backbone')} (ImageNet) features at {feats.get('resolution')} px"}[feats['kind']]
     size = 'x'.join(map(str, feats['image_size'])) + (' gray' if feats['channels'] == 1 else ' RGB')
     cal, ood = ev.get('calibration', {}), info['ood']
     counts = lambda s: ', '.join(f"{k} {v}" for k, v in data.get(s, {}).get('classes', {}).items())
@@ -419,12 +435,13 @@ def model_card(info: dict, record: dict, name: str) -> str:
     rule = (f"predicts `{info['classes'][1]}` when its probability is at least {thr:.3f} (chosen on validation)"
             if thr is not None else 'predicts the most probable class')
     lines = ['---', 'library_name: latentlab', 'pipeline_tag: image-classification',
-             f"tags: [latentlab, image-classification, {feats.get('autoencoder', 'pixels')}]", f"datasets: [{cfg.get('dataset')}]",
+             f"tags: [latentlab, image-classification, {feats.get('autoencoder') or feats.get('backbone') or 'pixels'}]",
+             f"datasets: [{cfg.get('dataset')}]",
              'metrics: [roc_auc, accuracy]', 'model-index:', f'- name: {name}', '  results:',
              '  - task: {type: image-classification}', f"    dataset: {{name: {cfg.get('dataset')}, type: {cfg.get('dataset')}, split: test}}",
              '    metrics:', f"    - {{type: roc_auc, value: {test.get('auc', float('nan')):.4f}}}",
              f"    - {{type: accuracy, value: {test.get('acc', float('nan')):.4f}}}", '---', '',
-             f"# {name}: {info['classifier']} on {space} ({cfg.get('dataset')})", '',
+             f"# {info['classifier']} on {space} ({cfg.get('dataset')})", '',
              '## Model details', '',
              f"- **What it does:** classifies {size} images into {', '.join(f'`{c}`' for c in info['classes'])}; it {rule}.",
              f"- **How:** each image is resized to {size}, encoded to {space}, and scored by a `{info['classifier']}` "
@@ -482,14 +499,14 @@ def export_model(record: str | Path, dest: str | Path, name: str | None = None, 
     record, names = Path(record), record_models(record)
     name = name or names[0]
     if name not in names: raise ValueError(f"run {record.name} has no model {name!r}; it has {names}")
-    rec, src = _read_record(record), record/'models'/name
+    rec, src = _read_record(record), record.joinpath('models', *name.split('/'))
     info = json.loads((src/'model.json').read_text())
     _check_files(src, info)
     with atomic_path(dest) as tmp:
         shutil.copytree(src, tmp)
         spec = info['features']
         if include_autoencoder and spec['kind'] == 'latent':
-            ae = model_autoencoder(spec)                                     # the very weights the model was trained with
+            ae = model_encoder(spec)                                     # the very weights the model was trained with
             if Path(ae.source).is_dir():
                 (tmp/'autoencoder').mkdir()
                 for f in sorted(p for p in Path(ae.source).iterdir() if p.is_file() and not p.name.startswith('.')):

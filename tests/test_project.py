@@ -105,6 +105,7 @@ def test_clean_clone_builds_and_installs(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = sorted(p.name for p in (ROOT/'nbs'/'reports').glob('*.ipynb'))
     assert shipped and {f'latentlab/templates/{n}' for n in shipped} <= names
+    assert 'latentlab/app/app.css' in names                    # the app's stylesheet is package data
     import os
     env = {**os.environ, 'PYTHONPATH': str(tmp_path/'site')}
     probe = ("import latentlab.reports as R; from latentlab.experiments import rerun\n"

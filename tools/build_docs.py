@@ -352,10 +352,10 @@ def check_site(out: Path, public: dict | None = None) -> list:
 def public_methods() -> dict:
     "`{page: ['Class.method', ...]}` for the public classes of every module and their public methods."
     out = {}
-    for f in sorted((ROOT/'latentlab').glob('*.py')):
-        m = re.search(r'File to edit: \.\./nbs/(\S+\.ipynb)', f.read_text())
+    for f in sorted((ROOT/'latentlab').rglob('*.py')):
+        m = re.search(r'File to edit: (?:\.\./)+nbs/(\S+\.ipynb)', f.read_text())
         if f.stem.startswith('_') or not m: continue
-        mod = importlib.import_module(f'latentlab.{f.stem}')
+        mod = importlib.import_module('.'.join(f.relative_to(ROOT).with_suffix('').parts))
         names = []
         for n in getattr(mod, '__all__', []):
             obj = getattr(mod, n, None)
