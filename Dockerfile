@@ -2,12 +2,12 @@
 # folder as volumes. Build and run with docker or podman:
 #   podman build -t latentlab-app .
 #   podman run -p 127.0.0.1:8050:8050 -v $LATENTLAB_ASSETS:/assets:ro -v ./runs:/runs -v appdata:/data latentlab-app
-# or `podman compose up` / `docker compose up` (compose.yaml). scripts/container_check.sh builds it from a base made
+# or `podman compose up` / `docker compose up` (compose.yaml). tools/container_check.sh builds it from a base made
 # with debootstrap (no registry needed) and checks that it serves /health and a page.
 ARG BASE=docker.io/library/debian:bookworm-slim
 FROM ${BASE}
 # TORCH: what to install first (the CPU build is enough to serve; the app does not use torchvision);
-# PIP_ARGS: extra pip options, e.g. a local index (scripts/container_check.sh uses the machine's mirror)
+# PIP_ARGS: extra pip options, e.g. a local index (tools/container_check.sh uses the machine's mirror)
 ARG TORCH="torch torchvision"
 ARG PIP_ARGS=""
 ENV DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1

@@ -1,4 +1,4 @@
-"""Rebuild docs/evidence/issue7_benchmark.md from a benchmark report record's CSV outputs (its `outputs/*.csv`).
+"""Rebuild docs/evidence/benchmark/tables.md from a benchmark report record's CSV outputs (its `outputs/*.csv`).
 
     python benchmarks/benchmark_tables.py runs/benchmark-report/<run-id> "a paragraph on what this render adds"
 """
@@ -52,5 +52,5 @@ latentlab report benchmark --experiment benchmark-report --set sweep=benchmarks/
 
 {ood.to_markdown()}
 """
-Path('docs/evidence/issue7_benchmark.md').write_text(body)
+Path('docs/evidence/benchmark/tables.md').write_text(body)
 print(len(body))

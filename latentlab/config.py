@@ -95,7 +95,7 @@ class RunConfig:
     autoencoder: str = 'taef2'        # a registered autoencoder, or a diffusers / tiny-autoencoder folder
     autoencoder_source: str | None = None  # explicit weights folder or hub id for the autoencoder
     resolution: int = 128             # encoder input resolution in pixels
-    features: list = field(default_factory=lambda: ['latent', 'pixel'])  # feature spaces scored side by side
+    features: list = field(default_factory=lambda: ['latent', 'pixel'])  # feature spaces scored side by side ('a+b': joined)
     classifiers: list = field(default_factory=lambda: ['logreg', 'svm-rbf'])  # registered classifiers on each
     n_per_class: int | None = None    # per-class training subsample (the small-data regime) ...
     fraction: float | None = None     # ... or a fraction of each class
@@ -107,6 +107,9 @@ class RunConfig:
     image_augment: list = field(default_factory=list)  # image transforms of the training split before encoding
     tta: bool = False                 # test-time augmentation: average predictions over images and their flips
     ensemble: bool = False            # also average each classifier's latent and pixel probabilities
+    fuse: list = field(default_factory=list)  # feature spaces whose probabilities are fused, weights chosen on validation
+    distill: str | None = None        # a pixel classifier (teacher) whose soft labels train a logreg on each other space
+    distill_pool: bool = False        # the teacher also labels the training images left out of the subsample
     n_boot: int = 1000                # bootstrap replicates for the test-set intervals
     keep_models: bool = True          # keep each fitted model in the record (predict, export); False saves disk in sweeps
     seed: int = 0                     # seeds the subsample, the models and the bootstrap

@@ -24,8 +24,9 @@ from .classifiers import CLASSIFIERS, make_classifier, param_grid
 # %% auto #0
 __all__ = ['METRICS', 'IMAGE_TRANSFORMS', 'BROKEN_KINDS', 'PUBLISHED', 'predict_scores', 'predict_labels',
            'classification_metrics', 'choose_threshold', 'bootstrap_intervals', 'auc_resolution', 'score_proba',
-           'score', 'fit_select', 'evaluate_classifier', 'score_entry', 'transform_images', 'broken_images',
-           'mean_interval', 'paired_gain', 'learning_curve', 'plot_learning_curves']
+           'score', 'fit_select', 'evaluate_classifier', 'score_entry', 'fuse_select', 'distill_select',
+           'transform_images', 'broken_images', 'mean_interval', 'paired_gain', 'learning_curve',
+           'plot_learning_curves']
 
 # %% ../nbs/31_evaluation.ipynb #16838660
 def predict_scores(estimator, X, n_classes: int | None = None) -> np.ndarray:
@@ -239,6 +240,51 @@ def score_entry(y: dict, proba: dict, n_classes: int, threshold: str = 'argmax',
     entry = {**extra, 'threshold': cut}
     for s in ('val', 'test'): entry[s] = score_proba(y[s], proba[s], n_classes, cut, n_boot, seed, warn=s == 'test')
     return entry
+
+# %% ../nbs/31_evaluation.ipynb #965ffdaa
+def fuse_select(y_val, probas_val: list, metric: str = 'auc', steps: int = 5) -> tuple:
+    "Weights of a late fusion of several models' validation probabilities, chosen on validation: `(weights, score)`."
+    k = len(probas_val)
+    if k < 2: raise ValueError(f"fusion needs at least two models' probabilities, got {k}")
+    candidates = ([np.array([w, 1 - w]) for w in np.linspace(0, 1, steps)] if k == 2
+                  else [np.full(k, 1 / k), *np.eye(k)])
+    n = probas_val[0].shape[1]
+    scored = [(classification_metrics(y_val, sum(w * p for w, p in zip(ws, probas_val)), n)[metric], i)
+              for i, ws in enumerate(candidates)]
+    best = max(scored, key=lambda t: (np.nan_to_num(t[0], nan=-np.inf), -abs(candidates[t[1]][0] - 0.5)))
+    return candidates[best[1]].tolist(), float(best[0])
+
+# %% ../nbs/31_evaluation.ipynb #a79a3089
+def _soft_targets(y, proba, alpha: float, T: float) -> np.ndarray:
+    "`alpha * softmax(log proba / T) + (1 - alpha) * onehot(y)`; rows without a label (`y < 0`) take the soft part alone."
+    logp = np.log(np.clip(proba, 1e-12, 1)) / T
+    soft = np.exp(logp - logp.max(1, keepdims=True)); soft /= soft.sum(1, keepdims=True)
+    hard = np.eye(proba.shape[1])[np.clip(y, 0, None)]
+    a = np.where(np.asarray(y)[:, None] < 0, 1.0, alpha)
+    return a * soft + (1 - a) * hard
+
+# %% ../nbs/31_evaluation.ipynb #31f9ca9c
+def distill_select(X_train, y_train, teacher_train, X_val, y_val, metric: str = 'auc', random_state: int = 0,
+                   n_classes: int | None = None, X_pool=None, teacher_pool=None, temperatures: tuple = (1, 2, 4),
+                   alphas: tuple = (0.5, 1.0)):
+    "Logistic regression distilled from a teacher's probabilities; `C`, `T`, `alpha` chosen on validation."
+    X, y, P = np.asarray(X_train), np.asarray(y_train).astype(int), np.asarray(teacher_train, np.float64)
+    if X_pool is not None and len(X_pool):
+        X, y, P = np.r_[X, np.asarray(X_pool)], np.r_[y, -np.ones(len(X_pool), int)], np.r_[P, teacher_pool]
+    k = n_classes or P.shape[1]
+    rows, labels = np.tile(X, (k, 1)), np.repeat(np.arange(k), len(X))
+    best, tried = None, []
+    with threadpool_limits(1, user_api='blas'):
+        for T in temperatures:
+            for alpha in alphas:
+                w = _soft_targets(y, P, alpha, T).T.ravel()                   # class-major, as `rows` and `labels`
+                for params in param_grid('logreg'):
+                    model = make_classifier('logreg', random_state, **params)
+                    model.fit(rows, labels, **{f'{model.steps[-1][0]}__sample_weight': w})
+                    score = classification_metrics(y_val, predict_scores(model, X_val, k), k)[metric]
+                    tried.append({**params, 'T': T, 'alpha': alpha, f'val_{metric}': score})
+                    if best is None or score > best[0]: best = (score, model, {**params, 'T': T, 'alpha': alpha})
+    return best[1], best[2], tried
 
 # %% ../nbs/31_evaluation.ipynb #42069bae
 IMAGE_TRANSFORMS = ('hflip', 'rot', 'crop')

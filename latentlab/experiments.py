@@ -32,7 +32,8 @@ from .autoencoders import load_autoencoder
 from .backbones import BACKBONES, backbone_features, load_backbone
 from .classifiers import CLASSIFIERS, param_grid, pixel_features
 from .data import load_dataset, subsample_indices
-from .evaluation import IMAGE_TRANSFORMS, evaluate_classifier, score_entry, transform_images
+from .evaluation import (IMAGE_TRANSFORMS, distill_select, evaluate_classifier, fuse_select, predict_scores,
+                                  score_entry, transform_images)
 from .latents import encode_dataset
 from .models import LatentClassifier, accepts, calibration_summary, feature_spec, ood_scorer, save_model
 
@@ -63,10 +64,18 @@ def _check_type(name: str, value, annotation: str):
 def _check_names(cfg: dict):
     "Raise a `ValueError` for a name no registry knows (classifiers, augmenter, image transforms) or a bad choice."
     spaces = ['latent', 'pixel', *BACKBONES.names()]
-    for k, allowed in [('classifiers', CLASSIFIERS), ('image_augment', IMAGE_TRANSFORMS), ('features', spaces)]:
+    for k, allowed in [('classifiers', CLASSIFIERS), ('image_augment', IMAGE_TRANSFORMS)]:
         bad = [x for x in cfg[k] if x not in allowed]
         if bad: raise ValueError(f"unknown {k} {bad}; choose from {sorted(allowed)}")
+    bad = [f for f in cfg['features'] if not all(p in spaces for p in f.split('+'))]
+    if bad: raise ValueError(f"unknown features {bad}; choose from {spaces}, or join them with '+' ('latent+{spaces[-1]}')")
     if not cfg['features']: raise ValueError(f"features must name at least one of {spaces}")
+    if cfg['fuse'] and (len(cfg['fuse']) < 2 or not set(cfg['fuse']) <= set(cfg['features'])):
+        raise ValueError(f"fuse names two or more of the run's features {cfg['features']}, got {cfg['fuse']}")
+    if cfg['distill'] is not None and ('pixel' not in cfg['features'] or cfg['distill'] not in CLASSIFIERS
+                                       or 'pixel' not in CLASSIFIERS.info(cfg['distill'])['features']):
+        raise ValueError(f"distill names a pixel classifier (e.g. 'efficientnet-lite0-ft') and needs 'pixel' in features, "
+                         f"got {cfg['distill']!r} with features {cfg['features']}")
     if cfg['augmenter'] is not None and cfg['augmenter'] not in AUGMENTERS:
         raise ValueError(f"unknown augmenter {cfg['augmenter']!r}; choose from {AUGMENTERS.names()}")
     for k, allowed in _CHOICES.items():
@@ -237,6 +246,7 @@ class FeatureSpace:
     shape: tuple
     views: dict
     spec: dict
+    pool: np.ndarray | None = None     # rows of the training images left out of the subsample (unlabelled here)
 
 # %% ../nbs/40_experiments.ipynb #f5d38e6b
 def _train_rows(full: np.ndarray, idx: np.ndarray, copies: list) -> np.ndarray:
@@ -251,8 +261,9 @@ def _pixel_space(splits: dict, idx: np.ndarray, copies: list, tta: dict) -> Feat
          'test': splits['test'].labels}
     X = {'train': _train_rows(pixel_features(train), idx, [pixel_features(d) for d in copies]),
          **{s: pixel_features(splits[s]) for s in ('val', 'test')}}
+    full, rest = pixel_features(train), np.setdiff1d(np.arange(len(train)), idx)
     return FeatureSpace(X, y, (*train.image_size, train.channels), {s: [pixel_features(d)] for s, d in tta.items()},
-                        feature_spec('pixel', train.image_size, train.channels))
+                        feature_spec('pixel', train.image_size, train.channels), full[rest])
 
 # %% ../nbs/40_experiments.ipynb #0ea15343
 def _latent_space(cfg: dict, ae, splits: dict, idx: np.ndarray, copies: list, tta: dict, progress: bool,
@@ -268,7 +279,8 @@ def _latent_space(cfg: dict, ae, splits: dict, idx: np.ndarray, copies: list, tt
     timings['encode_s'], timings['latents_from_cache'] = time.perf_counter() - t, all(l.from_cache for l in lat)
     spec = {**feature_spec('latent', train.image_size, train.channels, cfg['autoencoder'], cfg['resolution'],
                            cfg['autoencoder_source']), 'encoder': ae.spec}
-    return FeatureSpace(X, y, lat[-1].shape, {s: [enc(d).X] for s, d in tta.items()}, spec)
+    rest = np.setdiff1d(np.arange(len(train)), idx)
+    return FeatureSpace(X, y, lat[-1].shape, {s: [enc(d).X] for s, d in tta.items()}, spec, lat[0].X[rest])
 
 # %% ../nbs/40_experiments.ipynb #4f62b33d
 def _backbone_space(cfg: dict, name: str, splits: dict, idx: np.ndarray, copies: list, tta: dict,
@@ -279,10 +291,21 @@ def _backbone_space(cfg: dict, name: str, splits: dict, idx: np.ndarray, copies:
     train = splits['train']
     y = {'train': _train_rows(train.labels, idx, [d.labels for d in copies]), 'val': splits['val'].labels,
          'test': splits['test'].labels}
-    X = {'train': _train_rows(enc(train), idx, [enc(d) for d in copies]), **{s: enc(splits[s]) for s in ('val', 'test')}}
+    full, rest = enc(train), np.setdiff1d(np.arange(len(train)), idx)
+    X = {'train': _train_rows(full, idx, [enc(d) for d in copies]), **{s: enc(splits[s]) for s in ('val', 'test')}}
     spec = {**feature_spec('backbone', train.image_size, train.channels, resolution=cfg['resolution'], backbone=name),
             'encoder': bb.spec}
-    return FeatureSpace(X, y, (bb.dim, 1, 1), {s: [enc(d)] for s, d in tta.items()}, spec)
+    return FeatureSpace(X, y, (bb.dim, 1, 1), {s: [enc(d)] for s, d in tta.items()}, spec, full[rest])
+
+# %% ../nbs/40_experiments.ipynb #241c99b0
+def _joined_space(parts: list) -> FeatureSpace:
+    "Feature spaces side by side: their rows concatenated (each classifier scales its inputs itself)."
+    cat = lambda rows: np.concatenate([np.asarray(r, np.float32) for r in rows], axis=1)
+    X = {s: cat([p.X[s] for p in parts]) for s in ('train', 'val', 'test')}
+    views = {s: [cat([p.views[s][0] for p in parts])] for s in parts[0].views}
+    spec = {**{k: parts[0].spec[k] for k in ('image_size', 'channels')}, 'kind': 'joined', 'parts': [p.spec for p in parts]}
+    pool = cat([p.pool for p in parts]) if all(p.pool is not None for p in parts) else None
+    return FeatureSpace(X, dict(parts[0].y), (X['train'].shape[1], 1, 1), views, spec, pool)
 
 # %% ../nbs/40_experiments.ipynb #fcd07e45
 def _add_synthetic(spaces: dict, latent: FeatureSpace, cfg: dict, ae, image_shape: tuple, timings: dict):
@@ -305,23 +328,25 @@ def _add_synthetic(spaces: dict, latent: FeatureSpace, cfg: dict, ae, image_shap
 
 # %% ../nbs/40_experiments.ipynb #24a6dd85
 def _experiment_features(cfg: dict, splits: dict, idx: np.ndarray, progress: bool, timings: dict) -> dict:
-    "The run's feature spaces by name (`'latent'`, `'pixel'`, backbones), each a `FeatureSpace`; synthetic rows added."
+    "The run's feature spaces by name (`'latent'`, `'pixel'`, backbones, `'a+b'` joined), synthetic rows added if asked."
     # transform the whole split (cheap; each image keeps its seeded draw) but encode only the subsample's copies
     copies = [transform_images(splits['train'], t, cfg['seed']).subset(idx) for t in cfg['image_augment']]
     tta = {s: transform_images(splits[s], 'hflip') for s in ('val', 'test')} if cfg['tta'] else {}
-    spaces = {'pixel': _pixel_space(splits, idx, copies, tta)} if 'pixel' in cfg['features'] else {}
-    if 'latent' in cfg['features'] or cfg['augmenter']:
+    wanted = list(dict.fromkeys(p for f in cfg['features'] for p in f.split('+')))
+    spaces = {'pixel': _pixel_space(splits, idx, copies, tta)} if 'pixel' in wanted else {}
+    if 'latent' in wanted or cfg['augmenter']:
         ae = load_autoencoder(cfg['autoencoder'], resolution=cfg['resolution'], source=cfg['autoencoder_source'],
                               device=cfg['device'], batch_size=cfg['batch_size'])
         if cfg['decode_synthetic'] and 'pixel' in spaces: ae.require_decoder()     # refuse before any encoding
         latent = _latent_space(cfg, ae, splits, idx, copies, tta, progress, timings)
-        if 'latent' in cfg['features']: spaces = {'latent': latent, **spaces}
+        if 'latent' in wanted: spaces = {'latent': latent, **spaces}
         if cfg['augmenter']: _add_synthetic(spaces, latent, cfg, ae, splits['train'].images.shape[1:], timings)
-    for name in (f for f in cfg['features'] if f in BACKBONES):
+    for name in (f for f in wanted if f in BACKBONES):
         t = time.perf_counter()
         spaces[name] = _backbone_space(cfg, name, splits, idx, copies, tta, progress)
         timings[f'features {name} s'] = time.perf_counter() - t
-    return spaces
+    for name in (f for f in cfg['features'] if '+' in f): spaces[name] = _joined_space([spaces[p] for p in name.split('+')])
+    return {f: spaces[f] for f in cfg['features'] if f in spaces}
 
 # %% ../nbs/40_experiments.ipynb #092490d7
 def _evaluate_pair(cname: str, X: dict, y: dict, n_classes: int, shape, cfg: dict, views) -> tuple:
@@ -348,6 +373,37 @@ def _evaluate_pairs(pairs: list, cfg: dict, n_classes: int, n_jobs: int | None =
                 out[i] = r; bar.update()
         for i, (c, X, y, s, v) in enumerate(pairs):
             if out[i] is None: out[i] = _evaluate_pair(c, X, y, n_classes, s, cfg, v); bar.update()
+    return out
+
+# %% ../nbs/40_experiments.ipynb #dc001fd9
+def _fusion_entries(spaces: dict, probas: dict, cfg: dict, n_classes: int) -> dict:
+    "`{'fusion/<classifier>': entry}`: each classifier's probabilities over the `fuse` spaces, weighted on validation."
+    out, y = {}, spaces[cfg['fuse'][0]].y
+    for c in cfg['classifiers']:
+        parts = [probas.get((f, c)) for f in cfg['fuse']]
+        if any(p is None for p in parts): continue
+        w, _ = fuse_select(y['val'], [p['val'] for p in parts], cfg['selection_metric'])
+        p = {s: sum(wi * q[s] for wi, q in zip(w, parts)) for s in ('val', 'test')}
+        out[f'fusion/{c}'] = score_entry(y, p, n_classes, cfg['threshold'], cfg['n_boot'], cfg['seed'],
+                                         params={'weights': dict(zip(cfg['fuse'], w))})
+    return out
+
+# %% ../nbs/40_experiments.ipynb #efeb17c8
+def _distilled(spaces: dict, teacher, cfg: dict, n_classes: int, n_real: int) -> list:
+    "`((features, 'logreg-kd'), (entry, proba, model, seconds))` per non-pixel space: logreg distilled from `teacher`."
+    px, out = spaces['pixel'], []
+    t_train = predict_scores(teacher, px.X['train'][:n_real], n_classes)
+    use_pool = cfg['distill_pool'] and px.pool is not None and len(px.pool)
+    t_pool = predict_scores(teacher, px.pool, n_classes) if use_pool else None
+    for f, sp in ((f, sp) for f, sp in spaces.items() if f != 'pixel'):
+        t = time.perf_counter()
+        model, params, tried = distill_select(sp.X['train'][:n_real], sp.y['train'][:n_real], t_train, sp.X['val'],
+                                              sp.y['val'], cfg['selection_metric'], cfg['seed'], n_classes,
+                                              sp.pool if use_pool else None, t_pool)
+        proba = {s: np.mean([predict_scores(model, x, n_classes) for x in [sp.X[s], *sp.views.get(s, [])]], axis=0)
+                 for s in ('val', 'test')}
+        entry = score_entry(sp.y, proba, n_classes, cfg['threshold'], cfg['n_boot'], cfg['seed'], params=params, grid=tried)
+        out.append(((f, 'logreg-kd'), (entry, proba, model, time.perf_counter() - t)))
     return out
 
 # %% ../nbs/40_experiments.ipynb #ca67cdfa
@@ -387,8 +443,12 @@ def run_experiment(config: dict | None = None, root: str | Path | None = None, p
     metrics, probas = {}, {}
     t = time.perf_counter()
     keys = [(f, c) for f, sp in spaces.items() for c in cfg['classifiers'] if accepts(c, sp.spec['kind'])]
+    if cfg['distill'] and ('pixel', cfg['distill']) not in keys: keys.append(('pixel', cfg['distill']))
     done = _evaluate_pairs([(c, spaces[f].X, spaces[f].y, spaces[f].shape, spaces[f].views) for f, c in keys], cfg,
                            n_classes, n_jobs, progress)
+    if cfg['distill']:
+        extra = _distilled(spaces, done[keys.index(('pixel', cfg['distill']))][2], cfg, n_classes, len(idx))
+        keys, done = keys + [k for k, _ in extra], done + [d for _, d in extra]
     for (fname, cname), (entry, proba, _, seconds) in zip(keys, done):
         metrics[f'{fname}/{cname}'], probas[fname, cname] = entry, proba
         timings[f'fit {fname}/{cname} s'] = seconds
@@ -399,6 +459,7 @@ def run_experiment(config: dict | None = None, root: str | Path | None = None, p
             p = {s: np.mean([q[s] for q in parts], axis=0) for s in ('val', 'test')}
             metrics[f'ensemble/{cname}'] = score_entry(next(iter(spaces.values())).y, p, n_classes, cfg['threshold'],
                                                        cfg['n_boot'], cfg['seed'])
+    if cfg['fuse']: metrics.update(_fusion_entries(spaces, probas, cfg, n_classes))
     rows = [dict(features=key.split('/')[0], classifier=key.split('/', 1)[1], split=s, metric=m, value=e[s][m],
                  low=e[s][f'{m}_low'], high=e[s][f'{m}_high'], params=json.dumps(e.get('params', {}), sort_keys=True))
             for key, e in metrics.items() for s in ('val', 'test') for m in ('auc', 'acc', 'balanced_acc', 'f1')]

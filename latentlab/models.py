@@ -39,9 +39,9 @@ from .latents import encode_dataset
 
 # %% auto #0
 __all__ = ['SKOPS_TRUSTED', 'MODEL_FORMAT', 'feature_spec', 'conform_image', 'image_rows', 'WeightsMismatch', 'model_encoder',
-           'LatentClassifier', 'accepts', 'ood_scorer', 'UntrustedModel', 'dump_estimator', 'load_estimator',
-           'dump_torch', 'load_torch', 'ModelIntegrityError', 'save_model', 'load_model', 'calibration_summary',
-           'record_models', 'model_card', 'export_model', 'iter_images', 'predict_images']
+           'spec_rows', 'LatentClassifier', 'accepts', 'ood_scorer', 'UntrustedModel', 'dump_estimator',
+           'load_estimator', 'dump_torch', 'load_torch', 'ModelIntegrityError', 'save_model', 'load_model',
+           'calibration_summary', 'record_models', 'model_card', 'export_model', 'iter_images', 'predict_images']
 
 # %% ../nbs/33_models.ipynb #a208b1e7
 def feature_spec(kind: str = 'latent', image_size: tuple = (64, 64), channels: int = 1, autoencoder: str | None = None,
@@ -94,6 +94,15 @@ def model_encoder(spec: dict, device: str | None = None, batch_size: int | None 
                               f"ones this model was trained with (sha256 {want[:12]}): point autoencoder_source at the original files")
     return enc
 
+# %% ../nbs/33_models.ipynb #5a2bf173
+def spec_rows(images: np.ndarray, spec: dict, device: str | None = None, batch_size: int | None = None,
+              cache: bool = False, progress: bool = False) -> np.ndarray:
+    "Input rows of conformed `images` for `spec`: pixels, its encoder's output, or a joined spec's parts side by side."
+    if spec['kind'] == 'joined':
+        return np.concatenate([spec_rows(images, p, device, batch_size, cache, progress) for p in spec['parts']], axis=1)
+    enc = model_encoder(spec, device, batch_size) if spec['kind'] != 'pixel' else None
+    return image_rows(images, spec, enc, cache=cache, progress=progress)
+
 # %% ../nbs/33_models.ipynb #70168f49
 class LatentClassifier(ClassifierMixin, BaseEstimator):
     "A classifier over images: latents (or pixels), a zoo classifier, a threshold and an OOD cut chosen on validation."
@@ -135,15 +144,14 @@ def _images(self: LatentClassifier, X) -> np.ndarray:
 @patch
 def _rows(self: LatentClassifier, images: np.ndarray, cache: bool = False, progress: bool = False) -> list:
     "The input rows of conformed `images` (and of their mirror images with `tta`): a list of `(N, D)` arrays."
-    enc = model_encoder(self.spec_, self.device, self.batch_size) if self.spec_['kind'] != 'pixel' else None
     views = [images, np.ascontiguousarray(images[:, :, ::-1])] if self.tta else [images]
-    return [image_rows(v, self.spec_, enc, cache=cache, progress=progress) for v in views]
+    return [spec_rows(v, self.spec_, self.device, self.batch_size, cache, progress) for v in views]
 
 # %% ../nbs/33_models.ipynb #cc2655ab
 def accepts(classifier: str, kind: str) -> bool:
-    "Whether zoo `classifier` takes features of `kind`: its own list, and any flat (unshaped) one takes backbone features."
+    "Whether zoo `classifier` takes features of `kind`: its own list; any flat (unshaped) one takes the other kinds."
     info = CLASSIFIERS.info(classifier)
-    return kind in info['features'] if kind != 'backbone' else not info['shaped']
+    return kind in info['features'] if kind in ('latent', 'pixel') else not info['shaped']
 
 # %% ../nbs/33_models.ipynb #f016623a
 def ood_scorer(rows: np.ndarray) -> OODScorer:
@@ -171,6 +179,20 @@ def _proba_of(self: LatentClassifier, rows: list) -> np.ndarray:
     "Class probabilities from input rows (averaged over the `tta` views), columns in the order of `classes_`."
     return np.mean([predict_scores(self.estimator_, r, len(self.classes_)) for r in rows], axis=0)
 
+# %% ../nbs/33_models.ipynb #fdc688fe
+@patch
+def _spec(self: LatentClassifier, image_size: tuple, channels: int) -> dict:
+    "The feature spec of `features` (`'latent'`, `'pixel'`, a backbone, or several joined with `'+'`) for these images."
+    def one(name):
+        kind = name if name in ('latent', 'pixel') else 'backbone'
+        spec = feature_spec(kind, image_size, channels, self.autoencoder, self.resolution, self.autoencoder_source,
+                            name if kind == 'backbone' else None)
+        if kind != 'pixel': spec['encoder'] = model_encoder(spec, self.device, self.batch_size).spec
+        return spec
+    parts = [one(p) for p in self.features.split('+')]
+    if len(parts) == 1: return parts[0]
+    return {'kind': 'joined', 'image_size': [int(s) for s in image_size], 'channels': int(channels), 'parts': parts}
+
 # %% ../nbs/33_models.ipynb #0fe4910f
 @patch
 def fit(self: LatentClassifier, X, y, X_val=None, y_val=None) -> 'LatentClassifier':
@@ -188,10 +210,7 @@ def fit(self: LatentClassifier, X, y, X_val=None, y_val=None) -> 'LatentClassifi
         unknown = sorted(set(y_val.tolist()) - set(self.classes_.tolist()))
         if unknown: raise ValueError(f"validation labels {unknown} are not among the training classes {self.classes_.tolist()}")
         yv = np.searchsorted(self.classes_, y_val)
-    kind = self.features if self.features in ('latent', 'pixel') else 'backbone'
-    self.spec_ = feature_spec(kind, X.shape[1:3], 1 if X.ndim == 3 else 3, self.autoencoder, self.resolution,
-                              self.autoencoder_source, self.features if kind == 'backbone' else None)
-    if kind != 'pixel': self.spec_['encoder'] = model_encoder(self.spec_, self.device, self.batch_size).spec
+    self.spec_ = self._spec(X.shape[1:3], 1 if X.ndim == 3 else 3)
     (R, *_), Rv = self._rows(X, cache=True), self._rows(self._images(X_val), cache=True)
     return self._choose(R, yi, Rv, yv)
 
@@ -200,7 +219,8 @@ def fit(self: LatentClassifier, X, y, X_val=None, y_val=None) -> 'LatentClassifi
 def _choose(self: LatentClassifier, rows: np.ndarray, y: np.ndarray, rows_val: list, y_val: np.ndarray):
     "Fit each candidate classifier on `rows` and calibrate the one whose validation score is best."
     names = [self.classifier] if isinstance(self.classifier, str) else list(self.classifier or defaults('classifiers'))
-    metric, shape, best = self.selection_metric or defaults('selection_metric'), self.input_shape, None
+    metric, best = self.selection_metric or defaults('selection_metric'), None
+    shape = self.input_shape if any(CLASSIFIERS.info(n)['shaped'] for n in names) else None
     for name in names:
         info = CLASSIFIERS.info(name)
         if not accepts(name, self.spec_['kind']): raise ValueError(f"classifier {name!r} does not take {self.spec_['kind']} features")
@@ -214,7 +234,7 @@ def _choose(self: LatentClassifier, rows: np.ndarray, y: np.ndarray, rows_val: l
 # %% ../nbs/33_models.ipynb #c1cf5d8b
 @patch(as_prop=True)
 def input_shape(self: LatentClassifier) -> tuple:
-    "Shape of one input sample before flattening: latents `(C, h, w)`, pixels `(H, W, C)`."
+    "Shape of one input sample before flattening: latents `(C, h, w)`, pixels `(H, W, C)`, backbones `(D, 1, 1)`."
     s = self.spec_
     if s['kind'] == 'pixel': return (*s['image_size'], s['channels'])
     enc = model_encoder(s, self.device, self.batch_size)
@@ -363,7 +383,8 @@ def load_model(folder: str | Path, autoencoder_source: str | None = None, device
     clf.estimator_ = load_torch(folder, device) if (folder/'torch.json').is_file() else load_estimator(folder/'classifier.skops')
     clf.classifier_, clf.params_, clf.threshold_ = info['classifier'], info['hyper_parameters'], info['threshold']
     clf.ood_, clf.ood_cut_, clf.val_scores_ = load_estimator(folder/'ood.skops'), info['ood']['cut'], info.get('validation')
-    if spec['kind'] != 'pixel': model_encoder(spec, device, clf.batch_size)      # WeightsMismatch if it is not the same
+    for part in spec.get('parts', [spec]):                     # WeightsMismatch if an encoder is not the same
+        if part['kind'] != 'pixel': model_encoder(part, device, clf.batch_size)
     return clf
 
 # %% ../nbs/33_models.ipynb #36004489
@@ -407,12 +428,16 @@ def record_models(record: str | Path) -> list:
     return sorted(names, key=lambda n: -np.nan_to_num(val(n), nan=-np.inf))
 
 # %% ../nbs/33_models.ipynb #50f3c456
+_PINNED = ('dataset', 'size', 'autoencoder', 'resolution', 'features', 'classifiers', 'threshold', 'seed')
+
 def _config_line(config: dict) -> str:
-    "The `latentlab run` command that makes `config` again: only the entries that differ from `RunConfig`'s defaults."
+    "The `latentlab run` command that makes `config` again: the pipeline's fields, and any other that is not a default."
     base = asdict(RunConfig())
-    sets = [f"--set {k}={json.dumps(v) if not isinstance(v, str) else v}" for k, v in config.items()
-            if k in base and v != base[k] and k != 'experiment']
-    return ' '.join(['latentlab run', *sets])
+    keep = [k for k in base if k in config and (k in _PINNED or config[k] != base[k]) and k not in ('experiment', 'keep_models')]
+    def arg(v):
+        if isinstance(v, str): return v if v and not set(v) & set(" ,'") else f"'{v}'"
+        return f"'{json.dumps(v)}'" if isinstance(v, (list, dict)) else json.dumps(v)
+    return ' '.join(['latentlab run', *(f"--{k.replace('_', '-')} {arg(config[k])}" for k in keep)])
 
 # %% ../nbs/33_models.ipynb #f61616b9
 def _ci(e: dict, m: str) -> str:
@@ -426,8 +451,10 @@ def model_card(info: dict, record: dict, name: str) -> str:
     cfg, meta, ver = record['config'], record['meta'], record['version']
     entry, feats, ev = record['metrics'].get(name, {}), info['features'], info.get('evaluation', {})
     test, val, data = entry.get('test', {}), entry.get('val', {}), meta.get('data', {})
-    space = {'latent': f"{feats.get('autoencoder')} latents at {feats.get('resolution')} px", 'pixel': 'raw pixels',
-             'backbone': f"{feats.get('backbone')} (ImageNet) features at {feats.get('resolution')} px"}[feats['kind']]
+    describe = lambda f: {'latent': f"{f.get('autoencoder')} latents at {f.get('resolution')} px", 'pixel': 'raw pixels',
+                          'backbone': f"{f.get('backbone')} (ImageNet) features at {f.get('resolution')} px",
+                          'joined': ' joined with '.join(describe(p) for p in f.get('parts', []))}[f['kind']]
+    space = describe(feats)
     size = 'x'.join(map(str, feats['image_size'])) + (' gray' if feats['channels'] == 1 else ' RGB')
     cal, ood = ev.get('calibration', {}), info['ood']
     counts = lambda s: ', '.join(f"{k} {v}" for k, v in data.get(s, {}).get('classes', {}).items())
@@ -435,7 +462,7 @@ def model_card(info: dict, record: dict, name: str) -> str:
     rule = (f"predicts `{info['classes'][1]}` when its probability is at least {thr:.3f} (chosen on validation)"
             if thr is not None else 'predicts the most probable class')
     lines = ['---', 'library_name: latentlab', 'pipeline_tag: image-classification',
-             f"tags: [latentlab, image-classification, {feats.get('autoencoder') or feats.get('backbone') or 'pixels'}]",
+             f"tags: [latentlab, image-classification, {feats.get('autoencoder') or feats.get('backbone') or feats['kind']}]",
              f"datasets: [{cfg.get('dataset')}]",
              'metrics: [roc_auc, accuracy]', 'model-index:', f'- name: {name}', '  results:',
              '  - task: {type: image-classification}', f"    dataset: {{name: {cfg.get('dataset')}, type: {cfg.get('dataset')}, split: test}}",
@@ -444,7 +471,7 @@ def model_card(info: dict, record: dict, name: str) -> str:
              f"# {info['classifier']} on {space} ({cfg.get('dataset')})", '',
              '## Model details', '',
              f"- **What it does:** classifies {size} images into {', '.join(f'`{c}`' for c in info['classes'])}; it {rule}.",
-             f"- **How:** each image is resized to {size}, encoded to {space}, and scored by a `{info['classifier']}` "
+             f"- **How:** each image is resized to {size}, turned into {space}, and scored by a `{info['classifier']}` "
              f"(hyper-parameters {json.dumps(info['hyper_parameters'])}, chosen on the validation split).",
              f"- **Made by** latentlab {info.get('latentlab')} (git {str(ver.get('git_commit'))[:10]}) on {meta.get('finished', '?')}, "
              f"run record `{meta.get('run_id')}`.", '',

@@ -2,7 +2,7 @@
 # Build the app's container image and check that it serves /health and a page (issue 8). For machines with podman
 # but no registry: the base image is made with debootstrap and `podman import`ed under the Dockerfile's base name.
 #   apt-get install -y podman runc debootstrap
-#   LATENTLAB_ASSETS=/path/to/assets bash scripts/container_check.sh
+#   LATENTLAB_ASSETS=/path/to/assets bash tools/container_check.sh
 # Where the machine keeps a PyPI mirror on disk (/opt/pypi, /opt/wheels), the build reads it through read-only volumes.
 set -euo pipefail
 IMAGE=${IMAGE:-localhost/latentlab-app}; BASE=docker.io/library/debian:bookworm-slim; PORT=${PORT:-8093}
