@@ -466,7 +466,7 @@ def gain_table(results: pd.DataFrame, sizes=(20, 50), metric: str = 'auc', basel
     "Mean `metric` over seeds [95%] per dataset, classifier, size and strategy, and its paired gain over `baseline`."
     df = results[(results.metric == metric) & results.n_labelled.isin(list(sizes))]
     if df.empty:
-        raise ValueError(f"no {metric!r} results at sizes {list(sizes)}; results hold sizes {sorted(results.n_labelled.unique())}")
+        raise ValueError(f"no {metric!r} results at sizes {list(sizes)}; results hold sizes {sorted(int(n) for n in results.n_labelled.unique())}")
     key = ['dataset', 'classifier', 'n_labelled']
     curve = learning_curve(df, ['dataset', 'classifier', 'strategy'], x='n_labelled')
     gain = paired_gain(df, 'strategy', baseline, pair_on=('seed',), group=tuple(key))
