@@ -224,7 +224,7 @@ def choose_delta(Z, n_clusters: int = 2, alpha: float = 0.95, step: float = 0.05
     Z = np.asarray(Z, dtype=np.float64)
     clusters = KMeans(n_clusters, n_init=10, random_state=random_state).fit_predict(Z)
     top = float(np.linalg.norm(Z.max(0) - Z.min(0)))         # no two rows are farther apart
-    grid = step * np.arange(1, int(np.ceil(top / step)) + 2)
+    grid = np.round(step * np.arange(1, int(np.ceil(top / step)) + 2), 10)   # 0.7, not 0.7000000000000001
     ok = grid[purity(Z, clusters, grid) >= alpha]
     if not len(ok):
         warnings.warn(f"no radius on the grid (step {step}) is {alpha:.0%}-pure; using {step}")
