@@ -344,14 +344,16 @@ def _tile(images, ncols: int, gap: int = 4, min_cell: int = 96) -> tuple:
 def contact_sheet(images, captions=None, ncols: int = 8, title: str = ''):
     "A plotly figure of `images` in a grid, `ncols` a row, each with its caption underneath (rank order)."
     import plotly.graph_objects as go
-    canvas, h, w = _tile(images, ncols)
+    gap = 22 if captions else 4                        # room for a caption under each image
+    canvas, h, w = _tile(images, ncols, gap=gap)
+    if captions: canvas = np.pad(canvas, ((0, gap), (0, 0), (0, 0)), constant_values=255)
     ncols = max(1, min(int(ncols), len(images)))
     fig = go.Figure(go.Image(z=canvas, hoverinfo='skip'))
     for i, text in enumerate(captions or []):
         r, c = divmod(i, ncols)
-        fig.add_annotation(x=c * (w + 4) + w / 2, y=r * (h + 4) + h, yshift=-2, text=str(text), showarrow=False,
+        fig.add_annotation(x=c * (w + gap) + w / 2, y=r * (h + gap) + h + 2, text=str(text), showarrow=False,
                            yanchor='top', font=dict(size=10), bgcolor='rgba(255,255,255,0.8)')
-    fig.update_layout(title=title, template='plotly_white', height=int(canvas.shape[0] * 1.1) + 80,
+    fig.update_layout(title=title, template='plotly_white', height=int(canvas.shape[0]) + (70 if title else 40),
                       margin=dict(l=10, r=10, t=40 if title else 10, b=10),
                       xaxis=dict(visible=False), yaxis=dict(visible=False))
     return fig
