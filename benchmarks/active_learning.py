@@ -60,7 +60,8 @@ if __name__ == '__main__':
     args = p.parse_args()
     warnings.filterwarnings('ignore', category=UserWarning)
     t0 = time.perf_counter()
-    results = pd.concat([run_dataset(d.split(':')[0], int(d.split(':')[1]), args) for d in args.datasets], ignore_index=True)
+    parts = [run_dataset(d.split(':')[0], int(d.split(':')[1]), args) for d in args.datasets]
+    results = pd.concat(parts, ignore_index=True)
     table = gain_table(results, sizes=args.sizes)
     seeds = results.seed.nunique()
     print(f"\n{args.autoencoder} at {args.resolution} px; test AUC, mean over {seeds} seeds [95% t]; "
@@ -68,7 +69,7 @@ if __name__ == '__main__':
     for (ds, clf, n), df in table.groupby(['dataset', 'classifier', 'n_labelled']):
         print(f"{ds}, {clf}, {n} labels")
         for r in df.itertuples():
-            gain = '' if r.strategy == 'random' else (f"  gain {cell(r.gain, r.gain_low, r.gain_high, True)}"
+            gain = "" if r.strategy == "random" else (f"  gain {cell(r.gain, r.gain_low, r.gain_high, True)}"
                                                      + (' *' if r.excludes_zero else ''))
             print(f"  {r.strategy:10s} {cell(r.mean, r.low, r.high)}{gain}")
     print("\n* the interval excludes zero")

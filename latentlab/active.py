@@ -107,7 +107,8 @@ def pick_kmeans(Z_labelled, y_labelled, Z_pool, k: int, random_state: int = 0, p
         chosen.append(next(int(i) for i in np.argsort(dist[:, c], kind='stable') if i not in chosen))
     return np.array(chosen), sizes[order].astype(np.float64)
 
-register_strategy('kmeans', pick_kmeans, description='the pool row nearest each k-means centroid, largest cluster first')
+register_strategy('kmeans', pick_kmeans,
+                  description='the pool row nearest each k-means centroid, largest cluster first')
 
 # %% ../nbs/34_active.ipynb #34-active-021
 def pick_coreset(Z_labelled, y_labelled, Z_pool, k: int, random_state: int = 0, proba=None) -> tuple:
@@ -123,7 +124,8 @@ def pick_coreset(Z_labelled, y_labelled, Z_pool, k: int, random_state: int = 0, 
         dist = np.minimum(dist, pairwise_distances(Z_pool, Z_pool[i:i + 1]).ravel())
     return np.array(chosen), np.array(scores)
 
-register_strategy('coreset', pick_coreset, description='greedy k-center (Sener & Savarese 2018): farthest from the labelled set')
+register_strategy('coreset', pick_coreset,
+                  description='greedy k-center (Sener & Savarese 2018): farthest from the labelled set')
 
 # %% ../nbs/34_active.ipynb #34-active-024
 def typicality(Z, n_neighbors: int = 20, squared: bool = True) -> np.ndarray:
@@ -181,8 +183,8 @@ def coverage_graph(Z, delta: float) -> sparse.csr_matrix:
     return sparse.csr_matrix((np.ones(len(r), bool), (r, c)), shape=(len(Z), len(Z)))
 
 # %% ../nbs/34_active.ipynb #34-active-033
-def pick_probcover(Z_labelled, y_labelled, Z_pool, k: int, random_state: int = 0, proba=None, delta: float | None = None,
-                   n_clusters: int | None = None, alpha: float = 0.95) -> tuple:
+def pick_probcover(Z_labelled, y_labelled, Z_pool, k: int, random_state: int = 0, proba=None,
+                   delta: float | None = None, n_clusters: int | None = None, alpha: float = 0.95) -> tuple:
     "ProbCover: greedily the pool rows whose δ-balls cover the most uncovered rows; score: how many they cover."
     n_lab = len(Z_labelled)
     Z = np.vstack([Z_labelled, Z_pool])
@@ -247,12 +249,14 @@ def fit_labelled(name: str, X, y, X_val=None, y_val=None, random_state: int = 0,
     "Classifier `name` fitted on a few labelled rows: `(model, params)`, chosen by validation AUC when val is given."
     X, y = np.asarray(X), np.asarray(y).astype(np.int64)
     counts = np.bincount(y)[np.unique(y)]
-    if len(counts) < 2: raise ValueError(f"the labelled rows hold a single class ({np.unique(y)}): label both classes first")
+    if len(counts) < 2:
+        raise ValueError(f"the labelled rows hold a single class ({np.unique(y)}): label images of another class first")
     if X_val is not None and counts.min() >= 5:
         model, params, _ = fit_select(name, X, y, X_val, y_val, 'auc', random_state, n_classes)
         return model, params
     folds = int(max(2, counts.min()))
-    if counts.min() < 2: raise ValueError(f"a class has a single labelled image (counts {counts.tolist()}): label one more")
+    if counts.min() < 2:
+        raise ValueError(f"a class has a single labelled image (counts {counts.tolist()}): label one more of it")
     if X_val is None:
         return _folds_lowered(make_classifier(name, random_state), folds).fit(X, y), {}
     n_classes = n_classes or int(max(y.max(), np.max(y_val))) + 1
@@ -382,7 +386,7 @@ def write_suggestions(table: pd.DataFrame, path: str | Path) -> Path:
 
 # %% ../nbs/34_active.ipynb #34-active-061
 def label_schedule(n_classes: int, start_per_class: int = 2, step: int = 10, budget: int = 100) -> list:
-    "Labelled-set sizes scored by `simulate`: `start_per_class` per class, then every multiple of `step`, then `budget`."
+    "Labelled-set sizes scored by `simulate`: `start_per_class` per class, then multiples of `step`, then `budget`."
     start = int(start_per_class) * int(n_classes)
     if budget < start: raise ValueError(f"budget {budget} is below the starting set of {start} labels")
     sizes = [start] + [n for n in range(step, budget + 1, step) if n > start]
@@ -441,7 +445,8 @@ def simulate(X: dict, y: dict, strategies: list | None = None, classifiers: tupl
              progress: bool = True) -> pd.DataFrame:
     "Active learning replayed on `X['train']` (labels revealed when picked): tidy test scores per strategy and size."
     for s in ('train', 'val', 'test'):
-        if s not in X or s not in y: raise KeyError(f"simulate needs 'train' (the pool), 'val' and 'test' rows and labels")
+        if s not in X or s not in y:
+            raise KeyError(f"simulate needs 'train' (the pool), 'val' and 'test' rows and labels; {s!r} is missing")
     X = {s: _rows(X[s]) for s in ('train', 'val', 'test')}
     y = {s: np.asarray(y[s], dtype=np.int64).reshape(-1) for s in ('train', 'val', 'test')}
     strategies = list(strategies or STRATEGIES.names())
@@ -468,7 +473,8 @@ def gain_table(results: pd.DataFrame, sizes=(20, 50), metric: str = 'auc', basel
     "Mean `metric` over seeds [95%] per dataset, classifier, size and strategy, and its paired gain over `baseline`."
     df = results[(results.metric == metric) & results.n_labelled.isin(list(sizes))]
     if df.empty:
-        raise ValueError(f"no {metric!r} results at sizes {list(sizes)}; results hold sizes {sorted(int(n) for n in results.n_labelled.unique())}")
+        held = sorted(int(n) for n in results.n_labelled.unique())
+        raise ValueError(f"no {metric!r} results at sizes {list(sizes)}; results hold sizes {held}")
     key = ['dataset', 'classifier', 'n_labelled']
     curve = learning_curve(df, ['dataset', 'classifier', 'strategy'], x='n_labelled')
     gain = paired_gain(df, 'strategy', baseline, pair_on=('seed',), group=tuple(key))
