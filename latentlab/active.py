@@ -13,7 +13,6 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.metrics import pairwise_distances, pairwise_distances_chunked
@@ -23,10 +22,11 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from .autoencoders import Autoencoder, load_autoencoder
-from .classifiers import make_classifier, param_grid
+from .classifiers import make_classifier
 from .config import Registry, atomic_path
 from .data import IMAGE_SUFFIXES, ImageSet, read_image, subsample_indices
-from .evaluation import classification_metrics, fit_select, learning_curve, paired_gain, predict_scores
+from .evaluation import (choose_threshold, classification_metrics, fewer_folds, fit_select, learning_curve,
+                                  paired_gain, predict_scores)
 from .latents import encode_dataset
 
 # %% auto #0
@@ -236,14 +236,6 @@ def choose_delta(Z, n_clusters: int = 2, alpha: float = 0.95, step: float = 0.05
 register_strategy('probcover', pick_probcover,
                   description='ProbCover (Yehuda et al. 2022): greedy max coverage by delta-balls, delta by purity')
 
-# %% ../nbs/34_active.ipynb #34-active-041
-def _folds_lowered(model, n: int):
-    "`model` with every cross-validated calibrator inside using at most `n` folds."
-    params = model.get_params()
-    cv = {k: min(v, n) for k, v in params.items() if k.endswith('cv') and isinstance(v, int)
-          and isinstance(params.get(k.rsplit('__', 1)[0]) if '__' in k else model, CalibratedClassifierCV)}
-    return model.set_params(**cv)
-
 # %% ../nbs/34_active.ipynb #34-active-042
 def fit_labelled(name: str, X, y, X_val=None, y_val=None, random_state: int = 0, n_classes: int | None = None) -> tuple:
     "Classifier `name` fitted on a few labelled rows: `(model, params)`, chosen by validation AUC when val is given."
@@ -251,22 +243,11 @@ def fit_labelled(name: str, X, y, X_val=None, y_val=None, random_state: int = 0,
     counts = np.bincount(y)[np.unique(y)]
     if len(counts) < 2:
         raise ValueError(f"the labelled rows hold a single class ({np.unique(y)}): label images of another class first")
-    if X_val is not None and counts.min() >= 5:
-        model, params, _ = fit_select(name, X, y, X_val, y_val, 'auc', random_state, n_classes)
-        return model, params
-    folds = int(max(2, counts.min()))
     if counts.min() < 2:
         raise ValueError(f"a class has a single labelled image (counts {counts.tolist()}): label one more of it")
-    if X_val is None:
-        return _folds_lowered(make_classifier(name, random_state), folds).fit(X, y), {}
-    n_classes = n_classes or int(max(y.max(), np.max(y_val))) + 1
-    best = None
-    with threadpool_limits(1, user_api='blas'):
-        for params in param_grid(name) or [{}]:
-            model = _folds_lowered(make_classifier(name, random_state, **params), folds).fit(X, y)
-            auc = classification_metrics(y_val, predict_scores(model, X_val, n_classes), n_classes)['auc']
-            if best is None or auc > best[0]: best = (auc, model, params)
-    return best[1], best[2]
+    if X_val is None: return fewer_folds(make_classifier(name, random_state), int(counts.min())).fit(X, y), {}
+    model, params, _ = fit_select(name, X, y, X_val, y_val, 'auc', random_state, n_classes)
+    return model, params
 
 # %% ../nbs/34_active.ipynb #34-active-045
 def _rows(X) -> np.ndarray:
@@ -392,23 +373,11 @@ def label_schedule(n_classes: int, start_per_class: int = 2, step: int = 10, bud
     sizes = [start] + [n for n in range(step, budget + 1, step) if n > start]
     return sizes if sizes[-1] == budget else sizes + [budget]
 
-# %% ../nbs/34_active.ipynb #34-active-062c
-def _best_cut(y_val, p1) -> float:
-    "`choose_threshold(y_val, proba, 'balanced_acc')` for scores `p1 = proba[:, 1]`, all cuts at once."
-    y, p = np.asarray(y_val).astype(int), np.asarray(p1, dtype=np.float64)
-    s = np.unique(p)
-    cuts = np.concatenate([[s[0] - 1e-9], (s[:-1] + s[1:]) / 2, [s[-1] + 1e-9]]) if len(s) > 1 else np.array([0.5])
-    below = lambda q: np.searchsorted(q, cuts, side='left')      # how many scores lie under each cut
-    pos, neg = np.sort(p[y == 1]), np.sort(p[y == 0])
-    values = ((len(pos) - below(pos)) / max(len(pos), 1) + below(neg) / max(len(neg), 1)) / 2
-    best = np.flatnonzero(np.isclose(values, values.max()))
-    return float(cuts[best[len(best) // 2]])
-
 # %% ../nbs/34_active.ipynb #34-active-063
 def score_round(model, X_val, y_val, X_test, y_test, n_classes: int) -> dict:
     "`auc`, `acc`, `balanced_acc` on test (two classes: at the threshold chosen on validation) and `val_auc`."
     p_val, p_test = predict_scores(model, X_val, n_classes), predict_scores(model, X_test, n_classes)
-    cut = _best_cut(y_val, p_val[:, 1]) if n_classes == 2 else None
+    cut = choose_threshold(y_val, p_val) if n_classes == 2 else None
     out = classification_metrics(y_test, p_test, n_classes, cut)
     return {'auc': out['auc'], 'acc': out['acc'], 'balanced_acc': out['balanced_acc'],
             'val_auc': classification_metrics(y_val, p_val, n_classes)['auc']}

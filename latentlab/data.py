@@ -20,7 +20,7 @@ from .config import Registry, assets_dir, cache_dir
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'ON_ERROR', 'DATASETS', 'Labelled', 'ImageSet', 'to_uint8', 'split_stratified', 'subsample_indices',
            'subsample', 'medmnist_filename', 'load_medmnist', 'read_image', 'format_problems', 'UnreadableImagesError',
-           'load_image_folder', 'load_npz', 'register_dataset', 'load_dataset']
+           'load_image_folder', 'read_class_folders', 'load_npz', 'register_dataset', 'load_dataset']
 
 # %% ../nbs/01_data.ipynb #01-data-005
 class Labelled:
@@ -319,6 +319,13 @@ def load_image_folder(path: str | Path, size: int | None = None, val: float = 0.
         for s in out.values(): s.skipped = list(skipped)   # every split carries the whole folder's list
         return out
     return split_stratified(_read_class_folders(root, hw, root.name, 'all', on_error=on_error), val=val, test=test, seed=seed)
+
+# %% ../nbs/01_data.ipynb #5bd66eb8
+def read_class_folders(path: str | Path, size: int | None = None, on_error: str = 'skip') -> ImageSet:
+    "All images of a folder with one sub-folder per class, as one `ImageSet` (no split); unusable files skipped and listed."
+    root = Path(path).expanduser()
+    if not root.is_dir(): raise FileNotFoundError(f"image folder {root} does not exist")
+    return _read_class_folders(root, None if size is None else (int(size), int(size)), root.name, 'all', on_error=on_error)
 
 # %% ../nbs/01_data.ipynb #01-data-027
 def load_npz(path: str | Path, classes: list | None = None, val: float = 0.15, test: float = 0.15,

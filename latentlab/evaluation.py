@@ -24,7 +24,7 @@ from .classifiers import CLASSIFIERS, make_classifier, param_grid
 # %% auto #0
 __all__ = ['METRICS', 'IMAGE_TRANSFORMS', 'BROKEN_KINDS', 'PUBLISHED', 'predict_scores', 'predict_labels',
            'classification_metrics', 'choose_threshold', 'bootstrap_intervals', 'auc_resolution', 'score_proba',
-           'score', 'fit_select', 'evaluate_classifier', 'score_entry', 'fuse_select', 'distill_select',
+           'score', 'fewer_folds', 'fit_select', 'evaluate_classifier', 'score_entry', 'fuse_select', 'distill_select',
            'transform_images', 'broken_images', 'mean_interval', 'paired_gain', 'learning_curve',
            'plot_learning_curves']
 
@@ -81,9 +81,10 @@ def choose_threshold(y_val, proba_val, metric: str = 'balanced_acc') -> float:
     if metric not in ('balanced_acc', 'acc'): raise ValueError(f"metric must be 'balanced_acc' or 'acc', got {metric!r}")
     s = np.unique(p[:, 1])
     cuts = np.concatenate([[s[0] - 1e-9], (s[:-1] + s[1:]) / 2, [s[-1] + 1e-9]]) if len(s) > 1 else np.array([0.5])
-    score = balanced_accuracy_score if metric == 'balanced_acc' else accuracy_score
-    values = [score(y, (p[:, 1] >= c).astype(int)) for c in cuts]
-    best = np.flatnonzero(np.isclose(values, max(values)))
+    pos, neg = np.sort(p[y == 1, 1]), np.sort(p[y == 0, 1])
+    tp, tn = len(pos) - np.searchsorted(pos, cuts), np.searchsorted(neg, cuts)     # every cut at once
+    values = ((tp / max(len(pos), 1) + tn / max(len(neg), 1)) / 2 if metric == 'balanced_acc' else (tp + tn) / len(y))
+    best = np.flatnonzero(np.isclose(values, values.max()))
     return float(cuts[best[len(best) // 2]])   # the middle of the best plateau
 
 # %% ../nbs/31_evaluation.ipynb #e4702d51
@@ -186,8 +187,9 @@ def _probe_scores(probe, X_train, y_train, X_val, shared: dict) -> np.ndarray:
 def _select(name, X_train, y_train, X_val, y_val, metric, random_state, n_classes, shape, fit_kw, rank_only):
     "`fit_select`'s loop over the grid (see there)."
     best, tried, shared = None, [], {}
+    folds = int(min(c for c in np.bincount(np.asarray(y_train).astype(int)) if c > 0))
     for params in param_grid(name) or [{}]:
-        model = make_classifier(name, random_state, shape=shape, **params)
+        model = fewer_folds(make_classifier(name, random_state, shape=shape, **params), folds)
         probe = _uncalibrated(model) if rank_only else None
         try:
             if probe is None: proba = predict_scores(model.fit(X_train, y_train, **fit_kw), X_val, n_classes)
@@ -205,6 +207,15 @@ def _select(name, X_train, y_train, X_val, y_val, metric, random_state, n_classe
     if best[3]: best[1].fit(X_train, y_train)               # the chosen point, calibrated
     return best[1], best[2], tried
 
+# %% ../nbs/31_evaluation.ipynb #9927f946
+def fewer_folds(model, n: int):
+    "`model` with every cross-validated calibrator inside it using at most `n` folds (for classes of few labels)."
+    params = model.get_params()
+    owner = lambda k: params.get(k.rsplit('__', 1)[0]) if '__' in k else model
+    cv = {k: min(v, n) for k, v in params.items() if k.endswith('cv') and isinstance(v, int)
+          and isinstance(owner(k), CalibratedClassifierCV)}
+    return model.set_params(**cv)
+
 # %% ../nbs/31_evaluation.ipynb #79421060
 def fit_select(name: str, X_train, y_train, X_val, y_val, metric: str = 'auc', random_state: int = 0,
                n_classes: int | None = None, shape: tuple | None = None):
@@ -212,6 +223,8 @@ def fit_select(name: str, X_train, y_train, X_val, y_val, metric: str = 'auc', r
     X_train, X_val = np.asarray(X_train), np.asarray(X_val)
     y_train, y_val = np.asarray(y_train), np.asarray(y_val)
     if len(np.unique(y_train)) < 2: raise ValueError("training labels hold a single class: nothing to learn")
+    if np.bincount(y_train.astype(int))[np.unique(y_train).astype(int)].min() < 2:
+        raise ValueError(f"a class has a single training label (counts {np.bincount(y_train.astype(int)).tolist()}): label one more")
     if metric not in METRICS: raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     n_classes = n_classes or int(max(y_train.max(), y_val.max())) + 1
     fit_kw = {'X_val': X_val, 'y_val': y_val} if CLASSIFIERS.info(name)['uses_val'] else {}

@@ -43,7 +43,8 @@ for _name, _desc in [('latent_space', "what an autoencoder's latent space does t
                      ('augmentation', 'every latent generator judged for realism, typicality, class, diversity, memorisation and downstream value'),
                      ('benchmark', "a sweep's records read into learning curves with intervals, augmentation gains, the published baselines"),
                      ('runs_analysis', 'many run records compared: the runs table, grouped and plotted'),
-                     ('companion', "a publication companion page for one run record: abstract, key figures, links, citation")]:
+                     ('companion', "a publication companion page for one run record: abstract, key figures, links, citation"),
+                     ('active_learning', 'which images to label next: strategies against random choice over seeds, paired gains')]:
     register_report(_name, template_dir()/f'{_name}.ipynb', description=_desc)
 
 # %% ../nbs/41_reports.ipynb #713a1076

@@ -48,7 +48,8 @@ _DIRECTIVE = re.compile(r'^\s*#\|\s*([\w-]+)(:?)\s*(.*?)\s*$')
 FAST = {'latent_space': {'sample_size': 100, 'projections': ['pca', 'umap']},
         'augmentation': {'n_per_class': 15, 'n_synthetic': 20, 'diffusion_steps': 60, 'sample_steps': 8, 'n_ood': 50,
                          'generators': ['interp-slerp', 'noise', 'smote', 'inversion-counterfactual',
-                                        'guided-counterfactual', 'diffusion']}}
+                                        'guided-counterfactual', 'diffusion']},
+        'active_learning': {'fast': True, 'datasets': [['breastmnist', 28]], 'autoencoder': 'taesd', 'resolution': 64}}
 
 
 def settings() -> dict:
