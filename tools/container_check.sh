@@ -28,7 +28,7 @@ fi
 for d in /opt/pypi /opt/pypi-more; do [ -d $d/simple ] && PIPARGS="$PIPARGS --extra-index-url file://$d/simple" && VOLS+=(-v $d:$d:ro); done
 if ls /opt/wheels/torch-*+cpu-*.whl > /dev/null 2>&1; then   # a CPU torch wheel on disk: use it, and skip torchvision
   VOLS+=(-v /opt/wheels:/opt/wheels:ro)
-  BUILD_ARGS+=(--build-arg "TORCH=$(ls /opt/wheels/torch-*+cpu-*.whl | tail -1)" --build-arg "SKIP_REQS=torch torchvision")
+  BUILD_ARGS+=(--build-arg "TORCH=$(ls /opt/wheels/torch-*+cpu-*.whl | tail -1)" --build-arg "TORCH_INDEX=")
 fi
 BUILD_ARGS+=(--build-arg "PIP_ARGS=$PIPARGS")
 echo "== podman build -t $IMAGE ."
