@@ -41,9 +41,9 @@ export: install
 check-sync: install
 	$(VENV)/bin/nbdev_export && $(VENV)/bin/nbdev_clean && git diff --exit-code -- latentlab nbs
 
+# the README is nbs/index.ipynb executed (its example's output included, stderr left out) and converted to markdown
 readme: install
-	$(VENV)/bin/jupyter nbconvert --to markdown --no-prompt --TagRemovePreprocessor.enabled=True \
-		--TemplateExporter.exclude_output=True --output-dir . --output README nbs/index.ipynb
+	$(PY) tools/readme.py
 
 # the docs site: every notebook executed (slow cells shown, not run), nbdev's doc processing (show_doc of every
 # export and of every public method), the reports executed with their defaults; rendered by Quarto where it is
