@@ -44,6 +44,7 @@ from urllib.parse import unquote, urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT/'nbs'
+TOP = ('index.ipynb', 'results.ipynb')       # pages above the library's, always built
 _DIRECTIVE = re.compile(r'^\s*#\|\s*([\w-]+)(:?)\s*(.*?)\s*$')
 FAST = {'latent_space': {'sample_size': 100, 'projections': ['pca', 'umap']},
         'augmentation': {'n_per_class': 15, 'n_synthetic': 20, 'diffusion_steps': 60, 'sample_steps': 8, 'n_ood': 50,
@@ -212,7 +213,7 @@ def render_quarto(proc: Path, out: Path, pages: list, report_pages: list):
     base['execute'] = {'enabled': False}
     base.pop('metadata-files', None)
     side = base.setdefault('website', {}).setdefault('sidebar', {})
-    side['contents'] = (['index.ipynb', {'section': 'Library', 'contents': [p for p in pages if p != 'index.ipynb']}]
+    side['contents'] = ([*TOP, {'section': 'Library', 'contents': [p for p in pages if p not in TOP]}]
                         + ([{'section': 'Reports', 'contents': [f'reports/{p}' for p in report_pages]}] if report_pages else []))
     (proc/'_quarto.yml').write_text(yaml.safe_dump(base, sort_keys=False))
     shutil.copy(NBS/'styles.css', proc/'styles.css')
@@ -398,7 +399,7 @@ def main(argv=None) -> int:
         if work.exists(): shutil.rmtree(work)
         (work/'executed').mkdir(parents=True)
         nbs = [nb for nb in sorted(NBS.glob('*.ipynb')) if not nb.name.startswith(('_', '.'))
-               and (only is None or nb.stem in only or nb.name == 'index.ipynb')]
+               and (only is None or nb.stem in only or nb.name in TOP)]
         items, pages = [], []
         for nb in nbs:
             t = time.perf_counter()
@@ -408,7 +409,7 @@ def main(argv=None) -> int:
                   f"added, {info['slow_not_run']} slow cells not run", flush=True)
             import nbformat
             fm = _frontmatter(nbformat.read(work/nb.name, as_version=4))
-            items.append(('Library' if nb.name != 'index.ipynb' else 'latentlab', work/nb.name, fm.get('output-file', page_name(nb)), fm))
+            items.append(('Library' if nb.name not in TOP else 'latentlab', work/nb.name, fm.get('output-file', page_name(nb)), fm))
             pages.append(nb.name)
         items.sort(key=lambda x: x[0] != 'latentlab')
         report_pages = []
