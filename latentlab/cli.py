@@ -25,8 +25,8 @@ from .models import export_model, load_model, predict_images, record_models
 
 # %% auto #0
 __all__ = ['SHARED', 'COMMANDS', 'RUNS_COLUMNS', 'arg', 'add_config_options', 'config_overrides', 'command', 'build_parser',
-           'main', 'run', 'config', 'runs', 'rerun_record', 'model_from', 'predict', 'export', 'labelled_images',
-           'suggest_next', 'report', 'sweep', 'serve']
+           'main', 'run', 'config', 'runs', 'rerun_record', 'predict', 'export', 'suggest_next', 'report', 'sweep',
+           'serve']
 
 # %% ../nbs/60_cli.ipynb #63b0ca6c
 def arg(*flags, **kwargs) -> tuple:
@@ -183,7 +183,7 @@ def rerun_record(args) -> int:
     return _print_rerun(args, new, cmp, ok)
 
 # %% ../nbs/60_cli.ipynb #622bf810
-def model_from(ref: str, name: str | None = None, runs_dir: str | None = None) -> tuple:
+def _model_from(ref: str, name: str | None = None, runs_dir: str | None = None) -> tuple:
     "`(LatentClassifier, description)` of `ref`: an exported model folder, or run `ref`'s model `name` (default: best)."
     if (Path(ref)/'model.json').is_file(): return load_model(ref), f"model folder {ref}"
     record = find_run(ref, runs_dir)
@@ -200,7 +200,7 @@ def model_from(ref: str, name: str | None = None, runs_dir: str | None = None) -
          'runs-dir', 'quiet', description='Exit status 1 if no image could be read.')
 def predict(args) -> int:
     "Classify new images with a run's model or an exported model"
-    model, where = model_from(args.model, args.model_name, args.runs_dir)
+    model, where = _model_from(args.model, args.model_name, args.runs_dir)
     preds, refused = predict_images(model, args.paths, progress=not args.quiet)
     print(f"{len(preds)} images classified with {where} ({model.classifier_} on {model.spec_['kind']}s"
           f"{', threshold %.3f' % model.threshold_ if model.threshold_ is not None else ''})")
@@ -233,7 +233,7 @@ def export(args) -> int:
     return 0
 
 # %% ../nbs/60_cli.ipynb #dacf4911
-def labelled_images(ref: str, runs_dir: str | None = None) -> tuple:
+def _labelled_images(ref: str, runs_dir: str | None = None) -> tuple:
     "`(ImageSet, autoencoder, resolution)` of `ref`: a folder of class folders (RunConfig's encoder), or a run's training images."
     if Path(ref).is_dir(): return read_class_folders(ref), None, None
     cfg = RunRecord.load(find_run(ref, runs_dir)).config
@@ -256,7 +256,7 @@ def labelled_images(ref: str, runs_dir: str | None = None) -> tuple:
          description='The strategies work in the latent space; the list and the contact sheet are written atomically.')
 def suggest_next(args) -> int:
     "Suggest which unlabelled images to label next"
-    labelled, ae, res = labelled_images(args.labelled, args.runs_dir)
+    labelled, ae, res = _labelled_images(args.labelled, args.runs_dir)
     images, paths = read_unlabelled(args.unlabelled)
     k = min(args.k, len(images))
     table = suggest_images(labelled, images, ids=paths, k=k, strategy=args.strategy, autoencoder=args.autoencoder or ae,
