@@ -90,6 +90,7 @@ def run_job(job_dir, settings: AppSettings | None = None) -> dict:
     stop.set(); writer.join()
     status['finished'] = time.time()
     write()
+    (job_dir.parent/'.active'/job['id']).unlink(missing_ok=True)   # no longer among the active jobs
     return status
 
 # %% ../../nbs/51_app_jobs.ipynb #1b7a0692
@@ -157,14 +158,25 @@ def status(self: Jobs, job_id: str) -> dict:
 
 # %% ../../nbs/51_app_jobs.ipynb #1f54334e
 @patch
-def list(self: Jobs, active: bool = False, owner: str | None = None) -> list:
-    "Status of every job, newest first (only queued, running or cancelling ones if `active`; only `owner`'s if given)."
+def list(self: Jobs, active: bool = False, owner: str | None = None, since: float | None = None) -> list:
+    "Status of every job, newest first: only active ones if `active`, or those active or changed `since` a time."
+    if active or since is not None:
+        marked = (self.folder/'.active').glob('*')
+        names = {p.name for p in marked}
+        if since is not None:
+            with os.scandir(self.folder) as it:
+                names |= {e.name for e in it if e.is_dir() and not e.name.startswith('.') and
+                          (self.folder/e.name/'status.json').exists() and
+                          (self.folder/e.name/'status.json').stat().st_mtime >= since}
+    else: names = {p.name for p in self.folder.iterdir() if not p.name.startswith('.')}
     out = []
-    for d in sorted(self.folder.iterdir(), reverse=True):
-        try: s = self.status(d.name)
+    for name in sorted(names, reverse=True):
+        try: s = self.status(name)
         except (ValueError, FileNotFoundError, json.JSONDecodeError): continue
-        if (not active or s['state'] in ACTIVE) and (owner is None or s.get('owner') == owner): out.append(s)
-    return out
+        if s['state'] not in ACTIVE: (self.folder/'.active'/name).unlink(missing_ok=True)   # ended, or its process died
+        if active and s['state'] not in ACTIVE: continue
+        if owner is None or s.get('owner') == owner: out.append(s)
+    return sorted(out, key=lambda s: (s.get('started') or 0, s['id']), reverse=True)
 
 @patch
 def find(self: Jobs, key) -> dict | None:
@@ -209,6 +221,8 @@ def start(self: Jobs, kind: str, params: dict, key=None, title: str | None = Non
                                                         owner=owner), default=str))
         self._write(job_dir, dict(id=job_id, kind=kind, keys=keys, title=title, owner=owner, state='queued',
                                   progress=0.0, message='waiting to start', started=time.time(), pid=None))
+        (self.folder/'.active').mkdir(exist_ok=True)
+        (self.folder/'.active'/job_id).touch()
     if self.settings.job_mode == 'thread':
         threading.Thread(target=run_job, args=(job_dir, self.settings), daemon=True).start()
     else:
