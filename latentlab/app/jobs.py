@@ -156,6 +156,13 @@ def status(self: Jobs, job_id: str) -> dict:
         s.update(state='failed', error='the job did not start within 2 minutes; start it again')
     return s
 
+# %% ../../nbs/51_app_jobs.ipynb #994e1d83
+@patch
+def params(self: Jobs, job_id: str) -> dict:
+    "The parameters job `job_id` was started with (its `job.json`)."
+    self.status(job_id)                              # checks the id
+    return json.loads((self.folder/job_id/'job.json').read_text())['params']
+
 # %% ../../nbs/51_app_jobs.ipynb #1f54334e
 @patch
 def list(self: Jobs, active: bool = False, owner: str | None = None, since: float | None = None) -> list:

@@ -20,9 +20,9 @@ from .jobs import ACTIVE, Jobs
 from .views import View, get_view, view_key
 
 # %% auto #0
-__all__ = ['PAGES', 'VIEW_STATE', 'NOT_READY', 'Page', 'register_page', 'view_job_key', 'current_view', 'view_message', 'img_tag',
-           'notice', 'progress_block', 'start_job', 'request_owner', 'job_progress', 'wire_job', 'jobs_panel',
-           'jobs_cancel', 'Home']
+__all__ = ['PAGES', 'VIEW_STATE', 'NOT_READY', 'Page', 'register_page', 'view_job_key', 'current_view', 'view_message',
+           'dataset_options', 'img_tag', 'notice', 'progress_block', 'start_job', 'request_owner', 'job_progress',
+           'wire_job', 'jobs_panel', 'jobs_cancel', 'Home']
 
 # %% ../../nbs/53_app_pages.ipynb #20b9f071
 PAGES = Registry('page', providers=('latentlab.app.explore', 'latentlab.app.results', 'latentlab.app.your_data'))
@@ -76,6 +76,21 @@ def view_message(settings: AppSettings, dataset, autoencoder, resolution) -> str
     if job: return (f"This view is being prepared in the background ({job['progress']:.0%}: {job['message']}); "
                     "this page draws itself when it is ready. The jobs line above follows it, on every page.")
     return NOT_READY
+
+# %% ../../nbs/53_app_pages.ipynb #84f3a19a
+def dataset_options(settings: AppSettings) -> list:
+    "The dataset menu: every dataset of `list_datasets`, and those being imported, saying how far their import is."
+    importing = {}
+    for j in Jobs(settings).list(active=True):
+        for k in j.get('keys') or []:
+            if k.startswith('import-'): importing[k[len('import-'):]] = j['progress']
+    out = []
+    for d in list_datasets(settings):
+        name = d['id'].split(':', 1)[1]
+        if d['kind'] == 'imported' and name in importing:
+            out.append({'label': f"{name} (preparing, {importing.pop(name):.0%})", 'value': d['id']})
+        else: out.append({'label': d['label'], 'value': d['id']})
+    return out + [{'label': f"{n} (importing, {p:.0%})", 'value': f'imported:{n}'} for n, p in importing.items()]
 
 # %% ../../nbs/53_app_pages.ipynb #31023030
 def img_tag(image, size: int = 96, title: str = '', **kw):

@@ -26,29 +26,14 @@ from .settings import AppSettings, list_datasets
 from .jobs import Jobs
 from .views import _AE_CACHE, _VIEWS, get_view, list_autoencoders, view_key
 from .pages import (
-    PAGES, VIEW_STATE, jobs_cancel, jobs_panel, notice, start_job, view_job_key, view_message)
+    PAGES, VIEW_STATE, dataset_options, jobs_cancel, jobs_panel, notice, start_job, view_job_key, view_message)
 from .explore import explorer_figure, hover_card, mix_latents
 from .your_data import list_models
 
 # %% auto #0
-__all__ = ['STYLESHEET', 'dataset_options', 'shell_layout', 'shell_page', 'shell_status', 'shell_prepare', 'shell_datasets',
-           'shell_notice', 'shell_jobs', 'shell_cancel', 'shell_callbacks', 'health', 'serve_report', 'warm_views',
-           'create_app', 'wsgi', 'serve', 'dash_payload']
-
-# %% ../../nbs/59_app_server.ipynb #8b39bc80
-def dataset_options(settings: AppSettings) -> list:
-    "The dataset menu: every dataset of `list_datasets`, and those being imported, saying how far their import is."
-    importing = {}
-    for j in Jobs(settings).list(active=True):
-        for k in j.get('keys') or []:
-            if k.startswith('import-'): importing[k[len('import-'):]] = j['progress']
-    out = []
-    for d in list_datasets(settings):
-        name = d['id'].split(':', 1)[1]
-        if d['kind'] == 'imported' and name in importing:
-            out.append({'label': f"{name} (preparing, {importing.pop(name):.0%})", 'value': d['id']})
-        else: out.append({'label': d['label'], 'value': d['id']})
-    return out + [{'label': f"{n} (importing, {p:.0%})", 'value': f'imported:{n}'} for n, p in importing.items()]
+__all__ = ['STYLESHEET', 'shell_layout', 'shell_page', 'shell_status', 'shell_prepare', 'shell_datasets', 'shell_notice',
+           'shell_jobs', 'shell_cancel', 'shell_callbacks', 'health', 'serve_report', 'warm_views', 'create_app',
+           'wsgi', 'serve', 'dash_payload']
 
 # %% ../../nbs/59_app_server.ipynb #50-app-059
 def shell_layout(settings: AppSettings):
@@ -104,6 +89,9 @@ def shell_status(settings: AppSettings, dataset, autoencoder, resolution, n_inte
     job = Jobs(settings).find(view_job_key(dataset, autoencoder, resolution))
     if job:
         return (f"preparing: {job['message']} ({job['progress']:.0%})", job['progress'], show, hide, False, same(None))
+    if dataset not in [d['id'] for d in list_datasets(settings)]:
+        return (f"{dataset.split(':', 1)[-1]} is not in the app (its import was cancelled or failed): choose another "
+                "dataset", 0, hide, hide, True, same(None))
     return 'not prepared yet: encode it once, then every page uses it', 0, hide, show, True, same(None)
 
 # %% ../../nbs/59_app_server.ipynb #9d5e1d99

@@ -33,11 +33,11 @@ from latentlab.models import (
     record_models)
 from .settings import (
     AppSettings, DATASET_NAME, Refusal, UnsafeUpload, check_zip, import_folder, import_zip, list_datasets)
-from .jobs import Jobs, progress_into, register_job
+from .jobs import ACTIVE, Jobs, progress_into, register_job
 from .views import View, prepare_view
 from .pages import (
-    VIEW_STATE, Page, current_view, img_tag, notice, progress_block, register_page, request_owner, start_job,
-    view_job_key, wire_job)
+    VIEW_STATE, Page, current_view, dataset_options, img_tag, notice, progress_block, register_page, request_owner,
+    start_job, view_job_key, wire_job)
 
 # %% auto #0
 __all__ = ['import_panel', 'save_upload', 'imported_list', 'BringData', 'data_chosen', 'data_import', 'data_refresh',
@@ -176,11 +176,12 @@ def data_import(settings: AppSettings, n_clicks, contents, filename, folder, nam
 
 # %% ../../nbs/56_app_your_data.ipynb #5f576d51
 def data_refresh(settings: AppSettings, children, job_id) -> tuple:
-    "Callback: once the import job is done, new dataset options, the view menus set to its prepared view, and the list."
-    s = Jobs(settings).status(job_id) if job_id else {}
-    if s.get('state') != 'done': return no_update, no_update, no_update, no_update, no_update
-    r = s['result']
-    return time.time(), r['dataset'], r['autoencoder'], r['resolution'], imported_list(settings)
+    "Callback: as the import job starts and once it is done: the dataset menu, the view menus on its view, the list."
+    try: s = Jobs(settings).status(job_id) if job_id else {}
+    except (ValueError, FileNotFoundError): s = {}
+    if s.get('state') not in ('done', *ACTIVE): return no_update, no_update, no_update, no_update, no_update
+    p = Jobs(settings).params(job_id)
+    return dataset_options(settings), f"imported:{p['name']}", p['autoencoder'], int(p['resolution']), imported_list(settings)
 
 # %% ../../nbs/56_app_your_data.ipynb #d98c268e
 @patch
@@ -193,9 +194,9 @@ def callbacks(self: BringData, app, settings: AppSettings):
                  State('up-folder', 'value'), State('up-name', 'value'), State('up-res', 'value'),
                  State('up-onerror', 'value'),
                  prevent_initial_call=True)(partial(data_import, settings))
-    app.callback(Output('datasets-changed', 'data'), Output('sel-dataset', 'value', allow_duplicate=True),
-                 Output('sel-ae', 'value'), Output('sel-res', 'value'),
-                 Output('up-list', 'children'), Input('up-out', 'children'), State('up-job', 'data'),
+    app.callback(Output('sel-dataset', 'options', allow_duplicate=True), Output('sel-dataset', 'value', allow_duplicate=True),
+                 Output('sel-ae', 'value'), Output('sel-res', 'value'), Output('up-list', 'children'),
+                 Input('up-out', 'children'), Input('up-job', 'data'),
                  prevent_initial_call=True)(partial(data_refresh, settings))
     wire_job(app, settings, 'up', import_panel)
 
