@@ -276,7 +276,8 @@ def playground_generate(settings: AppSettings, n_clicks, sampler, per_class, *se
     "Callback: start the `samples` job with the chosen augmenter and number per class; its id."
     if current_view(settings, *sel) is None: return no_update
     return start_job(settings, 'samples', dict(dataset=sel[0], autoencoder=sel[1], resolution=int(sel[2]),
-                                               sampler=sampler, n=int(per_class or 8), seed=0))
+                                               sampler=sampler, n=int(per_class or 8), seed=0),
+                     title=f'samples from {sampler}')
 
 # %% ../../nbs/54_app_explore.ipynb #8800ae46
 @patch
@@ -383,7 +384,7 @@ def guided_run(settings: AppSettings, n_clicks, start, target, steps, lr, w_clas
     p = dict(dataset=sel[0], autoencoder=sel[1], resolution=int(sel[2]), start=int(start), target=int(target),
              steps=int(min(max(steps or 60, 1), 500)), lr=float(lr or 0.05), w_class=float(w_class or 0),
              w_ood=float(w_ood or 0), w_disc=float(w_disc or 0), proximity=float(proximity or 0))
-    return start_job(settings, 'guided', p)
+    return start_job(settings, 'guided', p, title=f'guided generation from image #{int(start)}')
 
 # %% ../../nbs/54_app_explore.ipynb #9a569c4e
 @patch

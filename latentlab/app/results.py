@@ -177,6 +177,13 @@ def run_detail(settings: AppSettings, run_id: str):
     body.append(html.Pre(json.dumps(rec.config, indent=1, default=str), className='cfg'))
     return html.Div(body)
 
+# %% ../../nbs/55_app_results.ipynb #414ed429
+def _dataset_name(dataset) -> str | None:
+    "A record's dataset as users know it: a MedMNIST flag, or the folder (or file) name of a path, never the path."
+    if not isinstance(dataset, str) or '/' not in dataset: return dataset
+    p = Path(dataset)
+    return p.parent.name if p.name == 'dataset.npz' else p.name
+
 # %% ../../nbs/55_app_results.ipynb #1315af47
 def runs_summary(runs: pd.DataFrame) -> pd.DataFrame:
     "A row per record, metrics first: its best model on validation, that model's test scores, then what it ran on."
@@ -189,7 +196,7 @@ def runs_summary(runs: pd.DataFrame) -> pd.DataFrame:
         rows.append({'run_id': r['run_id'], 'experiment': r['experiment'], 'best model': best,
                      f'val {metric}': get(f'val/{metric}'), 'test auc': get('test/auc'), 'test acc': get('test/acc'),
                      'test balanced acc': get('test/balanced_acc'), 'test f1': get('test/f1'),
-                     'dataset': r.get('dataset'), 'kind': r.get('kind'), 'finished': r.get('finished')})
+                     'dataset': _dataset_name(r.get('dataset')), 'kind': r.get('kind'), 'finished': r.get('finished')})
     return pd.DataFrame(rows)
 
 # %% ../../nbs/55_app_results.ipynb #5867cd83

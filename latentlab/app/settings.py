@@ -239,6 +239,9 @@ def _refusal(e: Exception, src: Path, label: str) -> Refusal:
         return Refusal(f"{label} was not imported: {len(e.problems)} files cannot be used as images (for example "
                        f"{name}: {why}); fix or remove them, or choose to skip unreadable files")
     lines = [l.strip() for l in str(e).replace(f'{src}/', '').replace(str(src), label).split('\n') if l.strip()]
+    if lines[0].startswith('no class folder in') and len(lines) > 1:
+        return Refusal(f"{label} was not imported: none of its images could be read (for example {lines[1]}); check "
+                       "that they open in an image viewer")
     return Refusal(f"{label} was not imported: {lines[0].rstrip(':')}"
                    + (f" (for example {lines[1]})" if len(lines) > 1 else ''))
 

@@ -125,7 +125,7 @@ class BringData(Page):
                        multiple=False, max_size=int(settings.max_upload_mb * 1e6), className='drop'),
             html.Div(id='up-file', className='msg'),
             html.Div([html.Label('or a folder on the server'),
-                      dcc.Input(id='up-folder', type='text', placeholder=str(settings.data_dir/'incoming'/'mydata'),
+                      dcc.Input(id='up-folder', type='text', placeholder='incoming/my-scans (in the data folder)',
                                 style={'width': '420px'})], className='controls'),
             html.Div([html.Label('dataset name'), dcc.Input(id='up-name', type='text', placeholder='my-dataset',
                                                             style={'width': '200px'}),
@@ -146,14 +146,14 @@ def data_chosen(filename, name) -> tuple:
 
 # %% ../../nbs/56_app_your_data.ipynb #560a626d
 def data_import(settings: AppSettings, n_clicks, contents, filename, folder, name, resolution, on_error) -> tuple:
-    "Callback: start (or join) the `import` job of the uploaded zip or the server folder (its id), or say why not."
+    "Callback: start (or join) the `import` job of the zip or the server folder: its id; or why not; the old message gone."
     up = None
     try:
         if not name or not re.fullmatch(DATASET_NAME, name):
             raise Refusal('give the dataset a name: letters, digits, - or _')
         ae, res = defaults('autoencoder'), int(resolution or defaults('resolution'))
         keys = [f'import-{name}', view_job_key(f'imported:{name}', ae, res)]
-        if (running := Jobs(settings).find(keys)): return running['id'], no_update       # the same import: join it
+        if (running := Jobs(settings).find(keys)): return running['id'], no_update, ''   # the same import: join it
         if (settings.data_dir/'datasets'/name).exists():
             raise Refusal(f"a dataset named {name!r} exists already; choose another name")
         p = dict(name=name, autoencoder=ae, resolution=res, on_error=on_error or 'skip')
@@ -161,7 +161,7 @@ def data_import(settings: AppSettings, n_clicks, contents, filename, folder, nam
             up = save_upload(settings, contents, filename)
             p.update(zip=str(up), label=filename, n_classes=len(check_zip(settings, up, filename)['classes']))
         elif folder:
-            src = Path(folder).expanduser().resolve()
+            src = (settings.data_dir/Path(folder).expanduser()).resolve()      # relative: in the data folder
             if not any(src.is_relative_to(r) for r in settings.allowed_roots()):
                 raise Refusal(f"{folder} is not in a folder the app may import from: put it in the app's inbox "
                               "(the incoming/ folder of its data folder), or ask for --import-root")
@@ -169,17 +169,19 @@ def data_import(settings: AppSettings, n_clicks, contents, filename, folder, nam
             p.update(folder=str(src), label=folder)
         else: raise Refusal('drop a zip on the box above, or name a folder on the server, first')
         return start_job(settings, 'import', p, key=keys, title=f'import of {name}', owner=request_owner(),
-                         max_per_owner=settings.max_imports_per_user, max_running=settings.max_imports), no_update
+                         max_per_owner=settings.max_imports_per_user, max_running=settings.max_imports), no_update, ''
     except Refusal as e:
         if up is not None: up.unlink(missing_ok=True)
-        return no_update, notice(str(e), kind='error')
+        return no_update, notice(str(e), kind='error'), ''
 
 # %% ../../nbs/56_app_your_data.ipynb #5f576d51
 def data_refresh(settings: AppSettings, children, job_id) -> tuple:
-    "Callback: as the import job starts and once it is done: the dataset menu, the view menus on its view, the list."
+    "Callback: as the import starts and when it ends: the dataset menu, the view menus on its view (unless it failed)."
     try: s = Jobs(settings).status(job_id) if job_id else {}
     except (ValueError, FileNotFoundError): s = {}
-    if s.get('state') not in ('done', *ACTIVE): return no_update, no_update, no_update, no_update, no_update
+    if not s: return no_update, no_update, no_update, no_update, no_update
+    if s['state'] not in ('done', *ACTIVE):                     # cancelled or failed: its dataset is gone again
+        return dataset_options(settings), no_update, no_update, no_update, imported_list(settings)
     p = Jobs(settings).params(job_id)
     return dataset_options(settings), f"imported:{p['name']}", p['autoencoder'], int(p['resolution']), imported_list(settings)
 
@@ -190,7 +192,7 @@ def callbacks(self: BringData, app, settings: AppSettings):
     app.callback(Output('up-file', 'children'), Output('up-name', 'value'), Input('up-zip', 'filename'),
                  State('up-name', 'value'), prevent_initial_call=True)(data_chosen)
     app.callback(Output('up-job', 'data'), Output('up-out', 'children', allow_duplicate=True),
-                 Input('up-import', 'n_clicks'), State('up-zip', 'contents'), State('up-zip', 'filename'),
+                 Output('up-msg', 'children', allow_duplicate=True), Input('up-import', 'n_clicks'), State('up-zip', 'contents'), State('up-zip', 'filename'),
                  State('up-folder', 'value'), State('up-name', 'value'), State('up-res', 'value'),
                  State('up-onerror', 'value'),
                  prevent_initial_call=True)(partial(data_import, settings))
@@ -216,7 +218,7 @@ def list_models(settings: AppSettings) -> list:
         for n in names:
             v = metrics.get(n, {}).get('val', {}).get(metric)
             out.append(dict(id=f'run:{rec.parent.name}/{rec.name}/{n}', path=str(rec.joinpath('models', *n.split('/'))),
-                            label=f"run {rec.name}: {n}" + (f" (validation {metric} {v:.3f})" if v is not None else '')))
+                            label=f"{rec.parent.name}/{rec.name}: {n}" + (f" (validation {metric} {v:.3f})" if v is not None else '')))
     for f in sorted((settings.data_dir/'models').rglob('model.json')):
         rel = f.parent.relative_to(settings.data_dir/'models').as_posix()
         out.append(dict(id=f'folder:{rel}', label=f'model folder {rel}', path=str(f.parent)))
@@ -235,8 +237,8 @@ def model_folder(settings: AppSettings, model_id: str) -> Path:
             raise Refusal(f"{rest!r} is not a model this app offers; choose one from the menu")
         folder = base.joinpath(*parts).resolve()
         if not folder.is_relative_to(base.resolve()): raise Refusal(f"{rest!r} is not a model this app offers")
-    elif kind == 'path':
-        folder = Path(rest).expanduser().resolve()
+    elif kind == 'path':                                # relative: in the data folder
+        folder = (settings.data_dir/Path(rest).expanduser()).resolve()
         if not any(folder.is_relative_to(r) for r in [*settings.allowed_roots(), settings.data_dir/'models']):
             raise Refusal(f"{rest} is not in a folder the app may read models from: put the model folder in the "
                           "app's models/ or incoming/ folder")
@@ -335,9 +337,9 @@ def ood_sentence(model, score: float) -> str:
 def prediction_sentence(model, result: dict) -> str:
     "The prediction and the rule that made it: the model's threshold (chosen on validation) or the most probable class."
     c, thr = list(map(str, model.classes_)), model.threshold_
-    if thr is None or len(c) != 2: return f"{result['prediction']}: the most probable class"
+    if thr is None or len(c) != 2: return f"“{result['prediction']}”: the most probable class"
     p = result['proba'][c[1]]
-    return (f"{result['prediction']}: P({c[1]}) = {p:.2f} is {'at or above' if p >= thr else 'below'} the model's "
+    return (f"“{result['prediction']}”: P(“{c[1]}”) = {p:.2f} is {'at or above' if p >= thr else 'below'} the model's "
             f"threshold {thr:.2f} (chosen on validation)")
 
 # %% ../../nbs/56_app_your_data.ipynb #96cacc8c
@@ -375,7 +377,7 @@ class Classify(Page):
                                                         placeholder='no models yet')], className='controls'),
             html.Div([html.Label('or a model folder on the server'),
                       dcc.Input(id='cl-path', type='text', style={'width': '420px'},
-                                placeholder=str(settings.data_dir/'models'/'my-model')),
+                                placeholder='models/my-model (in the data folder)'),
                       html.Button('use it', id='cl-use')], className='controls'),
             html.Div(id='cl-model-info'),
             dcc.Upload(id='cl-upload', children=html.Div(['Drop images here or ', html.A('choose files')]),
@@ -403,13 +405,13 @@ def classify_info(settings: AppSettings, model_id, ready, *sel):
     s, v = m.spec_, current_view(settings, *sel)
     space = {'latent': f"{s.get('autoencoder')} latents at {s.get('resolution')} px", 'pixel': 'pixels',
              'backbone': f"{s.get('backbone')} features"}[s['kind']]
-    thr = (f"predicts {m.classes_[1]} when P({m.classes_[1]}) >= {m.threshold_:.2f}" if m.threshold_ is not None
+    thr = (f"predicts “{m.classes_[1]}” when P(“{m.classes_[1]}”) >= {m.threshold_:.2f}" if m.threshold_ is not None
            else 'predicts the most probable class')
     val = ', '.join(f'{k} {x:.3f}' for k, x in (m.val_scores_ or {}).items() if k in ('auc', 'acc'))
     near = ('the nearest training images of the view above are shown' if same_space(m, v) else
             'the view above is not in this model\'s feature space, so no nearest training images')
     return notice(f"{m.classifier_} on {space} of {'x'.join(map(str, s['image_size']))} "
-                  f"{'gray' if s['channels'] == 1 else 'RGB'} images; classes {', '.join(map(str, m.classes_))}; {thr}"
+                  f"{'gray' if s['channels'] == 1 else 'RGB'} images; classes {', '.join(f'“{c}”' for c in m.classes_)}; {thr}"
                   f"{'; validation ' + val if val else ''}. An image is flagged unusual above OOD score "
                   f"{m.ood_cut_:.2f}, the {getattr(m, 'ood_quantile', 0.99):.0%} quantile of its validation images' "
                   f"scores. {near[0].upper() + near[1:]}.")
