@@ -117,8 +117,8 @@ def explorer_scatter(settings: AppSettings, projection, color, ready, *sel):
     "Callback: the selected view's scatter (`explorer_figure`), or an empty figure saying why there is none yet."
     v = current_view(settings, *sel)
     if v is None:
-        return go.Figure(layout=dict(annotations=[dict(text=view_message(settings, *sel), showarrow=False)], xaxis_visible=False,
-                                     yaxis_visible=False))
+        return go.Figure(layout=dict(annotations=[dict(text=view_message(settings, *sel), showarrow=False)],
+                                     xaxis_visible=False, yaxis_visible=False))
     try: return explorer_figure(v, projection, color)
     except ValueError as e: return go.Figure(layout=dict(annotations=[dict(text=str(e), showarrow=False)]))
 

@@ -44,7 +44,7 @@ def register_job(name: str, fn=None, **info):
 
 # %% ../../nbs/51_app_jobs.ipynb #cb0f5529
 class JobCancelled(BaseException):
-    "Raised inside a cancelled job (by `report`, or by SIGTERM in a job process): its work stops, its files are removed."
+    "Raised inside a cancelled job (by `report`, or SIGTERM in a job process): its work stops, its files go."
 
 # %% ../../nbs/51_app_jobs.ipynb #50-app-022
 _log = logging.getLogger('latentlab.app')
@@ -235,9 +235,9 @@ def start(self: Jobs, kind: str, params: dict, key=None, title: str | None = Non
     else:
         env = {**os.environ, **self.settings.to_env(), 'PYTHONUNBUFFERED': '1', 'TQDM_DISABLE': '0'}
         with open(job_dir/'log.txt', 'wb') as log:
-            _CHILDREN.append(subprocess.Popen([sys.executable, '-c', JOB_MAIN, str(job_dir), str(self.settings.job_nice)],
-                                              stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-                                              cwd=str(self.settings.data_dir)))
+            cmd = [sys.executable, '-c', JOB_MAIN, str(job_dir), str(self.settings.job_nice)]
+            _CHILDREN.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                              start_new_session=True, cwd=str(self.settings.data_dir)))
     return job_id
 
 # %% ../../nbs/51_app_jobs.ipynb #a9185faf
@@ -280,7 +280,8 @@ class _JobBar(tqdm):
 class _Route:
     "Where the bars of one `progress_into` block report: `report`, the k-th counting bar in its share of [lo, hi]."
     def __init__(self, report, lo, hi, label, bars, main):
-        self.report, self.lo, self.hi, self.label, self.bars, self.main, self.seen = report, lo, hi, label, bars, main, 0
+        self.report, self.lo, self.hi, self.label = report, lo, hi, label
+        self.bars, self.main, self.seen = bars, main, 0
     def slot(self, desc):
         if self.main is not None and desc != self.main: return None
         k, self.seen = min(self.seen, self.bars - 1), self.seen + 1
@@ -294,7 +295,7 @@ class _Route:
 
 @contextmanager
 def progress_into(report, lo: float = 0.0, hi: float = 1.0, label: str = '', bars: int = 1, main: str | None = None):
-    "Inside, latentlab's tqdm bars on this thread report `label: n/total` to `report`, sharing [lo, hi] in `bars` parts."
+    "Inside, latentlab's tqdm bars on this thread report `label: n/total` to `report`, in `bars` parts of [lo, hi]."
     with _ROUTED['lock']:
         if _ROUTED['n'] == 0:
             for name in _BAR_MODULES:

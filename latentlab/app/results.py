@@ -201,7 +201,7 @@ def runs_summary(runs: pd.DataFrame) -> pd.DataFrame:
 
 # %% ../../nbs/55_app_results.ipynb #5867cd83
 def runs_table(settings: AppSettings, show_all=None, rerun_done=None) -> tuple:
-    "Callback: the runs table's rows and columns: `runs_summary`, or every column with `show_all`; again after a re-run."
+    "Callback: the runs table's rows and columns: `runs_summary`, or every column with `show_all`; after a re-run."
     df = list_runs(settings.runs_dir)
     df = (df if show_all else runs_summary(df)).round(4)
     return df.astype(object).where(df.notna(), None).to_dict('records'), [{'name': c, 'id': c} for c in df.columns]
@@ -242,7 +242,8 @@ def runs_open(settings: AppSettings, n_clicks, rows, data):
 def runs_rerun(settings: AppSettings, n_clicks, rows, data):
     "Callback: start the selected record's `rerun` job (one per record at a time); its id."
     rid = selected_run(rows, data)
-    return start_job(settings, 'rerun', {'run_id': rid}, key=f'rerun-{rid}', title=f're-run of {rid}') if rid else no_update
+    if not rid: return no_update
+    return start_job(settings, 'rerun', {'run_id': rid}, key=f'rerun-{rid}', title=f're-run of {rid}')
 
 # %% ../../nbs/55_app_results.ipynb #5168190a
 @patch

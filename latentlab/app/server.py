@@ -127,7 +127,9 @@ def shell_jobs(settings: AppSettings, n_intervals, seen) -> tuple:
 # %% ../../nbs/59_app_server.ipynb #b2879834
 def shell_cancel(settings: AppSettings, n_clicks):
     "Callback: the Cancel button pressed in the jobs line (Dash's `ctx.triggered_id`) cancels its job (`jobs_cancel`)."
-    return jobs_cancel(settings, n_clicks, ctx.triggered_id if isinstance(ctx.triggered_id, dict) else None)
+    try: pressed = ctx.triggered_id                          # only inside a Dash callback
+    except Exception: pressed = None
+    return jobs_cancel(settings, n_clicks, pressed if isinstance(pressed, dict) else None)
 
 # %% ../../nbs/59_app_server.ipynb #2d2ab198
 def shell_callbacks(app, settings: AppSettings):
@@ -141,7 +143,8 @@ def shell_callbacks(app, settings: AppSettings):
     app.callback(Output('view-job', 'data'), Input('view-prepare', 'n_clicks'), *VIEW_STATE,
                  prevent_initial_call=True)(partial(shell_prepare, settings))
     app.callback(Output('view-notice', 'children'), Output('page', 'style'), Input('url', 'pathname'),
-                 Input('view-ready', 'data'), Input('view-poll', 'n_intervals'), *VIEW_STATE)(partial(shell_notice, settings))
+                 Input('view-ready', 'data'), Input('view-poll', 'n_intervals'),
+                 *VIEW_STATE)(partial(shell_notice, settings))
     app.callback(Output('jobs-line', 'children'), Output('jobs-seen', 'data'), Input('jobs-poll', 'n_intervals'),
                  State('jobs-seen', 'data'))(partial(shell_jobs, settings))
     app.callback(Output('jobs-line', 'children', allow_duplicate=True),

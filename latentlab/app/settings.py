@@ -152,7 +152,7 @@ class UnsafeUpload(Refusal):
 # %% ../../nbs/50_app_settings.ipynb #c1c77889
 def zip_members(zf: zipfile.ZipFile, max_files: int = 20000, max_bytes: int = 2 * 1024**3, max_ratio: float = 100.0,
                 max_total_ratio: float = 50.0, label: str = 'the zip') -> list:
-    "The entries of `zf` to unpack, after refusing unsafe paths, links, and archives over the count, size or ratio limits."
+    "The entries of `zf` to unpack, after refusing unsafe paths, links, and zips over the count, size or ratio limits."
     members = []
     for info in zf.infolist():
         name = info.filename
@@ -234,7 +234,8 @@ def _refusal(e: Exception, src: Path, label: str) -> Refusal:
     "`e`, raised while reading folder `src`, as a one-sentence `Refusal` that names `label` (what the user calls it)."
     if isinstance(e, UnreadableImagesError):
         first = e.problems[0]
-        name = Path(first['path']).relative_to(src) if Path(first['path']).is_relative_to(src) else Path(first['path']).name
+        where = Path(first['path'])
+        name = where.relative_to(src) if where.is_relative_to(src) else where.name
         why = str(first['reason']).replace(f'{src}/', '').replace(str(src), label)
         return Refusal(f"{label} was not imported: {len(e.problems)} files cannot be used as images (for example "
                        f"{name}: {why}); fix or remove them, or choose to skip unreadable files")

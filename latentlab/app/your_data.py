@@ -51,7 +51,8 @@ def _import_job(settings: AppSettings, p: dict, report) -> dict:
     made = settings.data_dir/'datasets'/p['name']
     existed = made.exists()
     try:
-        report(0.02, f"unpacking {p.get('label') or 'the upload'}" if p.get('zip') else 'reading the folder', force=True)
+        report(0.02, f"unpacking {p.get('label') or 'the upload'}" if p.get('zip') else 'reading the folder',
+               force=True)
         kw = dict(size=p.get('size'), on_error=p.get('on_error', 'skip'), label=p.get('label'))
         with progress_into(report, 0.05, 0.2, 'reading ', bars=max(int(p.get('n_classes') or 1), 1)):
             summary = (import_zip(settings, p['zip'], p['name'], **kw) if p.get('zip') else
@@ -146,7 +147,7 @@ def data_chosen(filename, name) -> tuple:
 
 # %% ../../nbs/56_app_your_data.ipynb #560a626d
 def data_import(settings: AppSettings, n_clicks, contents, filename, folder, name, resolution, on_error) -> tuple:
-    "Callback: start (or join) the `import` job of the zip or the server folder: its id; or why not; the old message gone."
+    "Callback: start (or join) the `import` job of the zip or the server folder (its id), or say why not."
     up = None
     try:
         if not name or not re.fullmatch(DATASET_NAME, name):
@@ -183,7 +184,8 @@ def data_refresh(settings: AppSettings, children, job_id) -> tuple:
     if s['state'] not in ('done', *ACTIVE):                     # cancelled or failed: its dataset is gone again
         return dataset_options(settings), no_update, no_update, no_update, imported_list(settings)
     p = Jobs(settings).params(job_id)
-    return dataset_options(settings), f"imported:{p['name']}", p['autoencoder'], int(p['resolution']), imported_list(settings)
+    return (dataset_options(settings), f"imported:{p['name']}", p['autoencoder'], int(p['resolution']),
+            imported_list(settings))
 
 # %% ../../nbs/56_app_your_data.ipynb #d98c268e
 @patch
@@ -192,11 +194,12 @@ def callbacks(self: BringData, app, settings: AppSettings):
     app.callback(Output('up-file', 'children'), Output('up-name', 'value'), Input('up-zip', 'filename'),
                  State('up-name', 'value'), prevent_initial_call=True)(data_chosen)
     app.callback(Output('up-job', 'data'), Output('up-out', 'children', allow_duplicate=True),
-                 Output('up-msg', 'children', allow_duplicate=True), Input('up-import', 'n_clicks'), State('up-zip', 'contents'), State('up-zip', 'filename'),
-                 State('up-folder', 'value'), State('up-name', 'value'), State('up-res', 'value'),
-                 State('up-onerror', 'value'),
+                 Output('up-msg', 'children', allow_duplicate=True), Input('up-import', 'n_clicks'),
+                 State('up-zip', 'contents'), State('up-zip', 'filename'), State('up-folder', 'value'),
+                 State('up-name', 'value'), State('up-res', 'value'), State('up-onerror', 'value'),
                  prevent_initial_call=True)(partial(data_import, settings))
-    app.callback(Output('sel-dataset', 'options', allow_duplicate=True), Output('sel-dataset', 'value', allow_duplicate=True),
+    app.callback(Output('sel-dataset', 'options', allow_duplicate=True),
+                 Output('sel-dataset', 'value', allow_duplicate=True),
                  Output('sel-ae', 'value'), Output('sel-res', 'value'), Output('up-list', 'children'),
                  Input('up-out', 'children'), Input('up-job', 'data'),
                  prevent_initial_call=True)(partial(data_refresh, settings))
@@ -206,7 +209,7 @@ register_page(BringData())
 
 # %% ../../nbs/56_app_your_data.ipynb #570e1505
 def list_models(settings: AppSettings) -> list:
-    "The models Classify offers (`id`, `label`, `path`): run records' kept models (newest run, best model first), folders."
+    "The models Classify offers (`id`, `label`, `path`): runs' kept models (newest run, best first), folders."
     out = []
     for rec in sorted((p.parent for p in settings.runs_dir.glob('*/*/models') if p.is_dir()), key=lambda p: p.name,
                       reverse=True):
@@ -218,7 +221,8 @@ def list_models(settings: AppSettings) -> list:
         for n in names:
             v = metrics.get(n, {}).get('val', {}).get(metric)
             out.append(dict(id=f'run:{rec.parent.name}/{rec.name}/{n}', path=str(rec.joinpath('models', *n.split('/'))),
-                            label=f"{rec.parent.name}/{rec.name}: {n}" + (f" (validation {metric} {v:.3f})" if v is not None else '')))
+                            label=f"{rec.parent.name}/{rec.name}: {n}"
+                                  + (f" (validation {metric} {v:.3f})" if v is not None else '')))
     for f in sorted((settings.data_dir/'models').rglob('model.json')):
         rel = f.parent.relative_to(settings.data_dir/'models').as_posix()
         out.append(dict(id=f'folder:{rel}', label=f'model folder {rel}', path=str(f.parent)))
@@ -289,8 +293,8 @@ def dropped_images(settings: AppSettings, contents: list, filenames: list, spec:
         except Exception:
             yield name, None, f"{name} is not an image this app can read ({kinds})"; continue
         if w * h > settings.max_image_pixels:
-            yield name, None, (f"{name} is {w} x {h} pixels; images over {settings.max_image_pixels / 1e6:g} megapixels "
-                               "are refused: send a smaller copy"); continue
+            yield name, None, (f"{name} is {w} x {h} pixels; images over {settings.max_image_pixels / 1e6:g} "
+                               "megapixels are refused: send a smaller copy"); continue
         raw.seek(0)
         try: img = conform_image(read_image(raw, max_side), spec)
         except ValueError: yield name, None, f"{name} could not be decoded as an image; it may be damaged"; continue
@@ -302,7 +306,8 @@ def same_space(model, view: View | None) -> bool:
     if view is None: return False
     s = model.spec_
     gray = view.images.ndim == 3
-    return (s['kind'] == 'latent' and s.get('autoencoder') == view.autoencoder and int(s['resolution']) == view.resolution
+    return (s['kind'] == 'latent' and s.get('autoencoder') == view.autoencoder
+            and int(s['resolution']) == view.resolution
             and list(s['image_size']) == list(view.images.shape[1:3]) and s['channels'] == (1 if gray else 3)
             and (s.get('encoder') or {}).get('weights') in (None, view.ae.weights_hash))
 
@@ -339,8 +344,9 @@ def prediction_sentence(model, result: dict) -> str:
     c, thr = list(map(str, model.classes_)), model.threshold_
     if thr is None or len(c) != 2: return f"“{result['prediction']}”: the most probable class"
     p = result['proba'][c[1]]
-    return (f"“{result['prediction']}”: P(“{c[1]}”) = {p:.2f} is {'at or above' if p >= thr else 'below'} the model's "
-            f"threshold {thr:.2f} (chosen on validation)")
+    side = 'at or above' if p >= thr else 'below'
+    return (f"“{result['prediction']}”: P(“{c[1]}”) = {p:.2f} is {side} the model's threshold {thr:.2f} "
+            "(chosen on validation)")
 
 # %% ../../nbs/56_app_your_data.ipynb #96cacc8c
 def classify_panel(model, results: list, view: View | None = None):
@@ -365,10 +371,10 @@ def classify_panel(model, results: list, view: View | None = None):
 
 # %% ../../nbs/56_app_your_data.ipynb #a9556d95
 class Classify(Page):
-    "Drop images: a run's model (or an exported one) gives class probabilities, its prediction, how unusual each image is."
+    "Drop images: a run's model (or an exported one) gives class probabilities, a prediction, how unusual each is."
     name, path, title, order = 'classify', '/classify', 'Classify', 7
     def layout(self, settings):
-        "The model menu (run records' models, model folders, a folder by path), its description, the drop zone, results."
+        "The model menu (runs' models, model folders, a folder by path), its description, the drop zone, results."
         models = list_models(settings)
         opts = [{'label': m['label'], 'value': m['id']} for m in models]
         return html.Div([
@@ -405,13 +411,14 @@ def classify_info(settings: AppSettings, model_id, ready, *sel):
     s, v = m.spec_, current_view(settings, *sel)
     space = {'latent': f"{s.get('autoencoder')} latents at {s.get('resolution')} px", 'pixel': 'pixels',
              'backbone': f"{s.get('backbone')} features"}[s['kind']]
-    thr = (f"predicts “{m.classes_[1]}” when P(“{m.classes_[1]}”) >= {m.threshold_:.2f}" if m.threshold_ is not None
-           else 'predicts the most probable class')
+    thr = ('predicts the most probable class' if m.threshold_ is None else
+           f"predicts “{m.classes_[1]}” when P(“{m.classes_[1]}”) >= {m.threshold_:.2f}")
     val = ', '.join(f'{k} {x:.3f}' for k, x in (m.val_scores_ or {}).items() if k in ('auc', 'acc'))
     near = ('the nearest training images of the view above are shown' if same_space(m, v) else
             'the view above is not in this model\'s feature space, so no nearest training images')
+    names = ', '.join(f'“{c}”' for c in m.classes_)
     return notice(f"{m.classifier_} on {space} of {'x'.join(map(str, s['image_size']))} "
-                  f"{'gray' if s['channels'] == 1 else 'RGB'} images; classes {', '.join(f'“{c}”' for c in m.classes_)}; {thr}"
+                  f"{'gray' if s['channels'] == 1 else 'RGB'} images; classes {names}; {thr}"
                   f"{'; validation ' + val if val else ''}. An image is flagged unusual above OOD score "
                   f"{m.ood_cut_:.2f}, the {getattr(m, 'ood_quantile', 0.99):.0%} quantile of its validation images' "
                   f"scores. {near[0].upper() + near[1:]}.")
