@@ -130,7 +130,8 @@ def test_import_reports_every_bad_file_and_a_failed_import_leaves_nothing(settin
     assert sorted(Path(p['path']).name for p in s['skipped']) == ['broken.png', 'empty', 'notes.txt']
     assert 'imported:mine' in [d['id'] for d in list_datasets(settings)]
     only_bad = zip_of(tmp_path/'bad.zip', {'x/a/1.png': b'nope', 'x/b/2.png': b'nope'})
-    with pytest.raises(ValueError, match='no class folder'): import_zip(settings, only_bad, 'broken')
+    with pytest.raises(Refusal, match='bad.zip was not imported: none of its images could be read'):
+        import_zip(settings, only_bad, 'broken')
     z2 = class_zip(tmp_path/'c2.zip', extra={'set/a/broken.png': b'nope'})
     with pytest.raises(ValueError, match='broken.png'): import_zip(settings, z2, 'strict', on_error='raise')
     assert not (settings.data_dir/'datasets'/'broken').exists() and not (settings.data_dir/'datasets'/'strict').exists()
