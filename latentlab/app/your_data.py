@@ -93,7 +93,7 @@ def import_panel(status: dict):
 
 # %% ../../nbs/56_app_your_data.ipynb #85b0a3bf
 def save_upload(settings: AppSettings, contents: str, filename: str) -> Path:
-    "Decode a `dcc.Upload` data URI into `<data>/uploads/` after the size check; its path. Nothing is unpacked here."
+    "Decode a `dcc.Upload` data URI into `<data>/uploads/` after the size, type and `check_zip` checks; its path."
     if not contents or ',' not in contents: raise Refusal('no file was uploaded: drop a .zip on the box first')
     head, b64 = contents.split(',', 1)
     if len(b64) * 3 / 4 > settings.max_upload_mb * 1e6:
@@ -101,6 +101,7 @@ def save_upload(settings: AppSettings, contents: str, filename: str) -> Path:
     data = base64.b64decode(b64, validate=False)
     if not str(filename).lower().endswith('.zip') or data[:4] != b'PK\x03\x04':
         raise UnsafeUpload(f"{filename} is not a zip file: zip the folder of class folders and drop the .zip")
+    check_zip(settings, io.BytesIO(data), filename)       # its directory, read in memory: a bomb is never written
     path = settings.data_dir/'uploads'/f'{uuid.uuid4().hex}.zip'
     with atomic_path(path) as tmp: tmp.write_bytes(data)
     return path
