@@ -1,4 +1,5 @@
-"""Load test of the latentlab app (issue 8): the explorer's and the playground's callbacks under N concurrent users.
+"""Load test of the latentlab app (issues 8 and 28): the pages' callbacks under N concurrent users, optionally while a
+big import runs in the background.
 
 Two ways to use this file:
 * as a locustfile: `locust -f benchmarks/app_load.py --headless -u 20 -r 20 -t 30s --host http://127.0.0.1:8050`
@@ -8,8 +9,9 @@ Two ways to use this file:
 `benchmarks/app_load.sh` starts gunicorn with several workers, prepares the view if needed, and runs this.
 
 Each simulated user is a person at the explorer (hovering points: a thumbnail each time; clicking: the detail panel;
-switching the colouring: the whole figure) or at the playground (moving the interpolation slider: a decode each
-time), with 0.2-1 s between actions. The requests are the exact POSTs the browser sends to /_dash-update-component,
+switching the colouring: the whole figure), at the playground (moving the interpolation slider: a decode each
+time), or going through the other pages (the shell with its dataset menu, the jobs line every open tab polls,
+home, benchmark, runs, bring-your-data and classify pages, /health), with 0.2-1 s between actions. The requests are the exact POSTs the browser sends to /_dash-update-component,
 built from the app's /_dash-dependencies by `latentlab.app.server.dash_payload`.
 """
 import os
@@ -44,6 +46,29 @@ class _DashUser(HttpUser):
         body = dash_payload(_SHARED['deps'], output, {**VIEW, **values})
         with self.client.post('/_dash-update-component', json=body, name=name, catch_response=True) as r:
             if r.status_code != 200 or 'response' not in r.text: r.failure(f'{r.status_code}: {r.text[:200]}')
+
+
+class PagesUser(_DashUser):
+    "A person going through the pages that do not need the view, with the jobs line polled as an open tab does."
+    weight = 2
+
+    @task(4)
+    def jobs_line(self):
+        self.call('jobs-seen.data', {'jobs-poll.n_intervals': random.randrange(1000)}, 'shell: jobs line (polled)')
+
+    @task(2)
+    def shell(self):
+        with self.client.get('/_dash-layout', name='shell: layout (menus, jobs)', catch_response=True) as r:
+            if r.status_code != 200: r.failure(str(r.status_code))
+
+    @task(2)
+    def page(self):
+        path = random.choice(['/', '/benchmark', '/runs', '/data', '/classify'])
+        self.call('page.children', {'url.pathname': path}, f'page {path}')
+
+    @task(1)
+    def health(self):
+        self.client.get('/health', name='/health')
 
 
 class ExplorerUser(_DashUser):

@@ -9,6 +9,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import zipfile
@@ -21,10 +22,13 @@ from PIL import Image
 
 from helpers import write_folder
 from latentlab.config import defaults
-from latentlab.app.jobs import Jobs
+from latentlab.app import settings as settings_module
+from latentlab.app.jobs import Jobs, _pid_alive, register_job
+from latentlab.app.pages import view_job_key
 from latentlab.app.results import benchmark_table
 from latentlab.app.server import create_app, dash_payload
-from latentlab.app.settings import AppSettings, UnsafeUpload, import_folder, import_zip, list_datasets, safe_extract
+from latentlab.app.settings import (
+    AppSettings, Refusal, UnsafeUpload, import_folder, import_zip, list_datasets, safe_extract)
 from latentlab.app.views import get_view, view_key
 from latentlab.app.your_data import save_upload
 
@@ -62,7 +66,7 @@ def class_zip(path, n=6, extra=None):
     ({'C:/win/x.png': b'1'}, (), 'absolute'),
     ({'a/x.png': b'1'}, ('a/link.png',), 'symbolic link'),
     ({f'a/{i}.png': b'1' for i in range(51)}, (), 'limit is 50'),
-    ({'a/big.png': b'\0' * 1_200_000}, (), 'unpacks to'),
+    ({'a/big.png': b'\0' * 1_200_000}, (), 'unpack to'),
 ])
 def test_unsafe_zips_are_refused_and_leave_nothing(settings, tmp_path, entries, links, match):
     z = zip_of(tmp_path/'u.zip', entries, links)
@@ -80,6 +84,32 @@ def test_a_zip_that_lies_about_its_sizes_is_refused(tmp_path):
     z.write_bytes(bytes(data))
     with pytest.raises(UnsafeUpload, match='damaged'): safe_extract(z, tmp_path/'out', max_bytes=4000)
     assert not (tmp_path/'out').exists() and not list(tmp_path.glob('.out*'))
+
+
+def test_a_compression_bomb_is_refused_from_its_directory_before_anything_is_written(tmp_path, monkeypatch):
+    "Issue 28: a 1.5 MB zip that unpacks to 1.5 GB, under the 2 GB total cap of the default settings."
+    s = AppSettings(tmp_path/'data', runs_dir=tmp_path/'runs', job_mode='thread')
+    z = tmp_path/'scans.zip'
+    with zipfile.ZipFile(z, 'w', zipfile.ZIP_DEFLATED) as zf:
+        with zf.open('scans/a/big.png', 'w', force_zip64=True) as f:
+            for _ in range(90): f.write(b'\0' * 2**24)                  # 1.5 GB of zeros
+        zf.writestr('scans/b/small.png', png())
+    assert z.stat().st_size < 2e6
+    monkeypatch.setattr(settings_module, 'safe_extract', lambda *a, **k: pytest.fail('unpacking started'))
+    with pytest.raises(UnsafeUpload) as e: import_zip(s, z, 'bomb', label='scans.zip')
+    assert str(e.value).startswith('scans.zip was refused: scans/a/big.png would unpack to 1509.9 MB')
+    assert not list((s.data_dir/'staging').iterdir()) and not (s.data_dir/'datasets'/'bomb').exists()
+
+
+def test_gif_images_are_imported_and_unreadable_ones_refused_in_one_sentence(settings, tmp_path):
+    buf = lambda v: (Image.fromarray(np.full((16, 16), v, np.uint8)).save(b := io.BytesIO(), 'GIF'), b.getvalue())[1]
+    gifs = zip_of(tmp_path/'gifs.zip', {f'g/{c}/{i}.gif': buf(20 * i + 120 * k) for k, c in enumerate('ab') for i in range(5)})
+    assert import_zip(settings, gifs, 'gifs')['n_images'] == 10
+    fake = zip_of(tmp_path/'fake.zip', {f'g/{c}/{i}.gif': b'GIF89a' for c in 'ab' for i in range(5)})
+    with pytest.raises(Refusal) as e: import_zip(settings, fake, 'fake', label='my scans.zip')
+    said = str(e.value)
+    assert said.startswith('my scans.zip was not imported') and '\n' not in said
+    assert str(settings.data_dir) not in said and 'staging' not in said and 'Error' not in said
 
 
 def test_upload_size_and_type_are_checked_before_anything_is_written(settings, tmp_path):
@@ -100,7 +130,8 @@ def test_import_reports_every_bad_file_and_a_failed_import_leaves_nothing(settin
     assert sorted(Path(p['path']).name for p in s['skipped']) == ['broken.png', 'empty', 'notes.txt']
     assert 'imported:mine' in [d['id'] for d in list_datasets(settings)]
     only_bad = zip_of(tmp_path/'bad.zip', {'x/a/1.png': b'nope', 'x/b/2.png': b'nope'})
-    with pytest.raises(ValueError, match='no class folder'): import_zip(settings, only_bad, 'broken')
+    with pytest.raises(Refusal, match='bad.zip was not imported: none of its images could be read'):
+        import_zip(settings, only_bad, 'broken')
     z2 = class_zip(tmp_path/'c2.zip', extra={'set/a/broken.png': b'nope'})
     with pytest.raises(ValueError, match='broken.png'): import_zip(settings, z2, 'strict', on_error='raise')
     assert not (settings.data_dir/'datasets'/'broken').exists() and not (settings.data_dir/'datasets'/'strict').exists()
@@ -110,7 +141,7 @@ def test_import_reports_every_bad_file_and_a_failed_import_leaves_nothing(settin
 
 def test_server_folders_only_under_allowed_roots(settings, tmp_path):
     outside = write_folder(tmp_path/'outside', n_per_class=5)
-    with pytest.raises(PermissionError, match='not under a folder'): import_folder(settings, outside, 'x')
+    with pytest.raises(PermissionError, match='not in a folder the app may import from'): import_folder(settings, outside, 'x')
     inside = write_folder(settings.data_dir/'incoming'/'mine', n_per_class=5)
     assert import_folder(settings, inside, 'mine')['n_images'] == 10
     s2 = AppSettings(settings.data_dir, runs_dir=settings.runs_dir, import_roots=(tmp_path/'outside',), job_mode='thread')
@@ -128,7 +159,7 @@ def test_jobs_run_in_their_own_process_and_a_dead_job_is_reported(tmp_path):
     assert jobs.start('prepare', dict(dataset='x', autoencoder='taesd', resolution=32), key='k') == \
         jobs.start('prepare', dict(dataset='x', autoencoder='taesd', resolution=32), key='k')   # one job per key while it runs
     bad = jobs.start('prepare', dict(dataset='imported:nope', autoencoder='taesd', resolution=32))
-    with pytest.raises(RuntimeError, match='no imported dataset'): jobs.wait(bad, timeout=300)
+    with pytest.raises(RuntimeError, match='nope is not in the app'): jobs.wait(bad, timeout=300)
     slow = jobs.start('guided', dict(dataset='imported:blobs', autoencoder='taesd', resolution=32, target=1, start=0, steps=100000))
     for _ in range(600):
         st = jobs.status(slow)
@@ -138,6 +169,56 @@ def test_jobs_run_in_their_own_process_and_a_dead_job_is_reported(tmp_path):
     time.sleep(0.5)
     st = jobs.status(slow)
     assert st['state'] == 'failed' and 'ended without finishing' in st['error']
+
+
+@register_job('sleep-test')
+def _sleep_test(settings, params, report):
+    for _ in range(int(params.get('n', 40))): report(0.1, 'sleeping'); time.sleep(0.05)
+    return {}
+
+
+def test_the_same_work_asked_for_at_once_is_one_job(settings):
+    "Eight requests for one view's preparation at the same moment (eight workers): one job, the others join it."
+    ids, barrier = [], threading.Barrier(8)
+    def ask():
+        barrier.wait()
+        ids.append(Jobs(settings).start('sleep-test', {}, key=view_job_key('imported:x', 'taesd', 64)))
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads: t.start()
+    for t in threads: t.join()
+    assert len(set(ids)) == 1 and len(Jobs(settings).list()) == 1
+    Jobs(settings).wait(ids[0])
+
+
+def test_cancelling_an_import_process_keeps_nothing_and_a_new_worker_sees_its_progress(tmp_path):
+    s = AppSettings(tmp_path/'data', runs_dir=tmp_path/'runs', job_mode='process', projections=('pca', 'tsne'))
+    folder = write_folder(s.data_dir/'incoming'/'many', n_per_class=200, size=32)
+    jobs = Jobs(s)
+    keys = ['import-many', view_job_key('imported:many', 'taesd', 64)]
+    jid = jobs.start('import', dict(folder=str(folder), name='many', autoencoder='taesd', resolution=64), key=keys,
+                     title='import of many')
+    t0 = time.time()
+    while time.time() - t0 < 300:
+        st = jobs.status(jid)
+        if st['state'] not in ('queued', 'running') or st['progress'] > 0.25: break   # the dataset is written; the view is being made
+        time.sleep(0.2)
+    assert st['state'] == 'running' and (s.data_dir/'datasets'/'many').is_dir(), st
+    # a worker started now (a restart, another gunicorn worker) shows the job where it is, from the job folders
+    client = create_app(s).server.test_client()
+    deps = client.get('/_dash-dependencies').get_json()
+    r = client.post('/_dash-update-component', json=dash_payload(deps, 'jobs-seen.data', {'jobs-poll.n_intervals': 1}))
+    line = json.dumps(r.get_json()['response'])
+    assert 'import of many' in line and 'Cancel' in line
+    assert jobs.start('prepare', {}, key=keys[1]) == jid                 # "Prepare this view" joins the import
+    jobs.cancel(jid)
+    st = jobs.wait(jid, timeout=120)
+    for _ in range(300):                                                 # the process exits once it has cleaned up
+        if not _pid_alive(st['pid']): break
+        time.sleep(0.1)
+    assert st['state'] == 'cancelled' and not _pid_alive(st['pid'])
+    for sub in ('datasets', 'views', 'staging'):                         # nothing half-written, not even hidden
+        assert list((s.data_dir/sub).iterdir()) == [], sub
+    assert 'imported:many' not in [d['id'] for d in list_datasets(s)]
 
 
 @pytest.fixture
@@ -167,7 +248,7 @@ def test_callbacks_answer_as_for_a_browser(prepared):
     bad = json.dumps(call('up-job.data', {'up-import.n_clicks': 1, 'up-name.value': '../x'}))
     assert 'give the dataset a name' in bad
     outside = json.dumps(call('up-job.data', {'up-import.n_clicks': 1, 'up-name.value': 'etc', 'up-folder.value': '/etc'}))
-    assert 'not under a folder the app may import from' in outside
+    assert 'is not in a folder the app may import from' in outside
     for path in ('/', '/explorer', '/playground', '/guided', '/runs', '/data', '/classify'):
         assert client.get(path).status_code == 200
     assert '.viewbar {' in client.get('/explorer').data.decode()           # the stylesheet (package data) in every page

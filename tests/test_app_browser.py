@@ -1,14 +1,19 @@
 """The app in a real browser: headless Chromium (Debian's `chromium` and `chromium-driver`) driven by selenium clicks
 through every page: a hover thumbnail, a click panel, the live interpolation slider, generated samples, a guided
-trajectory, the benchmark, a report and a re-run, a zip upload with bad files, and classifying dropped images.
+trajectory, the benchmark, a report and a re-run, a zip upload with bad files, classifying dropped images with a run's
+model, and (issue 28) a big import followed on every page, kept across a reload, joined instead of repeated and
+cancelled, refusals that come at once as one sentence, and the server's memory while it classifies a 6000 px photo.
 
-Screenshots of each page are saved in $LATENTLAB_ARTIFACTS (default .cache/artifacts/app, git-ignored).
+Screenshots of each page are saved in $LATENTLAB_ARTIFACTS (default .cache/artifacts/app, git-ignored); with
+$LATENTLAB_EVIDENCE set, the ones that show issue 28's fixes are also saved there (docs/evidence/app).
 Skipped with a reason when Chromium, its driver or selenium are missing: `apt-get install -y chromium chromium-driver`.
 """
+import gc
 import io
 import os
 import shutil
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -21,25 +26,26 @@ DRIVER = shutil.which('chromedriver')
 pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER),
                                  reason='headless browser tests need Chromium and its driver: apt-get install -y chromium chromium-driver')
 webdriver = pytest.importorskip('selenium.webdriver', reason='browser tests need selenium (pip install selenium)')
+from selenium.common.exceptions import StaleElementReferenceException   # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains   # noqa: E402
 from selenium.webdriver.common.by import By                        # noqa: E402
 from selenium.webdriver.common.keys import Keys                    # noqa: E402
-from selenium.webdriver.support import expected_conditions as EC   # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait            # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(os.environ.get('LATENTLAB_ARTIFACTS', ROOT/'.cache'/'artifacts'/'app'))
+EVIDENCE = Path(os.environ['LATENTLAB_EVIDENCE']) if os.environ.get('LATENTLAB_EVIDENCE') else None
 WAIT = 180   # seconds: a busy 2-core CI machine encodes and fits slowly
 
 
-def breast_zip(path, n_per_class=30, bad=True):
-    "A zip of BreastMNIST test images (28 px) as PNGs in class folders, with a truncated PNG and a text file if `bad`."
+def breast_zip(path, n_per_class=30, bad=True, split='test'):
+    "A zip of BreastMNIST images (28 px) as PNGs in class folders, with a truncated PNG and a text file if `bad`."
     from latentlab.data import load_medmnist
-    test = load_medmnist('breastmnist', 28)['test']
+    data = load_medmnist('breastmnist', 28)[split]
     with zipfile.ZipFile(path, 'w') as zf:
         for k, c in enumerate(['malignant', 'benign']):
-            for i in np.flatnonzero(test.labels == k)[:n_per_class]:
-                buf = io.BytesIO(); Image.fromarray(test.images[i]).save(buf, 'PNG')
+            for i in np.flatnonzero(data.labels == k)[:n_per_class]:
+                buf = io.BytesIO(); Image.fromarray(data.images[i]).save(buf, 'PNG')
                 zf.writestr(f'breast/{c}/{i:04d}.png', buf.getvalue())
         if bad:
             zf.writestr('breast/benign/truncated.png', buf.getvalue()[:40])
@@ -49,9 +55,8 @@ def breast_zip(path, n_per_class=30, bad=True):
 
 @pytest.fixture(scope='module')
 def server(tmp_path_factory):
-    "A prepared data folder (BreastMNIST sample, TAESD at 64 px, a trained logreg, two run records) served on a free port."
+    "A prepared data folder (BreastMNIST sample, TAESD at 64 px, three run records that keep models) on a free port."
     from werkzeug.serving import make_server
-    from latentlab.app.jobs import Jobs
     from latentlab.app.server import create_app
     from latentlab.app.settings import AppSettings, import_zip
     from latentlab.app.views import prepare_view
@@ -60,8 +65,9 @@ def server(tmp_path_factory):
     settings = AppSettings(tmp/'data', runs_dir=tmp/'runs', job_mode='thread', projections=('pca', 'tsne'))
     import_zip(settings, breast_zip(tmp/'breast.zip'), 'breast')
     prepare_view(settings, 'imported:breast', 'taesd', 64)
-    jobs = Jobs(settings)
-    jobs.wait(jobs.start('train', dict(dataset='imported:breast', autoencoder='taesd', resolution=64, classifier='logreg')))
+    # the Classify page's model: every BreastMNIST training image, TAESD latents at 64 px (the view's feature space)
+    run_experiment(dict(dataset='breastmnist', size=28, autoencoder='taesd', resolution=64, features=['latent'],
+                        classifiers=['logreg'], n_boot=20, experiment='classify'), root=settings.runs_dir, progress=False)
     npz = settings.data_dir/'datasets'/'breast'/'dataset.npz'
     for n in (5, 10):
         rec = run_experiment(dict(dataset=str(npz), resolution=64, features=['latent'], classifiers=['logreg'], n_boot=50,
@@ -75,7 +81,7 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
-def browser():
+def browser(server):
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
     o = Options()
@@ -85,6 +91,8 @@ def browser():
     o.binary_location = CHROMIUM
     d = webdriver.Chrome(service=Service(DRIVER), options=o)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    if EVIDENCE: EVIDENCE.mkdir(parents=True, exist_ok=True)
+    d.get(server['url'] + '/')                                               # every test starts from a page of the app
     yield d
     d.quit()
 
@@ -92,12 +100,37 @@ def browser():
 def wait(d, css, timeout=WAIT, text=None, count=None):
     "The elements matching `css` once they are visible (with `text` in the first, or at least `count` of them)."
     def ready(_):
-        els = d.find_elements(By.CSS_SELECTOR, css)
-        if not els or not els[0].is_displayed(): return False
-        if text is not None and text not in els[0].text: return False
+        try:
+            els = d.find_elements(By.CSS_SELECTOR, css)
+            if not els or not els[0].is_displayed(): return False
+            if text is not None and text not in els[0].text: return False
+        except StaleElementReferenceException: return False                  # redrawn while we looked
         if count is not None and len(els) < count: return False
         return els
     return WebDriverWait(d, timeout, poll_frequency=0.3).until(ready, message=f'{css} (text {text!r}, count {count}) did not appear')
+
+
+def text_of(d, css) -> str:
+    "The text of the first element matching `css`, or '' (none yet, or redrawn while we read it)."
+    try:
+        els = d.find_elements(By.CSS_SELECTOR, css)
+        return els[0].text if els else ''
+    except StaleElementReferenceException: return ''
+
+
+def drop(d, upload, *paths):
+    "Drop files on the `dcc.Upload` with id `upload` (its file input emptied first: Chrome adds to what it holds)."
+    field = d.find_element(By.CSS_SELECTOR, f'#{upload} input[type=file]')
+    d.execute_script("arguments[0].value = ''", field)
+    field.send_keys('\n'.join(map(str, paths)))
+
+
+def card_of(d, name, timeout=WAIT):
+    "The Classify result card of image `name`, once it is there."
+    def find(_):
+        try: return next((c for c in d.find_elements(By.CSS_SELECTOR, '#cl-cards .result') if c.text.startswith(name)), False)
+        except StaleElementReferenceException: return False
+    return WebDriverWait(d, timeout, poll_frequency=0.3).until(find, message=f'no result card for {name}')
 
 
 def go(d, page):
@@ -106,8 +139,22 @@ def go(d, page):
     WebDriverWait(d, 60).until(lambda _: d.execute_script('return window.location.pathname') == ('/' if page == 'home' else f'/{page}'))
 
 
-def shot(d, name):
+def shot(d, name, evidence=False):
     d.save_screenshot(str(ARTIFACTS/f'{name}.png'))
+    if evidence and EVIDENCE: d.save_screenshot(str(EVIDENCE/f'{name}.png'))
+
+
+def choose(d, menu, text):
+    "Choose the option containing `text` in the Dash dropdown `menu` (Dash 4: a button opening a list of options)."
+    wait(d, f'#{menu}')[0].click()
+    def option(_):
+        for o in d.find_elements(By.CSS_SELECTOR, '.dash-dropdown-content [role=option]'):
+            try:
+                if text in o.text: return o
+            except StaleElementReferenceException: return False
+        return False
+    WebDriverWait(d, 30, poll_frequency=0.3).until(option, message=f'no option {text!r} in #{menu}').click()
+    WebDriverWait(d, 30).until(lambda _: text in d.find_element(By.ID, menu).text)
 
 
 def test_home_lists_every_dashboard(server, browser):
@@ -157,13 +204,28 @@ def test_playground_slider_decodes_live_and_samples(server, browser):
     shot(d, 'playground')
 
 
+def test_pages_that_need_a_view_say_why_they_are_empty(server, browser):
+    "Issue 28: the playground showed three blank boxes and no notice before its view existed."
+    d = browser
+    go(d, 'playground')
+    choose(d, 'sel-res', '128')                                             # a view nobody prepared
+    said = wait(d, '#view-notice .notice', text='not prepared yet')[0].text
+    assert 'Prepare this view' in said and not d.find_element(By.ID, 'page').is_displayed()
+    assert d.find_element(By.ID, 'view-prepare').is_displayed()
+    shot(d, 'playground-not-ready', evidence=True)
+    choose(d, 'sel-res', '64')
+    wait(d, '#pg-mix-cap', text='t = ')
+    assert not d.find_elements(By.CSS_SELECTOR, '#view-notice .notice')
+
+
 def test_guided_generation_shows_the_trajectory(server, browser):
     d = browser
     go(d, 'guided')
     wait(d, '#gd-start-view img')
     d.find_element(By.ID, 'gd-run').click()
     imgs = wait(d, '#gd-trajectory img', count=7)
-    assert len(imgs) == 7 and 'P(target)' in d.find_element(By.ID, 'gd-out').text
+    out = d.find_element(By.ID, 'gd-out').text
+    assert len(imgs) == 7 and 'toward malignant: P(malignant)' in out, out         # the class by its name
     wait(d, '#gd-curves .scatterlayer .trace')
     shot(d, 'guided')
 
@@ -172,7 +234,7 @@ def test_benchmark_shows_records_and_curves(server, browser):
     d = browser
     go(d, 'benchmark')
     wait(d, '#bm-curves .scatterlayer .trace')
-    rows = wait(d, '#bm-table tbody tr', count=3)                            # header + the two records' latent/logreg rows
+    rows = wait(d, '#bm-table tbody tr', count=3)                            # header + the records' latent/logreg rows
     assert any('latent' in r.text for r in rows)
     shot(d, 'benchmark')
 
@@ -180,35 +242,78 @@ def test_benchmark_shows_records_and_curves(server, browser):
 def test_runs_open_a_report_and_rerun(server, browser):
     d = browser
     go(d, 'runs')
-    wait(d, '#rn-table tbody tr', count=3)
+    rows = wait(d, '#rn-table tbody tr', count=4)                            # header + three records
+    heads = [h.text for h in d.find_elements(By.CSS_SELECTOR, '#rn-table th.dash-header')][:8]
+    assert [h for h in heads if h][:6] == ['run_id', 'experiment', 'best model', 'val auc', 'test auc', 'test acc'], heads
+    shot(d, 'runs-table', evidence=True)
     d.find_element(By.ID, 'rn-open').click()
     frame = wait(d, '#rn-report')[0]
     d.switch_to.frame(frame)
     assert 'run ' in wait(d, 'h1')[0].text
     d.switch_to.default_content()
     d.find_element(By.ID, 'rn-rerun').click()
+    wait(d, '.jobs .job.running', text='re-run of')                          # the jobs line follows it
     compare = wait(d, '#rn-compare', text='metrics')[0].text
     assert 'MATCH' in compare and 'code and packages: the same as the original run' in compare, compare
+    wait(d, '#rn-table tbody tr', count=len(rows) + 1)                       # the new record, without a reload
     shot(d, 'runs')
 
 
-def test_classify_dropped_images(server, browser):
+def test_classify_with_a_runs_model(server, browser):
+    "Issue 25: the page classifies with a model a run record kept; issue 28: class names, a calibrated OOD cut."
     d = browser
     go(d, 'classify')
-    wait(d, '#cl-model-status', text='logreg trained')
+    assert 'latent/logreg' in wait(d, '#cl-model')[0].text
+    choose(d, 'cl-model', 'classify/')                                       # the model trained on all of BreastMNIST
+    info = wait(d, '#cl-model-info', text='taesd latents')[0].text
+    assert 'nearest training images of the view above are shown' in info and 'quantile of its validation' in info
     from latentlab.data import load_medmnist
     test = load_medmnist('breastmnist', 28)['test']
     paths = []
-    for name, img in (('scan.png', test.images[-1]), ('noise.png', np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8))):
+    for name, img in (('scan-a.png', test.images[-1]), ('scan-b.png', test.images[-2]),
+                      ('noise.gif', np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8))):
         Image.fromarray(img).save(server['tmp']/name); paths.append(str(server['tmp']/name))
-    d.find_element(By.CSS_SELECTOR, '#cl-upload input[type=file]').send_keys('\n'.join(paths))
-    cards = wait(d, '#cl-cards .result', count=2)
+    drop(d, 'cl-upload', *paths)
     # the browser reads the dropped files asynchronously, so the cards may come in either order: find each by name
-    by_name = {name: next(c for c in cards if c.text.startswith(name)) for name in ('scan.png', 'noise.png')}
-    assert 'nearest training images' in by_name['scan.png'].text
-    assert len(by_name['scan.png'].find_elements(By.CSS_SELECTOR, 'img')) == 6   # the image and its 5 nearest training images
-    assert 'unusual for this dataset' in by_name['noise.png'].text               # RGB noise is flagged out of distribution
-    shot(d, 'classify')
+    by_name = {name: card_of(d, name) for name in ('scan-a.png', 'scan-b.png', 'noise.gif')}
+    for scan in ('scan-a.png', 'scan-b.png'):                               # real test images: not flagged
+        text = by_name[scan].text
+        assert 'like the images this model was trained on' in text and 'unlike' not in text, text
+        assert 'normal, benign' in text and 'malignant' in text and "the model's threshold" in text   # class names
+        assert len(by_name[scan].find_elements(By.CSS_SELECTOR, 'img')) == 6   # the image and its 5 nearest training images
+    assert 'unlike the images this model was trained on' in by_name['noise.gif'].text   # a GIF of RGB noise: flagged
+    shot(d, 'classify', evidence=True)
+
+
+def _rss_mb(field='VmRSS'):
+    return int(next(l for l in Path('/proc/self/status').read_text().splitlines() if l.startswith(field)).split()[1]) / 1024
+
+
+def test_classify_a_6000px_jpeg_keeps_the_server_memory_bounded(server, browser):
+    "Issue 28: one 6000 x 6000 JPEG raised the server's memory by about 1 GB. The server runs in this process."
+    d = browser
+    go(d, 'classify')
+    choose(d, 'cl-model', 'classify/')
+    wait(d, '#cl-model-info', text='taesd latents')
+    photo = server['tmp']/'photo-6000.jpg'
+    grad = Image.linear_gradient('L').resize((6000, 6000))
+    Image.merge('RGB', (grad, Image.effect_noise((6000, 6000), 40), grad.transpose(Image.Transpose.ROTATE_90))).save(
+        photo, 'JPEG', quality=90)
+    del grad; gc.collect()
+    big = server['tmp']/'huge.png'
+    Image.new('L', (9000, 9000)).save(big)                                   # 81 megapixels: refused from its header
+    base = _rss_mb()
+    Path('/proc/self/clear_refs').write_text('5')                            # reset the peak (VmHWM) to now
+    drop(d, 'cl-upload', photo, big)
+    card = card_of(d, 'photo-6000.jpg')
+    refused = wait(d, '#cl-results .notice.error', text='huge.png')[0].text
+    peak = _rss_mb('VmHWM')
+    print(f'6000x6000 JPEG ({photo.stat().st_size / 1e6:.1f} MB) and a 9000x9000 PNG: server RSS {base:.0f} MB before, '
+          f'peak {peak:.0f} MB (+{peak - base:.0f} MB)')
+    assert 'OOD score' in card.text
+    assert refused == 'huge.png is 9000 x 9000 pixels; images over 50 megapixels are refused: send a smaller copy'
+    assert peak - base < 300, (base, peak)                                   # the stated bound: +300 MB for this request
+    shot(d, 'classify-big-photo', evidence=True)
 
 
 def test_bring_your_data_upload_with_bad_files(server, browser):
@@ -236,6 +341,93 @@ def test_bring_your_data_upload_with_bad_files(server, browser):
     name.send_keys(Keys.CONTROL, 'a'); name.send_keys(Keys.DELETE); name.send_keys('evil')
     WebDriverWait(d, 30).until(lambda _: name.get_attribute('value') == 'evil')
     d.find_element(By.ID, 'up-import').click()
-    assert "'..' in a path" in wait(d, '#up-out .notice.error')[0].text
+    assert "holds a path with '..' (../../evil.png)" in wait(d, '#up-out .notice.error')[0].text
     assert not (server['settings'].data_dir/'datasets'/'evil').exists()
     shot(d, 'data-refused')
+
+
+def _set_name(d, value):
+    name = d.find_element(By.ID, 'up-name')
+    name.send_keys(Keys.CONTROL, 'a'); name.send_keys(Keys.DELETE); name.send_keys(value)
+    WebDriverWait(d, 30).until(lambda _: name.get_attribute('value') == value)
+
+
+def test_refusals_come_at_once_as_one_sentence_naming_the_users_file(server, browser):
+    "Issue 28: a ratio bomb refused before anything is written; a zip of broken GIFs: one sentence, no server paths."
+    d = browser
+    settings = server['settings']
+    go(d, 'data')
+    wait(d, '#up-zip')
+    bomb = server['tmp']/'scans-bomb.zip'
+    with zipfile.ZipFile(bomb, 'w', zipfile.ZIP_DEFLATED) as zf:
+        with zf.open('scans/a/big.png', 'w', force_zip64=True) as f:
+            for _ in range(24): f.write(b'\0' * 2**24)                       # 400 MB of zeros in a 0.4 MB zip
+        zf.writestr('scans/b/1.png', b'1')
+    jobs_before = len(list((settings.data_dir/'jobs').iterdir()))
+    d.find_element(By.CSS_SELECTOR, '#up-zip input[type=file]').send_keys(str(bomb))
+    wait(d, '#up-file', text='ready to import scans-bomb.zip')
+    _set_name(d, 'bomb')
+    d.find_element(By.ID, 'up-import').click()
+    said = wait(d, '#up-out .notice.error', text='scans-bomb.zip was refused')[0].text
+    assert 'would unpack to 402.7 MB' in said and 'times its packed size' in said and '\n' not in said, said
+    assert len(list((settings.data_dir/'jobs').iterdir())) == jobs_before       # no job was started
+    for sub in ('staging', 'uploads'): assert list((settings.data_dir/sub).iterdir()) == [], sub
+    shot(d, 'refusal-bomb', evidence=True)
+    gifs = server['tmp']/'old scans.zip'
+    with zipfile.ZipFile(gifs, 'w') as zf:
+        for c in ('benign', 'malignant'):
+            for i in range(3): zf.writestr(f'scans/{c}/{i}.gif', b'GIF89a and then nothing an image needs')
+    d.find_element(By.CSS_SELECTOR, '#up-zip input[type=file]').send_keys(str(gifs))
+    wait(d, '#up-file', text='ready to import old scans.zip')
+    _set_name(d, 'old-scans')
+    d.find_element(By.ID, 'up-import').click()
+    said = wait(d, '#up-out .notice.error', text='old scans.zip was not imported: none of its images could be read')[0].text
+    assert '\n' not in said and 'Error' not in said and str(settings.data_dir) not in said and 'staging' not in said, said
+    assert 'scans/benign/0.gif' in said                                       # one of the user's own files, by name
+    assert not (settings.data_dir/'datasets'/'old-scans').exists()
+    shot(d, 'refusal-gifs', evidence=True)
+
+
+def test_a_big_import_is_followed_everywhere_joined_kept_across_a_reload_and_cancelled(server, browser):
+    "Issue 28: one job per view however often it is asked for, progress on every page and after a reload, Cancel."
+    from latentlab.app.jobs import Jobs
+    d = browser
+    settings = server['settings']
+    go(d, 'data')
+    z = breast_zip(server['tmp']/'big.zip', n_per_class=400, bad=False, split='train')   # all 546 training images
+    wait(d, '#up-zip')
+    d.find_element(By.CSS_SELECTOR, '#up-zip input[type=file]').send_keys(str(z))
+    wait(d, '#up-file', text='ready to import big.zip')
+    _set_name(d, 'big')
+    choose(d, 'up-res', '64')
+    d.find_element(By.ID, 'up-import').click()
+    wait(d, '.jobs .job.running', text='import of big')
+    wait(d, '#sel-dataset', text='big (')                                     # the menus switch to its view at once
+    # the view it prepares is being prepared: no "Prepare this view" to press a second time, on any page
+    status = wait(d, '#view-status', text='preparing:')[0].text
+    assert not d.find_element(By.ID, 'view-prepare').is_displayed(), status
+    go(d, 'explorer')
+    assert 'being prepared in the background' in wait(d, '#view-notice .notice')[0].text
+    WebDriverWait(d, WAIT).until(lambda _: 'encoding' in text_of(d, '.jobs .job.running'))
+    line = text_of(d, '.jobs .job.running')
+    assert 'import of big' in line and 'Cancel' in line and '%' in line, line
+    assert 'big (preparing' in text_of(d, '#sel-dataset')
+    active = Jobs(settings).list(active=True)
+    assert [j['title'] for j in active] == ['import of big'], active          # one job for the import and its view
+    shot(d, 'jobs-mid-import', evidence=True)
+    d.refresh()                                                               # a reload keeps the progress
+    wait(d, '.jobs .job.running', text='import of big')
+    go(d, 'data')
+    wait(d, '#up-progress')                                                   # the page's own bar, from the tab's session
+    wait(d, '.jobs .job.running button.cancel')[0].click()
+    said = wait(d, '.jobs .job.cancelled', text='import of big')[0].text
+    assert 'cancelled: nothing it was making was kept' in said
+    wait(d, '#up-out .notice', text='import of big was cancelled')
+    shot(d, 'jobs-after-cancel', evidence=True)
+    assert Jobs(settings).list(active=True) == []
+    for sub in ('datasets', 'views', 'staging', 'uploads'):                   # nothing half-written, not even hidden
+        left = sorted(p.name for p in (settings.data_dir/sub).iterdir() if 'big' in p.name or p.name.startswith('.'))
+        assert left == [], (sub, left)
+    assert not (settings.data_dir/'datasets'/'big').exists()
+    assert 'big' not in text_of(d, '#up-list')                               # the list of imported datasets too
+    WebDriverWait(d, 30).until(lambda _: 'big' not in text_of(d, '#sel-dataset'))

@@ -22,8 +22,9 @@ from ..metrics import error_maps
 from .settings import AppSettings
 from .jobs import job_result_arrays, register_job
 from .views import View, _judge, _scorer, _view_of
-from .pages import (
-    NOT_READY, VIEW_STATE, Page, current_view, img_tag, notice, progress_block, register_page, start_job, wire_job)
+from latentlab.app.pages import (
+    NOT_READY, VIEW_STATE, Page, current_view, img_tag, notice, progress_block, register_page, start_job, view_message,
+    wire_job)
 
 # %% auto #0
 __all__ = ['COLOR_BY', 'PLAYGROUND_SAMPLERS', 'MEASURES', 'explorer_figure', 'hover_card', 'detail_panel', 'Explorer',
@@ -95,6 +96,7 @@ def detail_panel(view: View, i: int, gain: float = 4.0):
 class Explorer(Page):
     "Each image as a point of a UMAP / t-SNE / PCA map of the latents: hover to see it, click for its reconstruction and error map."
     name, path, title, order = 'explorer', '/explorer', 'Latent explorer', 1
+    needs_view = True
     def layout(self, settings):
         "The projection and colour menus, the scatter (`explorer_figure`), its hover tooltip and the detail area."
         return html.Div([
@@ -112,11 +114,11 @@ class Explorer(Page):
 
 # %% ../../nbs/54_app_explore.ipynb #07a7dd31
 def explorer_scatter(settings: AppSettings, projection, color, ready, *sel):
-    "Callback: the selected view's scatter (`explorer_figure`), or an empty figure saying why there is none."
+    "Callback: the selected view's scatter (`explorer_figure`), or an empty figure saying why there is none yet."
     v = current_view(settings, *sel)
     if v is None:
-        return go.Figure(layout=dict(annotations=[dict(text=NOT_READY, showarrow=False)], xaxis_visible=False,
-                                     yaxis_visible=False))
+        return go.Figure(layout=dict(annotations=[dict(text=view_message(settings, *sel), showarrow=False)],
+                                     xaxis_visible=False, yaxis_visible=False))
     try: return explorer_figure(v, projection, color)
     except ValueError as e: return go.Figure(layout=dict(annotations=[dict(text=str(e), showarrow=False)]))
 
@@ -206,6 +208,7 @@ def samples_panel(settings: AppSettings, status: dict):
 class Playground(Page):
     "Slide between two images in latent space, add noise, make SMOTE / interpolation / inversion samples and see how realistic they are."
     name, path, title, order = 'playground', '/playground', 'Augmentation playground', 2
+    needs_view = True
     def layout(self, settings):
         "Image pickers A and B, the interpolation slider, path and noise, the live mix, the sampler form and its job."
         samplers = [s for s in PLAYGROUND_SAMPLERS if s in AUGMENTERS]
@@ -251,7 +254,7 @@ def playground_pair(settings: AppSettings, n_clicks, ready, *sel) -> tuple:
 def playground_ends(settings: AppSettings, a, b, *sel) -> tuple:
     "Callback: images A and B as thumbnails, with their captions."
     v = current_view(settings, *sel)
-    if v is None or a is None or b is None: return no_update, NOT_READY if v is None else '', no_update, ''
+    if v is None or a is None or b is None: return None, view_message(settings, *sel) if v is None else '', None, ''
     a, b = (int(np.clip(i, 0, len(v.images) - 1)) for i in (a, b))
     return (thumbnail_uri(v.images[a], 160), f"A: #{a} {v.table['class'][a]}",
             thumbnail_uri(v.images[b], 160), f"B: #{b} {v.table['class'][b]}")
@@ -273,7 +276,8 @@ def playground_generate(settings: AppSettings, n_clicks, sampler, per_class, *se
     "Callback: start the `samples` job with the chosen augmenter and number per class; its id."
     if current_view(settings, *sel) is None: return no_update
     return start_job(settings, 'samples', dict(dataset=sel[0], autoencoder=sel[1], resolution=int(sel[2]),
-                                               sampler=sampler, n=int(per_class or 8), seed=0))
+                                               sampler=sampler, n=int(per_class or 8), seed=0),
+                     title=f'samples from {sampler}')
 
 # %% ../../nbs/54_app_explore.ipynb #8800ae46
 @patch
@@ -320,7 +324,7 @@ def _guided_job(settings, p, report) -> dict:
     np.savez(settings.data_dir/'jobs'/p['_job']/'result.npz', images=imgs, latents=Z)
     return dict(steps=marks, p_target=clf.predict_proba(Z)[:, target].tolist(),
                 ood=scorer.score_samples(Z, relative=True).tolist(), history=history, target=target, start=start,
-                start_class=v.classes[int(v.table.label[start])])
+                start_class=v.classes[int(v.table.label[start])], target_class=v.classes[target])
 
 register_job('guided', _guided_job)
 
@@ -328,19 +332,20 @@ register_job('guided', _guided_job)
 def guided_panel(settings: AppSettings, status: dict):
     "The decoded trajectory of a finished `guided` job, its scores and its loss curves."
     arr, r = job_result_arrays(settings, status['id']), status['result']
-    figs = [html.Figure([img_tag(im, 112), html.Figcaption(f"step {s}: P {p:.2f}, OOD {o:.2f}x")])
+    figs = [html.Figure([img_tag(im, 112), html.Figcaption(f"step {s}: P({r['target_class']}) {p:.2f}, OOD {o:.2f}x")])
             for im, s, p, o in zip(arr['images'], r['steps'], r['p_target'], r['ood'])]
     fig = go.Figure([go.Scatter(y=v, name=k, mode='lines') for k, v in (r['history'] or {}).items()])
     fig.update_layout(template='plotly_white', height=300, title='losses along the optimisation', xaxis_title='step',
                       margin=dict(t=40, b=40))
-    return html.Div([html.P(f"from #{r['start']} ({r['start_class']}) toward class {r['target']}: "
-                            f"P(target) {r['p_target'][0]:.2f} → {r['p_target'][-1]:.2f}"),
+    return html.Div([html.P(f"from #{r['start']} ({r['start_class']}) toward {r['target_class']}: "
+                            f"P({r['target_class']}) {r['p_target'][0]:.2f} → {r['p_target'][-1]:.2f}"),
                      html.Div(figs, className='figs', id='gd-trajectory'), dcc.Graph(figure=fig, id='gd-curves')])
 
 # %% ../../nbs/54_app_explore.ipynb #592851ab
 class Guided(Page):
     "Move an image toward another class in latent space under class, realism (OOD) and discriminator losses; watch it change."
     name, path, title, order = 'guided', '/guided', 'Guided generation', 3
+    needs_view = True
     def layout(self, settings):
         "The start image and target class, the loss weights and step settings, and the job area for the trajectory."
         num = lambda i, v, step=0.1: dcc.Input(id=i, type='number', value=v, step=step, min=0, style={'width': '80px'})
@@ -368,7 +373,7 @@ def guided_choices(settings: AppSettings, run_id, ready, *sel) -> tuple:
 def guided_start(settings: AppSettings, i, *sel):
     "Callback: the start image with its caption."
     v = current_view(settings, *sel)
-    if v is None or i is None: return notice(NOT_READY) if v is None else ''
+    if v is None or i is None: return notice(view_message(settings, *sel)) if v is None else ''
     i = int(np.clip(i, 0, len(v.images) - 1))
     return html.Figure([img_tag(v.images[i], 112), html.Figcaption(f"start: #{i} {v.table['class'][i]}")])
 
@@ -379,7 +384,7 @@ def guided_run(settings: AppSettings, n_clicks, start, target, steps, lr, w_clas
     p = dict(dataset=sel[0], autoencoder=sel[1], resolution=int(sel[2]), start=int(start), target=int(target),
              steps=int(min(max(steps or 60, 1), 500)), lr=float(lr or 0.05), w_class=float(w_class or 0),
              w_ood=float(w_ood or 0), w_disc=float(w_disc or 0), proximity=float(proximity or 0))
-    return start_job(settings, 'guided', p)
+    return start_job(settings, 'guided', p, title=f'guided generation from image #{int(start)}')
 
 # %% ../../nbs/54_app_explore.ipynb #9a569c4e
 @patch

@@ -20,12 +20,12 @@ from ..experiments import (
     RunRecord, augmentation_name, describe_version_changes, find_run, list_runs, name_sources, one_per_model,
     pipeline_name, rerun, version_changes)
 from .settings import AppSettings
-from .jobs import register_job
+from .jobs import progress_into, register_job
 from .pages import Page, notice, progress_block, register_page, start_job, wire_job
 
 # %% auto #0
 __all__ = ['BENCH_FILTERS', 'benchmark_table', 'fewer_lines', 'Benchmark', 'benchmark_update', 'rerun_panel', 'run_detail',
-           'Runs', 'selected_run', 'runs_open', 'runs_rerun']
+           'runs_summary', 'runs_table', 'Runs', 'selected_run', 'runs_open', 'runs_rerun']
 
 # %% ../../nbs/55_app_results.ipynb #50-app-051
 def benchmark_table(runs: Path) -> pd.DataFrame:
@@ -132,9 +132,11 @@ register_page(Benchmark())
 
 # %% ../../nbs/55_app_results.ipynb #f07174d7
 def _rerun_job(settings, p, report) -> dict:
-    "Job: re-execute a run record and compare its metrics."
-    report(0.05, f"re-running {p['run_id']}")
-    new, cmp, ok = rerun(p['run_id'], root=settings.runs_dir, progress=False)
+    "Job: re-execute a run record (progress: the classifiers it fits) and compare its metrics."
+    report(0.02, f"re-running {p['run_id']}: loading the data", force=True)
+    with progress_into(report, 0.05, 0.95, main='classifiers'):
+        new, cmp, ok = rerun(p['run_id'], root=settings.runs_dir, progress=True)
+    report(0.97, 'comparing the metrics', force=True)
     moved = version_changes(RunRecord.load(find_run(p['run_id'], settings.runs_dir)), new)
     return dict(new_run=new.run_id, match=ok, n=len(cmp), n_match=int(cmp['match'].sum()),
                 code=describe_version_changes(moved, bool(new.version.get('git_dirty'))),
@@ -175,20 +177,49 @@ def run_detail(settings: AppSettings, run_id: str):
     body.append(html.Pre(json.dumps(rec.config, indent=1, default=str), className='cfg'))
     return html.Div(body)
 
+# %% ../../nbs/55_app_results.ipynb #414ed429
+def _dataset_name(dataset) -> str | None:
+    "A record's dataset as users know it: a MedMNIST flag, or the folder (or file) name of a path, never the path."
+    if not isinstance(dataset, str) or '/' not in dataset: return dataset
+    p = Path(dataset)
+    return p.parent.name if p.name == 'dataset.npz' else p.name
+
+# %% ../../nbs/55_app_results.ipynb #1315af47
+def runs_summary(runs: pd.DataFrame) -> pd.DataFrame:
+    "A row per record, metrics first: its best model on validation, that model's test scores, then what it ran on."
+    rows = []
+    for _, r in runs.iterrows():
+        metric = r['selection_metric'] if isinstance(r.get('selection_metric'), str) else 'auc'
+        models = sorted({c.rsplit('/', 2)[0] for c in runs.columns if c.endswith(f'/val/{metric}') and pd.notna(r[c])})
+        best = max(models, key=lambda m: r[f'{m}/val/{metric}']) if models else None
+        get = lambda k: r.get(f'{best}/{k}') if best else None
+        rows.append({'run_id': r['run_id'], 'experiment': r['experiment'], 'best model': best,
+                     f'val {metric}': get(f'val/{metric}'), 'test auc': get('test/auc'), 'test acc': get('test/acc'),
+                     'test balanced acc': get('test/balanced_acc'), 'test f1': get('test/f1'),
+                     'dataset': _dataset_name(r.get('dataset')), 'kind': r.get('kind'), 'finished': r.get('finished')})
+    return pd.DataFrame(rows)
+
+# %% ../../nbs/55_app_results.ipynb #5867cd83
+def runs_table(settings: AppSettings, show_all=None, rerun_done=None) -> tuple:
+    "Callback: the runs table's rows and columns: `runs_summary`, or every column with `show_all`; after a re-run."
+    df = list_runs(settings.runs_dir)
+    df = (df if show_all else runs_summary(df)).round(4)
+    return df.astype(object).where(df.notna(), None).to_dict('records'), [{'name': c, 'id': c} for c in df.columns]
+
 # %% ../../nbs/55_app_results.ipynb #5d4f7453
 class Runs(Page):
     "The runs table; open a rendered report; re-run a record and see whether its numbers match."
     name, path, title, order = 'runs', '/runs', 'Runs and reports', 5
     def layout(self, settings):
-        "The runs table (`list_runs`), the *Open* and *Re-run* buttons, the record's detail and the re-run job area."
-        df = list_runs(settings.runs_dir)
-        if not len(df):
+        "The runs table (metrics first, every column on demand), *Open* and *Re-run*, the record and the re-run job."
+        if not len(list_runs(settings.runs_dir)):
             return notice(f'No run records in {settings.runs_dir} yet: '
                           '`latentlab run` or `latentlab report` makes one.')
-        df = df.round(4)
+        data, columns = runs_table(settings)
         return html.Div([
-            dash_table.DataTable(id='rn-table', data=df.astype(object).where(df.notna(), None).to_dict('records'),
-                                 columns=[{'name': c, 'id': c} for c in df.columns], row_selectable='single',
+            dcc.Checklist(id='rn-all', options=[{'label': ' show every column (the config and every model\'s metrics)',
+                                                 'value': 'all'}], value=[]),
+            dash_table.DataTable(id='rn-table', data=data, columns=columns, row_selectable='single',
                                  selected_rows=[0], page_size=12, sort_action='native', filter_action='native',
                                  style_table={'overflowX': 'auto'},
                                  style_cell={'fontSize': 12, 'fontFamily': 'sans-serif', 'maxWidth': '260px',
@@ -211,7 +242,8 @@ def runs_open(settings: AppSettings, n_clicks, rows, data):
 def runs_rerun(settings: AppSettings, n_clicks, rows, data):
     "Callback: start the selected record's `rerun` job (one per record at a time); its id."
     rid = selected_run(rows, data)
-    return start_job(settings, 'rerun', {'run_id': rid}, key=f'rerun-{rid}') if rid else no_update
+    if not rid: return no_update
+    return start_job(settings, 'rerun', {'run_id': rid}, key=f'rerun-{rid}', title=f're-run of {rid}')
 
 # %% ../../nbs/55_app_results.ipynb #5168190a
 @patch
@@ -222,5 +254,7 @@ def callbacks(self: Runs, app, settings: AppSettings):
     app.callback(Output('rn-job', 'data'), Input('rn-rerun', 'n_clicks'), State('rn-table', 'selected_rows'),
                  State('rn-table', 'derived_virtual_data'), prevent_initial_call=True)(partial(runs_rerun, settings))
     wire_job(app, settings, 'rn', rerun_panel)
+    app.callback(Output('rn-table', 'data'), Output('rn-table', 'columns'), Input('rn-all', 'value'),
+                 Input('rn-out', 'children'), prevent_initial_call=True)(partial(runs_table, settings))
 
 register_page(Runs())

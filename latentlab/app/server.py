@@ -17,7 +17,7 @@ from pathlib import Path
 
 import flask
 import torch
-from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from .. import __version__
 from ..config import cache_dir, defaults
@@ -25,32 +25,34 @@ from ..experiments import find_run
 from .settings import AppSettings, list_datasets
 from .jobs import Jobs
 from .views import _AE_CACHE, _VIEWS, get_view, list_autoencoders, view_key
-from .pages import PAGES, VIEW_STATE, notice, start_job
+from .pages import (
+    PAGES, VIEW_STATE, dataset_options, jobs_cancel, jobs_panel, notice, start_job, view_job_key, view_message)
 from .explore import explorer_figure, hover_card, mix_latents
+from .your_data import list_models
 
 # %% auto #0
-__all__ = ['STYLESHEET', 'shell_layout', 'shell_page', 'shell_status', 'shell_prepare', 'shell_datasets', 'shell_callbacks',
-           'health', 'serve_report', 'warm_views', 'create_app', 'wsgi', 'serve', 'dash_payload']
+__all__ = ['STYLESHEET', 'shell_layout', 'shell_page', 'shell_status', 'shell_prepare', 'shell_datasets', 'shell_notice',
+           'shell_jobs', 'shell_cancel', 'shell_callbacks', 'health', 'serve_report', 'warm_views', 'create_app',
+           'wsgi', 'serve', 'dash_payload']
 
 # %% ../../nbs/59_app_server.ipynb #50-app-059
 def shell_layout(settings: AppSettings):
-    "The header (dashboards), the view selector with its prepare button and progress bar, and the page container."
-    datasets, aes = list_datasets(settings), list_autoencoders()
+    "The header, the view selector with its prepare button and progress bar, the jobs line, and the page container."
+    datasets, aes = dataset_options(settings), list_autoencoders()
     ae0, res0 = defaults('autoencoder', 'resolution')
     pages = sorted((PAGES[n] for n in PAGES.names()), key=lambda p: p.order)
     hide, keep = {'display': 'none'}, dict(persistence=True, persistence_type='session', clearable=False)
     ready = sorted((settings.data_dir/'views').glob('*/view.json'), key=lambda p: p.stat().st_mtime)
     last = json.loads(ready[-1].read_text()) if ready else {}   # start on the latest prepared view, if any
-    ds0 = last.get('dataset') if last.get('dataset') in [d['id'] for d in datasets] else \
-          (datasets[0]['id'] if datasets else None)
+    ds0 = last.get('dataset') if last.get('dataset') in [d['value'] for d in datasets] else \
+          (datasets[0]['value'] if datasets else None)
     return html.Div([
-        dcc.Location(id='url'), dcc.Store(id='view-ready'), dcc.Store(id='view-job'), dcc.Store(id='datasets-changed'),
-        dcc.Interval(id='view-poll', interval=1000, disabled=True),
+        dcc.Location(id='url'), dcc.Store(id='view-ready'), dcc.Store(id='view-job'), dcc.Store(id='jobs-seen'),
+        dcc.Interval(id='view-poll', interval=1000, disabled=True), dcc.Interval(id='jobs-poll', interval=1000),
         html.Header([html.Span('latentlab', className='brand'),
                      html.Nav([dcc.Link(p.title, href=p.path, id=f'nav-{p.name}') for p in pages])]),
         html.Div([html.Label('dataset'),
-                  dcc.Dropdown(id='sel-dataset', options=[{'label': d['label'], 'value': d['id']} for d in datasets],
-                               value=ds0, style={'width': '320px'}, **keep),
+                  dcc.Dropdown(id='sel-dataset', options=datasets, value=ds0, style={'width': '320px'}, **keep),
                   html.Label('autoencoder'),
                   dcc.Dropdown(id='sel-ae', options=aes, value=last.get('autoencoder', ae0 if ae0 in aes else aes[0]),
                                style={'width': '140px'}, **keep),
@@ -61,6 +63,8 @@ def shell_layout(settings: AppSettings):
                   html.Progress(id='view-progress', max=1, value=0, style=hide),
                   html.Span(id='view-status', className='msg')],
                  className='viewbar'),
+        html.Div(jobs_panel(settings), id='jobs-line', className='jobs'),
+        html.Div(id='view-notice'),
         html.Main(id='page')])
 
 # %% ../../nbs/59_app_server.ipynb #4e7e1325
@@ -82,28 +86,54 @@ def shell_status(settings: AppSettings, dataset, autoencoder, resolution, n_inte
         shape = 'x'.join(map(str, i['latent_shape']))
         return (f"ready: {i['n']} images, latents {shape}, prepared in {i['seconds']} s", 1, hide, hide, True,
                 same(v.key))
-    jobs = [j for j in Jobs(settings).list() if j.get('key') == f'prepare-{v.key}']
-    if jobs and jobs[0]['state'] in ('queued', 'running'):
-        return (f"preparing: {jobs[0]['message']} ({jobs[0]['progress']:.0%})", jobs[0]['progress'], show, hide, False,
-                same(None))
-    err = f" (the last try failed: {jobs[0].get('error')})" if jobs and jobs[0]['state'] == 'failed' else ''
-    return f'not prepared yet: encode it once, then every page uses it{err}', 0, hide, show, True, same(None)
+    job = Jobs(settings).find(view_job_key(dataset, autoencoder, resolution))
+    if job:
+        return (f"preparing: {job['message']} ({job['progress']:.0%})", job['progress'], show, hide, False, same(None))
+    if dataset not in [d['id'] for d in list_datasets(settings)]:
+        return (f"{dataset.split(':', 1)[-1]} is not in the app (its import was cancelled or failed): choose another "
+                "dataset", 0, hide, hide, True, same(None))
+    return 'not prepared yet: encode it once, then every page uses it', 0, hide, show, True, same(None)
 
 # %% ../../nbs/59_app_server.ipynb #9d5e1d99
 def shell_prepare(settings: AppSettings, n_clicks, dataset, autoencoder, resolution):
-    "Callback: start the `prepare` job of the selected view (one per view at a time); its id."
+    "Callback: start the `prepare` job of the selected view, or join the job already preparing it; its id."
     if not (n_clicks and dataset and autoencoder and resolution): return no_update
     return start_job(settings, 'prepare', dict(dataset=dataset, autoencoder=autoencoder, resolution=int(resolution)),
-                     key=f'prepare-{view_key(dataset, autoencoder, resolution)}')
+                     key=view_job_key(dataset, autoencoder, resolution),
+                     title=f"preparing {dataset.split(':', 1)[-1]} ({autoencoder}, {int(resolution)} px)")
 
 # %% ../../nbs/59_app_server.ipynb #12b9880c
-def shell_datasets(settings: AppSettings, changed) -> list:
-    "Callback: the dataset menu's options, again (after an import)."
-    return [{'label': d['label'], 'value': d['id']} for d in list_datasets(settings)]
+def shell_datasets(settings: AppSettings, changed, options=None) -> list:
+    "Callback: the dataset menu's options (`dataset_options`), again when the jobs change; unchanged: no update."
+    new = dataset_options(settings)
+    return no_update if new == options else new
+
+# %% ../../nbs/59_app_server.ipynb #5a89c67d
+def shell_notice(settings: AppSettings, path, ready, n_intervals, *sel) -> tuple:
+    "Callback: on a page that needs the view, while it is not ready: why (`view_message`), and the page hidden."
+    page = next((PAGES[n] for n in PAGES.names() if PAGES[n].path == (path or '/')), None)
+    if page is None or not page.needs_view or ready: return None, {}
+    v = get_view(settings, *sel) if all(sel) else None
+    if v is not None and v.ready: return None, {}
+    return notice(view_message(settings, *sel), kind='info'), {'display': 'none'}
+
+# %% ../../nbs/59_app_server.ipynb #11548b76
+def shell_jobs(settings: AppSettings, n_intervals, seen) -> tuple:
+    "Callback: the jobs line (`jobs_panel`) and what it showed, only when that changed (few updates, no flicker)."
+    rows = jobs_panel(settings)
+    now = json.dumps([r.to_plotly_json() for r in rows], default=str, sort_keys=True)
+    return (no_update, no_update) if now == seen else (rows, now)
+
+# %% ../../nbs/59_app_server.ipynb #b2879834
+def shell_cancel(settings: AppSettings, n_clicks):
+    "Callback: the Cancel button pressed in the jobs line (Dash's `ctx.triggered_id`) cancels its job (`jobs_cancel`)."
+    try: pressed = ctx.triggered_id                          # only inside a Dash callback
+    except Exception: pressed = None
+    return jobs_cancel(settings, n_clicks, pressed if isinstance(pressed, dict) else None)
 
 # %% ../../nbs/59_app_server.ipynb #2d2ab198
 def shell_callbacks(app, settings: AppSettings):
-    "Routing, the view's status (prepared, preparing with progress, or not yet) and its prepare button."
+    "Routing, the view's status and its prepare button, the page's notice, the jobs line, the dataset menu."
     app.callback(Output('page', 'children'), Input('url', 'pathname'))(partial(shell_page, settings))
     app.callback(Output('view-status', 'children'), Output('view-progress', 'value'), Output('view-progress', 'style'),
                  Output('view-prepare', 'style'), Output('view-poll', 'disabled'), Output('view-ready', 'data'),
@@ -112,7 +142,15 @@ def shell_callbacks(app, settings: AppSettings):
                  State('view-ready', 'data'))(partial(shell_status, settings))
     app.callback(Output('view-job', 'data'), Input('view-prepare', 'n_clicks'), *VIEW_STATE,
                  prevent_initial_call=True)(partial(shell_prepare, settings))
-    app.callback(Output('sel-dataset', 'options'), Input('datasets-changed', 'data'),
+    app.callback(Output('view-notice', 'children'), Output('page', 'style'), Input('url', 'pathname'),
+                 Input('view-ready', 'data'), Input('view-poll', 'n_intervals'),
+                 *VIEW_STATE)(partial(shell_notice, settings))
+    app.callback(Output('jobs-line', 'children'), Output('jobs-seen', 'data'), Input('jobs-poll', 'n_intervals'),
+                 State('jobs-seen', 'data'))(partial(shell_jobs, settings))
+    app.callback(Output('jobs-line', 'children', allow_duplicate=True),
+                 Input({'type': 'job-cancel', 'index': ALL}, 'n_clicks'),
+                 prevent_initial_call=True)(partial(shell_cancel, settings))
+    app.callback(Output('sel-dataset', 'options'), Input('jobs-seen', 'data'), State('sel-dataset', 'options'),
                  prevent_initial_call=True)(partial(shell_datasets, settings))
 
 # %% ../../nbs/59_app_server.ipynb #9ed1678a
@@ -130,7 +168,7 @@ def health(settings: AppSettings) -> dict:
               for (root, _), v in list(_VIEWS.items()) if root == str(settings.data_dir) and v._loaded]
     return dict(status='ok', version=__version__, pid=os.getpid(), datasets=[d['id'] for d in list_datasets(settings)],
                 views_ready=ready, views_loaded=loaded, autoencoders_loaded=[f'{n}@{r}' for n, r in list(_AE_CACHE)],
-                models=sorted(p.stem for p in cache_dir('app', 'models').glob('*.joblib')),
+                models=[m['id'] for m in list_models(settings)],
                 jobs_active=len(Jobs(settings).list(active=True)),
                 runs=len(list(settings.runs_dir.glob('*/*/metrics.json'))),
                 pages=[PAGES[n].path for n in PAGES.names()], data_dir=str(settings.data_dir),

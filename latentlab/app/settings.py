@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -21,17 +22,20 @@ import numpy as np
 from fastcore.basics import patch
 
 from ..config import ENV_CACHE, ENV_RUNS, assets_dir, atomic_path, runs_dir
-from ..data import load_image_folder, load_medmnist, load_npz
+from ..data import IMAGE_SUFFIXES, UnreadableImagesError, load_image_folder, load_medmnist, load_npz
 
 # %% auto #0
-__all__ = ['ENV_APP', 'DATASET_NAME', 'AppSettings', 'list_datasets', 'load_app_dataset', 'UnsafeUpload', 'zip_members',
-           'safe_extract', 'import_folder', 'import_zip']
+__all__ = ['ENV_APP', 'DATASET_NAME', 'AppSettings', 'list_datasets', 'load_app_dataset', 'Refusal', 'UnsafeUpload',
+           'zip_members', 'safe_extract', 'import_folder', 'check_zip', 'import_zip']
 
 # %% ../../nbs/50_app_settings.ipynb #50-app-005
 ENV_APP = {'data_dir': 'LATENTLAB_APP_DATA', 'import_roots': 'LATENTLAB_APP_IMPORT_ROOTS',
            'max_upload_mb': 'LATENTLAB_APP_MAX_UPLOAD_MB', 'max_files': 'LATENTLAB_APP_MAX_FILES',
-           'max_unpacked_mb': 'LATENTLAB_APP_MAX_UNPACKED_MB', 'job_mode': 'LATENTLAB_APP_JOBS',
-           'projections': 'LATENTLAB_APP_PROJECTIONS', 'warm': 'LATENTLAB_APP_WARM'}
+           'max_unpacked_mb': 'LATENTLAB_APP_MAX_UNPACKED_MB', 'max_ratio': 'LATENTLAB_APP_MAX_RATIO',
+           'max_total_ratio': 'LATENTLAB_APP_MAX_TOTAL_RATIO', 'max_imports': 'LATENTLAB_APP_MAX_IMPORTS',
+           'max_imports_per_user': 'LATENTLAB_APP_MAX_IMPORTS_PER_USER',
+           'max_image_pixels': 'LATENTLAB_APP_MAX_IMAGE_PIXELS', 'job_nice': 'LATENTLAB_APP_JOB_NICE',
+           'job_mode': 'LATENTLAB_APP_JOBS', 'projections': 'LATENTLAB_APP_PROJECTIONS', 'warm': 'LATENTLAB_APP_WARM'}
 
 # %% ../../nbs/50_app_settings.ipynb #223fa4a6
 @dataclass
@@ -43,6 +47,12 @@ class AppSettings:
     max_upload_mb: float = 200.0               # one uploaded zip or image
     max_files: int = 20000                     # files in one zip
     max_unpacked_mb: float = 2000.0            # the zip's content, unpacked
+    max_ratio: float = 100.0                   # one zip entry over 1 MB: unpacked / packed size at most this
+    max_total_ratio: float = 50.0              # the whole zip over 10 MB unpacked: unpacked / packed at most this
+    max_imports: int = 2                       # imports running at once, all users: staging disk <= this x unpacked
+    max_imports_per_user: int = 1              # imports running at once from one client address
+    max_image_pixels: int = 50_000_000         # one image to classify (a decompression bomb is refused unread)
+    job_nice: int = 10                         # job processes run at this niceness: pages stay responsive
     job_mode: str = 'process'                  # 'process' (production) or 'thread' (tests, notebooks)
     projections: tuple = ('pca', 'tsne', 'umap')
     warm: bool = False                         # load prepared views when a worker starts
@@ -56,19 +66,22 @@ class AppSettings:
         bad = [p for p in self.projections if p not in ('pca', 'tsne', 'umap')]
         if bad or not self.projections:
             raise ValueError(f"projections must be a non-empty subset of pca, tsne, umap; got {self.projections}")
-        for sub in ('datasets', 'views', 'jobs', 'uploads', 'staging', 'incoming'):
+        for sub in ('datasets', 'views', 'jobs', 'uploads', 'staging', 'incoming', 'models'):
             (self.data_dir/sub).mkdir(parents=True, exist_ok=True)
         if not os.environ.get(ENV_CACHE, '').strip(): os.environ[ENV_CACHE] = str(self.data_dir/'cache')
 
 # %% ../../nbs/50_app_settings.ipynb #eea35e83
+_LIMITS = {'max_upload_mb': float, 'max_files': int, 'max_unpacked_mb': float, 'max_ratio': float,
+           'max_total_ratio': float, 'max_imports': int, 'max_imports_per_user': int, 'max_image_pixels': int,
+           'job_nice': int}
+
 @patch
 def to_env(self: AppSettings) -> dict:
     "These settings as environment variables (what gunicorn workers and job processes read back with `from_env`)."
     out = {ENV_APP['data_dir']: str(self.data_dir), ENV_RUNS: str(self.runs_dir),
-           ENV_APP['import_roots']: os.pathsep.join(map(str, self.import_roots)),
-           ENV_APP['max_upload_mb']: str(self.max_upload_mb), ENV_APP['max_files']: str(self.max_files),
-           ENV_APP['max_unpacked_mb']: str(self.max_unpacked_mb), ENV_APP['job_mode']: self.job_mode,
-           ENV_APP['projections']: ','.join(self.projections), ENV_APP['warm']: '1' if self.warm else '0'}
+           ENV_APP['import_roots']: os.pathsep.join(map(str, self.import_roots)), ENV_APP['job_mode']: self.job_mode,
+           ENV_APP['projections']: ','.join(self.projections), ENV_APP['warm']: '1' if self.warm else '0',
+           **{ENV_APP[k]: str(getattr(self, k)) for k in _LIMITS}}
     if os.environ.get(ENV_CACHE): out[ENV_CACHE] = os.environ[ENV_CACHE]
     return out
 
@@ -80,7 +93,7 @@ def from_env(cls: AppSettings, **overrides) -> AppSettings:
     kw = dict(data_dir=e(ENV_APP['data_dir']) or 'appdata', runs_dir=e(ENV_RUNS) or None,
               import_roots=tuple(p for p in (e(ENV_APP['import_roots']) or '').split(os.pathsep) if p),
               job_mode=e(ENV_APP['job_mode']) or 'process', warm=(e(ENV_APP['warm']) or '0') == '1')
-    for k, conv in (('max_upload_mb', float), ('max_files', int), ('max_unpacked_mb', float)):
+    for k, conv in _LIMITS.items():
         if e(ENV_APP[k]): kw[k] = conv(e(ENV_APP[k]))
     if e(ENV_APP['projections']): kw['projections'] = tuple(e(ENV_APP['projections']).split(','))
     return cls(**{**kw, **overrides})
@@ -130,58 +143,81 @@ def load_app_dataset(settings: AppSettings, dataset_id: str) -> dict:
     raise ValueError(f"unknown dataset id {dataset_id!r}: expected 'medmnist:<flag>:<size>' or 'imported:<name>'")
 
 # %% ../../nbs/50_app_settings.ipynb #50-app-012
-class UnsafeUpload(ValueError):
-    "An upload refused for safety: a path outside the target, a link, or over a size or count limit."
+class Refusal(ValueError):
+    "A request refused with a sentence the user can act on: shown as it is (it names no server path or internals)."
+
+class UnsafeUpload(Refusal):
+    "An upload refused for safety: a path outside the target, a link, or over a size, count or ratio limit."
 
 # %% ../../nbs/50_app_settings.ipynb #c1c77889
-def zip_members(zf: zipfile.ZipFile, max_files: int = 20000, max_bytes: int = 2 * 1024**3) -> list:
-    "The entries of `zf` to unpack, after refusing absolute paths, `..`, symbolic links and archives over the limits."
+def zip_members(zf: zipfile.ZipFile, max_files: int = 20000, max_bytes: int = 2 * 1024**3, max_ratio: float = 100.0,
+                max_total_ratio: float = 50.0, label: str = 'the zip') -> list:
+    "The entries of `zf` to unpack, after refusing unsafe paths, links, and zips over the count, size or ratio limits."
     members = []
     for info in zf.infolist():
         name = info.filename
         if stat.S_ISLNK(info.external_attr >> 16):
-            raise UnsafeUpload(f"{name}: symbolic links are not accepted in uploads")
+            raise UnsafeUpload(f"{label} holds a symbolic link ({name}); links are not accepted: zip the image files "
+                               "themselves")
         norm = name.replace('\\', '/')
         if norm.startswith('/') or re.match(r'^[A-Za-z]:', norm):
-            raise UnsafeUpload(f"{name}: absolute paths are not accepted")
+            raise UnsafeUpload(f"{label} holds an absolute path ({name}); absolute paths are not accepted: zip the "
+                               "folder from inside its parent")
         parts = PurePosixPath(norm).parts
         if '..' in parts:
-            raise UnsafeUpload(f"{name}: '..' in a path is not accepted (it would write outside the upload)")
+            raise UnsafeUpload(f"{label} holds a path with '..' ({name}) that would write outside the upload; zip the "
+                               "folder from inside its parent")
         if not parts or parts[0] == '__MACOSX' or any(p.startswith('.') for p in parts): continue
         members.append(info)
     files = [i for i in members if not i.is_dir()]
-    if len(files) > max_files: raise UnsafeUpload(f"the zip holds {len(files)} files; the limit is {max_files}")
-    total = sum(i.file_size for i in files)
+    if len(files) > max_files:
+        raise UnsafeUpload(f"{label} holds {len(files)} files; the limit is {max_files}: split it into smaller zips")
+    total, packed = sum(i.file_size for i in files), sum(i.compress_size for i in files)
     if total > max_bytes:
-        raise UnsafeUpload(f"the zip unpacks to {total / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB")
+        raise UnsafeUpload(f"{label} would unpack to {total / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB: "
+                           "split it into smaller zips or make the images smaller")
+    for i in files:
+        if i.file_size > 1e6 and i.file_size > max_ratio * max(i.compress_size, 1):
+            raise UnsafeUpload(f"{label} was refused: {i.filename} would unpack to {i.file_size / 1e6:.1f} MB from "
+                               f"{i.compress_size / 1e6:.2f} MB, {i.file_size / max(i.compress_size, 1):.0f} times its "
+                               f"packed size (the limit is {max_ratio:g} times; images do not compress that much)")
+    if total > 1e7 and total > max_total_ratio * max(packed, 1):
+        raise UnsafeUpload(f"{label} was refused: it would unpack to {total / 1e6:.1f} MB from {packed / 1e6:.2f} MB, "
+                           f"{total / max(packed, 1):.0f} times its packed size (the limit is {max_total_ratio:g} "
+                           "times; images do not compress that much)")
     return members
 
 # %% ../../nbs/50_app_settings.ipynb #0c8233b3
-def safe_extract(zip_path, dest, max_files: int = 20000, max_bytes: int = 2 * 1024**3) -> Path:
-    "Unpack the zip at `zip_path` into the new folder `dest` (atomically: all or nothing) after `zip_members`' checks."
+def safe_extract(zip_path, dest, max_files: int = 20000, max_bytes: int = 2 * 1024**3, max_ratio: float = 100.0,
+                 max_total_ratio: float = 50.0, label: str = 'the zip', suffixes: set | None = None) -> Path:
+    "Unpack the zip at `zip_path` into the new folder `dest` (all or nothing) after `zip_members`' checks."
     dest = Path(dest)
     if dest.exists(): raise FileExistsError(f"{dest} exists")
     try: zf = zipfile.ZipFile(zip_path)
-    except zipfile.BadZipFile as e: raise UnsafeUpload(f"not a zip file ({e})") from e
+    except (zipfile.BadZipFile, OSError) as e:
+        raise UnsafeUpload(f"{label} is not a zip file that can be read; zip the folder again") from e
     with zf, atomic_path(dest) as tmp:
         tmp.mkdir(parents=True)
         top, written = tmp.resolve(), 0
-        for info in zip_members(zf, max_files, max_bytes):
+        for info in zip_members(zf, max_files, max_bytes, max_ratio, max_total_ratio, label):
             target = (tmp/PurePosixPath(info.filename.replace('\\', '/'))).resolve()
             if not target.is_relative_to(top):
-                raise UnsafeUpload(f"{info.filename}: resolves outside the upload folder")
+                raise UnsafeUpload(f"{label} holds {info.filename}, which would land outside the upload folder")
             if info.is_dir():                          # an empty class folder is reported later
                 target.mkdir(parents=True, exist_ok=True); continue
             target.parent.mkdir(parents=True, exist_ok=True)
+            if suffixes is not None and target.suffix.lower() not in suffixes:
+                target.touch(exist_ok=False); continue     # not an image: reported by name, never unpacked
             try:
                 with zf.open(info) as src, open(target, 'xb') as out:
                     while chunk := src.read(1 << 20):
                         written += len(chunk)
                         if written > max_bytes:
-                            raise UnsafeUpload(f"the zip unpacks to more than {max_bytes / 1e6:.1f} MB")
+                            raise UnsafeUpload(f"{label} unpacks to more than {max_bytes / 1e6:.1f} MB; the limit")
                         out.write(chunk)
-            except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as e:   # damaged, encrypted, lying about sizes
-                raise UnsafeUpload(f"{info.filename}: the zip is damaged or encrypted ({e})") from e
+            except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError) as e:
+                raise UnsafeUpload(f"{label} is damaged or encrypted ({info.filename} cannot be unpacked); "
+                                   "zip the folder again without a password") from e
     return dest
 
 # %% ../../nbs/50_app_settings.ipynb #50-app-016
@@ -193,47 +229,97 @@ def _dataset_root(folder: Path) -> Path:
         if inner and all(p.is_dir() for p in inner): return entries[0]
     return folder
 
+# %% ../../nbs/50_app_settings.ipynb #5adeffea
+def _refusal(e: Exception, src: Path, label: str) -> Refusal:
+    "`e`, raised while reading folder `src`, as a one-sentence `Refusal` that names `label` (what the user calls it)."
+    if isinstance(e, UnreadableImagesError):
+        first = e.problems[0]
+        where = Path(first['path'])
+        name = where.relative_to(src) if where.is_relative_to(src) else where.name
+        why = str(first['reason']).replace(f'{src}/', '').replace(str(src), label)
+        return Refusal(f"{label} was not imported: {len(e.problems)} files cannot be used as images (for example "
+                       f"{name}: {why}); fix or remove them, or choose to skip unreadable files")
+    lines = [l.strip() for l in str(e).replace(f'{src}/', '').replace(str(src), label).split('\n') if l.strip()]
+    if lines[0].startswith('no class folder in') and len(lines) > 1:
+        return Refusal(f"{label} was not imported: none of its images could be read (for example {lines[1]}); check "
+                       "that they open in an image viewer")
+    return Refusal(f"{label} was not imported: {lines[0].rstrip(':')}"
+                   + (f" (for example {lines[1]})" if len(lines) > 1 else ''))
+
 # %% ../../nbs/50_app_settings.ipynb #cbb994c1
 def import_folder(settings: AppSettings, source, name: str, size: int | None = None, on_error: str = 'skip',
-                  seed: int = 0, replace: bool = False, _trusted: bool = False) -> dict:
+                  seed: int = 0, replace: bool = False, label: str | None = None, _trusted: bool = False) -> dict:
     "Import the image folder `source` (under an allowed root) as app dataset `name`; return its `import.json` summary."
     if not re.fullmatch(DATASET_NAME, str(name)):
-        raise ValueError(f"dataset name {name!r}: use 1-64 letters, digits, '-' or '_' "
-                         "(starting with a letter or digit)")
+        raise Refusal(f"the dataset name {name!r} cannot be used: use 1-64 letters, digits, '-' or '_' "
+                      "(starting with a letter or digit)")
     src = Path(source).expanduser().resolve()
+    label = label or str(source)
     if not _trusted and not any(src.is_relative_to(r) for r in settings.allowed_roots()):
-        raise PermissionError(f"{src} is not under a folder the app may import from: "
-                              f"{', '.join(map(str, settings.allowed_roots()))} "
-                              "(start the server with --import-root to add one)")
-    if not src.is_dir(): raise FileNotFoundError(f"{src} is not a folder")
+        raise PermissionError(f"{label} is not in a folder the app may import from: put it in the app's inbox "
+                              "(the incoming/ folder of its data folder), or start the server with --import-root")
+    if not src.is_dir(): raise FileNotFoundError(f"{label} is not a folder on the server")
     dest = settings.data_dir/'datasets'/name
     if dest.exists() and not replace: raise FileExistsError(f"a dataset named {name!r} exists; choose another name")
     t0 = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always')
-        sets = load_image_folder(_dataset_root(src), size=size, seed=seed, on_error=on_error)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            sets = load_image_folder(_dataset_root(src), size=size, seed=seed, on_error=on_error)
+    except ValueError as e:
+        logging.getLogger('latentlab.app').info('import of %s as %r refused: %s', src, name, e)
+        raise _refusal(e, src, label) from e
     arrays = {f'{s}_{k}': v for s, d in sets.items() for k, v in (('images', d.images), ('labels', d.labels))}
     first = next(iter(sets.values()))
     for p in first.skipped:   # paths relative to what the user gave (a staging folder means nothing to them)
         p['reason'] = p['reason'].replace(f'{src}/', '')
         if Path(p['path']).is_relative_to(src): p['path'] = str(Path(p['path']).relative_to(src))
-    summary = dict(name=name, source=str(source), n_images=int(sum(len(d) for d in sets.values())),
+    summary = dict(name=name, source=label, n_images=int(sum(len(d) for d in sets.values())),
                    classes=first.classes, splits={s: d.class_counts() for s, d in sets.items()},
                    image_size=list(first.image_size), channels=first.channels, skipped=first.skipped,
-                   warnings=[str(w.message) for w in caught], seconds=round(time.perf_counter() - t0, 2),
-                   imported=time.strftime('%Y-%m-%dT%H:%M:%S'))
+                   warnings=[str(w.message).replace(f'{src}/', '').replace(str(src), label) for w in caught],
+                   seconds=round(time.perf_counter() - t0, 2), imported=time.strftime('%Y-%m-%dT%H:%M:%S'))
     with atomic_path(dest) as tmp:
         tmp.mkdir(parents=True)
         np.savez(tmp/'dataset.npz', classes=np.array(first.classes), **arrays)
         (tmp/'import.json').write_text(json.dumps(summary, indent=2, default=str))
     return summary
 
+# %% ../../nbs/50_app_settings.ipynb #635d0540
+def check_zip(settings: AppSettings, zip_path, label: str = 'the zip') -> dict:
+    "What the zip holds, from its directory alone; a `Refusal` unless it is a safe zip of class folders of images."
+    try: zf = zipfile.ZipFile(zip_path)
+    except (zipfile.BadZipFile, OSError) as e:
+        raise UnsafeUpload(f"{label} is not a zip file that can be read; zip the folder again") from e
+    with zf:
+        members = zip_members(zf, settings.max_files, int(settings.max_unpacked_mb * 1e6), settings.max_ratio,
+                              settings.max_total_ratio, label)
+    files = [PurePosixPath(m.filename.replace('\\', '/')) for m in members if not m.is_dir()]
+    images = [f for f in files if f.suffix.lower() in IMAGE_SUFFIXES]
+    kinds = ', '.join(s[1:].upper() for s in sorted(IMAGE_SUFFIXES))
+    if not images:
+        raise Refusal(f"{label} holds no image files ({len(files)} other files); zip a folder of {kinds} images, "
+                      "one sub-folder per class")
+    if len({f.parts[0] for f in files}) == 1 and all(len(f.parts) >= 3 for f in images):   # one top folder
+        images = [PurePosixPath(*f.parts[1:]) for f in images]
+    if {f.parts[0] for f in images if len(f.parts) > 2} >= {'train'}:                    # train/val/test layout
+        images = [PurePosixPath(*f.parts[1:]) for f in images if len(f.parts) > 2]
+    classes = sorted({f.parts[0] for f in images if len(f.parts) >= 2})
+    if not classes:
+        raise Refusal(f"{label} has its images at the top level; put each class's images in a folder named after "
+                      "the class (benign/001.png, malignant/002.png) and zip those folders")
+    return dict(files=len(files), images=len(images), classes=classes,
+                unpacked_mb=round(sum(m.file_size for m in members) / 1e6, 3))
+
 # %% ../../nbs/50_app_settings.ipynb #a0226615
-def import_zip(settings: AppSettings, zip_path, name: str, **kw) -> dict:
-    "Import an uploaded zip of class folders as app dataset `name` (unpacked safely in staging, removed after)."
+def import_zip(settings: AppSettings, zip_path, name: str, label: str | None = None, **kw) -> dict:
+    "Import an uploaded zip of class folders as app dataset `name` (checked, unpacked in staging, removed after)."
+    label = label or Path(zip_path).name
+    check_zip(settings, zip_path, label)
     staging = settings.data_dir/'staging'/uuid.uuid4().hex
     try:
-        safe_extract(zip_path, staging, settings.max_files, int(settings.max_unpacked_mb * 1e6))
-        return import_folder(settings, staging, name, _trusted=True, **kw)
+        safe_extract(zip_path, staging, settings.max_files, int(settings.max_unpacked_mb * 1e6), settings.max_ratio,
+                     settings.max_total_ratio, label, suffixes=IMAGE_SUFFIXES)
+        return import_folder(settings, staging, name, label=label, _trusted=True, **kw)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

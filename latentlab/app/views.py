@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import threading
 import time
+import uuid
+from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 from fastcore.basics import patch
@@ -20,11 +23,12 @@ from ..config import assets_dir, atomic_path, defaults
 from ..embeddings import project
 from ..guidance import OODScorer, fit_latent_classifier
 from ..metrics import reconstruct_dataset, reconstruction_metrics
-from .settings import AppSettings, load_app_dataset
+from ..models import dump_estimator, load_estimator
+from .settings import AppSettings, Refusal, load_app_dataset
 from .jobs import progress_into, register_job
 
 # %% auto #0
-__all__ = ['view_key', 'get_autoencoder', 'list_autoencoders', 'prepare_view', 'View', 'get_view']
+__all__ = ['view_key', 'get_autoencoder', 'list_autoencoders', 'write_view', 'prepare_view', 'View', 'get_view']
 
 # %% ../../nbs/52_app_views.ipynb #50-app-028
 def view_key(dataset: str, autoencoder: str, resolution: int) -> str:
@@ -47,6 +51,21 @@ def list_autoencoders() -> list:
     have = [n for n in AUTOENCODERS if (assets_dir()/'models'/n).is_dir()]
     return have or sorted(AUTOENCODERS)
 
+# %% ../../nbs/52_app_views.ipynb #6df9a364
+def write_view(folder, table: pd.DataFrame, models: dict, info: dict) -> Path:
+    "Write a view's table, fitted models (skops) and `view.json` into `folder` at once (a complete folder or none)."
+    folder = Path(folder)
+    old = folder.with_name(f'.{folder.name}.old-{uuid.uuid4().hex[:8]}')
+    with atomic_path(folder) as tmp:
+        tmp.mkdir(parents=True)
+        dump_estimator(models['ood'], tmp/'ood.skops'); dump_estimator(models['judge'], tmp/'judge.skops')
+        np.save(tmp/'std.npy', np.asarray(models['std'], np.float32))
+        table.to_csv(tmp/'table.csv', index=False)
+        (tmp/'view.json').write_text(json.dumps(info, indent=2, default=str))
+        if folder.exists(): os.replace(folder, old)     # a view prepared again: the old one steps aside, whole
+    shutil.rmtree(old, ignore_errors=True)
+    return folder
+
 # %% ../../nbs/52_app_views.ipynb #50-app-029
 def prepare_view(settings: AppSettings, dataset: str, autoencoder: str | None = None, resolution: int | None = None,
                  report=None, projections: tuple | None = None) -> dict:
@@ -55,39 +74,39 @@ def prepare_view(settings: AppSettings, dataset: str, autoencoder: str | None = 
     report = report or (lambda *a, **k: None)
     projections = tuple(projections or settings.projections)
     t0 = time.perf_counter()
-    report(0.01, 'loading the dataset')
-    sets = load_app_dataset(settings, dataset)
-    report(0.03, f'loading {autoencoder}')
+    report(0.01, 'loading the dataset', force=True)
+    try: sets = load_app_dataset(settings, dataset)
+    except FileNotFoundError as e:
+        raise Refusal(f"the dataset {dataset.split(':', 1)[-1]} is not in the app (any more); import it again") from e
+    report(0.03, f'loading {autoencoder}', force=True)
     ae = get_autoencoder(autoencoder, resolution)
     n_total, done, rows, Z = sum(len(d) for d in sets.values()), 0, [], []
     for s, d in sets.items():
         lo, hi = 0.05 + 0.6 * done / n_total, 0.05 + 0.6 * (done + len(d)) / n_total
-        with progress_into(report, lo, hi, f'{s}: ', bars=2):   # encoding, then decoding
+        with progress_into(report, lo, hi, f'{s}: ', bars=3):   # encoding, decoding, measuring
             lat, rec = reconstruct_dataset(ae, d, progress=True)
-        m = reconstruction_metrics(d.images, rec)
+            m = reconstruction_metrics(d.images, rec, progress=True)
         m.insert(0, 'split', s); m.insert(1, 'label', d.labels); m.insert(2, 'class', [d.classes[k] for k in d.labels])
         m.insert(3, 'index', np.arange(len(d)))
         rows.append(m); Z.append(lat.X); done += len(d)
     table, Z = pd.concat(rows, ignore_index=True), np.concatenate(Z)
-    report(0.68, 'scoring how typical each image is (OOD score) and fitting the class judge')
+    report(0.68, 'scoring how typical each image is (OOD score) and fitting the class judge', force=True)
     train = (table.split == 'train').to_numpy()
     scorer = OODScorer('mahalanobis').fit(Z[train])
     table['ood'] = scorer.score_samples(Z, relative=True)
     models = {'ood': scorer, 'judge': fit_latent_classifier(Z[train], table.label.to_numpy()[train]),
               'std': Z[train].std(0)}
     for j, method in enumerate(projections):
-        report(0.7 + 0.28 * j / len(projections), f'projecting with {method.upper()}')
+        report(0.7 + 0.28 * j / len(projections), f'projecting {len(Z)} images with {method.upper()}', force=True)
         P = project(Z, method, seed=0)
         table[f'{method}_x'], table[f'{method}_y'] = P[:, 0], P[:, 1]
+    report(0.99, 'writing the view', force=True)
     first = next(iter(sets.values()))
     info = dict(key=view_key(dataset, autoencoder, resolution), dataset=dataset, autoencoder=autoencoder,
                 resolution=int(resolution), n=int(len(table)), classes=first.classes, projections=list(projections),
                 latent_shape=list(ae.latent_shape), encoder=ae.spec, splits={s: len(d) for s, d in sets.items()},
                 seconds=round(time.perf_counter() - t0, 1), prepared=time.strftime('%Y-%m-%dT%H:%M:%S'))
-    folder = settings.data_dir/'views'/info['key']
-    with atomic_path(folder/'models.joblib') as tmp: joblib.dump(models, tmp)   # fitted once here, loaded by workers
-    with atomic_path(folder/'table.csv') as tmp: table.to_csv(tmp, index=False)
-    with atomic_path(folder/'view.json') as tmp: tmp.write_text(json.dumps(info, indent=2, default=str))
+    write_view(settings.data_dir/'views'/info['key'], table, models, info)
     report(1.0, f"ready: {info['n']} images in {info['seconds']} s", force=True)
     return info
 
@@ -138,8 +157,9 @@ def load(self: View) -> View:
                                "prepare it again")
         self.X = self.latents.reshape(len(self.latents), -1)
         self.train = (table.split == 'train').to_numpy()
-        if (self.folder/'models.joblib').is_file():   # OOD scorer, judge, latent std: prepare_view's (our own file)
-            self._extras.update(joblib.load(self.folder/'models.joblib'))
+        for name in ('ood', 'judge'):   # prepare_view's, saved with skops (trusted types only)
+            if (self.folder/f'{name}.skops').is_file(): self._extras[name] = load_estimator(self.folder/f'{name}.skops')
+        if (self.folder/'std.npy').is_file(): self._extras['std'] = np.load(self.folder/'std.npy', allow_pickle=False)
         self._loaded = True
     return self
 
