@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from fastcore.basics import patch
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from .augment import LatentSampler, register_augmenter
 from .config import atomic_path, cache_dir, get_device
@@ -451,6 +452,15 @@ class PoolSDEdit(LatentSampler):
                                         self.ood_quantile)
         for k, v in counts.items(): self.filter_counts_[k] += v
         return z[keep][:n]
+
+    @property
+    def report_(self) -> dict:
+        "What the last fit made: the filter's counts, the model's training seconds (pretraining, fine-tuning), cache use."
+        check_is_fitted(self, 'filter_counts_')
+        info = self.model_.info
+        tuned = 'init' in info
+        return {**self.filter_counts_, 'pretrain_s': info.get('init_train_s') if tuned else info.get('train_s'),
+                'finetune_s': info.get('train_s') if tuned else 0.0, 'model_from_cache': bool(info.get('from_cache'))}
 
 # %% ../nbs/22_diffusion.ipynb #35434782
 register_augmenter('diffusion-sdedit-pool', lambda **kw: PoolSDEdit(**kw))
