@@ -157,7 +157,8 @@ def _train(latents, labels, n_classes: int, cfg: DiffusionConfig, seed: int, pro
     unet = unet.to(device).train()
     ddpm, _ = _schedulers(cfg)
     opt = torch.optim.AdamW(unet.parameters(), lr=cfg.lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.train_steps, pct_start=0.05)
+    warm = 0.05 if cfg.train_steps != 20 else 0.1     # OneCycleLR divides by zero when warm-up is exactly one step
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.train_steps, pct_start=warm)
     losses, t0 = [], time.perf_counter()
     bar = tqdm(range(cfg.train_steps), disable=not progress, desc='training latent diffusion')
     for step in bar:

@@ -309,8 +309,8 @@ def _joined_space(parts: list) -> FeatureSpace:
 
 # %% ../nbs/40_experiments.ipynb #fcd07e45
 def _add_synthetic(spaces: dict, latent: FeatureSpace, cfg: dict, ae, image_shape: tuple, timings: dict):
-    """Add the augmenter's synthetic latents to the latent space, and decoded to images to the pixels if asked. Augmenters
-    that learn from unlabelled latents get the pool; what one reports (`report_`: counts kept, times) goes to timings."""
+    """Add the augmenter's synthetic latents to the latent space, and decoded to images to the pixels if asked.
+    Augmenters that learn from unlabelled latents get the pool; what one reports (`report_`) goes to timings."""
     t, y = time.perf_counter(), latent.y['train']
     sampler = make_augmenter(cfg['augmenter'], random_state=cfg['seed'], shape=latent.shape, pool=latent.pool,
                              **cfg['augment_params'])
