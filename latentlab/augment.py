@@ -18,8 +18,9 @@ from .config import Registry
 from .metrics import logistic_regression
 
 # %% auto #0
-__all__ = ['AUGMENTERS', 'SMOTE_KINDS', 'Multiply', 'LatentSampler', 'synthesize', 'register_augmenter', 'make_augmenter', 'lerp',
-           'slerp', 'LatentInterpolation', 'LatentNoise', 'latent_smote', 'move_to_probability', 'LinearInversion']
+__all__ = ['AUGMENTERS', 'SMOTE_KINDS', 'Multiply', 'LatentSampler', 'synthesize', 'register_augmenter', 'make_augmenter',
+           'DuplicateReal', 'lerp', 'slerp', 'LatentInterpolation', 'LatentNoise', 'latent_smote',
+           'move_to_probability', 'LinearInversion']
 
 # %% ../nbs/20_augment.ipynb #20-augment-005
 class Multiply:
@@ -39,6 +40,7 @@ class LatentSampler(BaseOverSampler):
     _parameter_constraints: dict = {**BaseOverSampler._parameter_constraints,
                                     'multiplier': [Interval(Real, 1, None, closed='left'), None]}
     _min_class_size = 1
+    _may_fall_short = False   # True: `_generate` may return fewer rows than asked (a filter rejected some)
 
     def __init__(self, sampling_strategy='auto', multiplier: float | None = None, random_state: int | None = None):
         super().__init__(sampling_strategy=sampling_strategy)
@@ -69,9 +71,11 @@ class LatentSampler(BaseOverSampler):
                 raise ValueError(f"{type(self).__name__} needs at least {self._min_class_size} samples of class {cls} "
                                  f"to generate from, got {(y == cls).sum()}")
             rows = np.asarray(self._generate(X, y, cls, n, rng), dtype=np.float32)
-            if rows.shape != (n, X.shape[1]):
+            short = rows.ndim == 2 and rows.shape[1] == X.shape[1] and len(rows) < n and self._may_fall_short
+            if rows.shape != (n, X.shape[1]) and not short:
                 raise RuntimeError(f"{type(self).__name__}._generate made rows of shape {rows.shape}, expected {(n, X.shape[1])}")
-            new_X.append(rows); new_y.append(np.full(n, cls, dtype=y.dtype))
+            self.n_generated_[cls] = len(rows)
+            new_X.append(rows); new_y.append(np.full(len(rows), cls, dtype=y.dtype))
         return np.vstack(new_X), np.concatenate(new_y)
 
     def _prepare(self, X, y, rng): "Fit whatever the sampler needs on all of `X, y` (default: nothing)."
@@ -99,11 +103,23 @@ def register_augmenter(name: str, factory) -> None:
     AUGMENTERS.register(name, factory)
 
 # %% ../nbs/20_augment.ipynb #5e945336
-def make_augmenter(name: str, random_state: int | None = 0, shape: tuple | None = None, **params):
-    "Augmenter `name` from `AUGMENTERS`; `shape` (the latent `(C, h, w)`) is passed to those that take it."
+def make_augmenter(name: str, random_state: int | None = 0, shape: tuple | None = None, pool=None, **params):
+    "Augmenter `name` from `AUGMENTERS`; `shape` (latent `(C, h, w)`) and `pool` go to those that take them."
     s = AUGMENTERS[name](random_state=random_state, **params)
     if shape is not None and 'shape' in s.get_params(): s.set_params(shape=tuple(shape))
+    if pool is not None and 'pool' in s.get_params(): s.set_params(pool=pool)
     return s
+
+# %% ../nbs/20_augment.ipynb #5b3763af
+class DuplicateReal(LatentSampler):
+    "Copies of the real rows of each class, spread evenly over them: the control that adds rows but no information."
+    def _generate(self, X, y, cls, n, rng):
+        Xc = X[y == cls]
+        order = np.concatenate([rng.permutation(len(Xc)) for _ in range(-(-n // len(Xc)))])[:n]
+        return Xc[order]
+
+# %% ../nbs/20_augment.ipynb #dd8b0ca9
+register_augmenter('duplicate-real', lambda **kw: DuplicateReal(**kw))
 
 # %% ../nbs/20_augment.ipynb #4d2e0006
 def lerp(a, b, t) -> np.ndarray:

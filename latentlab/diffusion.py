@@ -5,10 +5,11 @@
 # %% ../nbs/22_diffusion.ipynb #22-diffusion-003
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -16,12 +17,15 @@ import numpy as np
 import torch
 from fastcore.basics import patch
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from .augment import LatentSampler, register_augmenter
 from .config import atomic_path, cache_dir, get_device
+from .guidance import OODScorer, filter_synthetic, fit_latent_classifier
 
 # %% auto #0
-__all__ = ['DiffusionConfig', 'LatentDiffusion', 'diffusion_cache_key', 'train_diffusion', 'DiffusionSampler']
+__all__ = ['DiffusionConfig', 'LatentDiffusion', 'diffusion_cache_key', 'train_diffusion', 'DiffusionSampler',
+           'pretrain_diffusion', 'pool_diffusion', 'sdedit_variations', 'PoolSDEdit']
 
 # %% ../nbs/22_diffusion.ipynb #22-diffusion-005
 @dataclass
@@ -121,34 +125,48 @@ def from_pretrained(cls: LatentDiffusion, pretrained_model_name_or_path: str | P
                meta['info']).to(get_device(device))
 
 # %% ../nbs/22_diffusion.ipynb #22-diffusion-009
-def diffusion_cache_key(latents, labels, n_classes: int, config: DiffusionConfig, seed: int) -> str:
-    "Cache key of a diffusion model: hash of its training latents, labels, class count, config and seed."
+def diffusion_cache_key(latents, labels, n_classes: int, config: DiffusionConfig, seed: int, **extra) -> str:
+    "Cache key of a diffusion model: hash of its training latents, labels, class count, config, seed and `extra`."
     h = hashlib.sha256()
     h.update(np.ascontiguousarray(latents, np.float32).tobytes()); h.update(np.ascontiguousarray(labels, np.int64).tobytes())
-    h.update(json.dumps({'format': 1, 'shape': list(np.shape(latents)), 'n_classes': int(n_classes),
-                         'config': asdict(config), 'seed': int(seed)}, sort_keys=True).encode())
+    meta = {'format': 1, 'shape': list(np.shape(latents)), 'n_classes': int(n_classes), 'config': asdict(config),
+            'seed': int(seed)}
+    for k, v in sorted(extra.items()):
+        if v is None: continue
+        if isinstance(v, np.ndarray): h.update(k.encode()); h.update(np.ascontiguousarray(v, np.float64).tobytes())
+        else: meta[k] = v
+    h.update(json.dumps(meta, sort_keys=True).encode())
     return h.hexdigest()
 
 # %% ../nbs/22_diffusion.ipynb #22-diffusion-009b
-def _train(latents, labels, n_classes: int, cfg: DiffusionConfig, seed: int, progress: bool, device: str) -> LatentDiffusion:
-    "Train a new `LatentDiffusion` on standardised latents `(N, C, h, w)` on `device` (no cache)."
+def _train(latents, labels, n_classes: int, cfg: DiffusionConfig, seed: int, progress: bool, device: str,
+           label_confidence=None, sample_weights=None, init: LatentDiffusion | None = None) -> LatentDiffusion:
+    "Train a `LatentDiffusion` on latents `(N, C, h, w)` (label -1: none) on `device`, from `init` if given."
     from tqdm.auto import tqdm
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
     z = torch.as_tensor(latents)
-    mean, std = z.mean((0, 2, 3)), z.std((0, 2, 3)) + 1e-6
+    if init is None: mean, std = z.mean((0, 2, 3)), z.std((0, 2, 3)) + 1e-6
+    else: mean, std = init.mean.flatten().float().cpu(), init.std.flatten().float().cpu()
     z = ((z - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)).to(device)
-    y = torch.as_tensor(labels, dtype=torch.long)
-    unet = _unet(tuple(z.shape[1:]), n_classes, cfg).to(device).train()
+    y = torch.as_tensor(labels, dtype=torch.long).clone()
+    y[y < 0] = n_classes                                                       # no label -> "no class"
+    keep = torch.as_tensor(np.ones(len(y)) if label_confidence is None else label_confidence, dtype=torch.float32)
+    weights = None if sample_weights is None else torch.as_tensor(sample_weights, dtype=torch.float64)
+    unet = _unet(tuple(z.shape[1:]), n_classes, cfg) if init is None else copy.deepcopy(init.unet).float()
+    unet = unet.to(device).train()
     ddpm, _ = _schedulers(cfg)
     opt = torch.optim.AdamW(unet.parameters(), lr=cfg.lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.train_steps, pct_start=0.05)
+    warm = 0.05 if cfg.train_steps != 20 else 0.1     # OneCycleLR divides by zero when warm-up is exactly one step
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.train_steps, pct_start=warm)
     losses, t0 = [], time.perf_counter()
     bar = tqdm(range(cfg.train_steps), disable=not progress, desc='training latent diffusion')
     for step in bar:
-        idx = torch.randint(0, len(z), (cfg.batch_size,), generator=g)
+        idx = (torch.randint(0, len(z), (cfg.batch_size,), generator=g) if weights is None
+               else torch.multinomial(weights, cfg.batch_size, replacement=True, generator=g))
         x0, c = z[idx.to(device)], y[idx].clone()
-        c[torch.rand(len(c), generator=g) < cfg.p_uncond] = n_classes        # label dropout -> "no class"
+        drop = torch.rand(len(c), generator=g) >= (1 - cfg.p_uncond) * keep[idx]
+        c[drop] = n_classes                                                    # label dropout -> "no class"
         noise = torch.randn(x0.shape, generator=g).to(device)
         t = torch.randint(0, cfg.num_train_timesteps, (len(x0),), generator=g).to(device)
         loss = torch.nn.functional.mse_loss(unet(ddpm.add_noise(x0, noise, t), t, class_labels=c.to(device)).sample, noise)
@@ -156,30 +174,52 @@ def _train(latents, labels, n_classes: int, cfg: DiffusionConfig, seed: int, pro
         losses.append(loss.item())
         if step % 50 == 0: bar.set_postfix(loss=f'{np.mean(losses[-50:]):.3f}')
     info = {'train_s': time.perf_counter() - t0, 'loss_first': float(np.mean(losses[:50])),
-            'loss_last': float(np.mean(losses[-50:])), 'n_train': len(z), 'seed': seed,
-            'n_params': sum(p.numel() for p in unet.parameters()), 'torch_threads': torch.get_num_threads(),
-            'device': str(device)}
+            'loss_last': float(np.mean(losses[-50:])), 'n_train': len(z), 'n_labelled': int((y < n_classes).sum()),
+            'seed': seed, 'n_params': sum(p.numel() for p in unet.parameters()),
+            'torch_threads': torch.get_num_threads(), 'device': str(device)}
+    if init is not None: info.update(init=init.info.get('cache_key'), init_train_s=init.info.get('train_s'))
     return LatentDiffusion(unet, cfg, tuple(z.shape[1:]), n_classes, mean.numpy(), std.numpy(), info)
 
 # %% ../nbs/22_diffusion.ipynb #22-diffusion-009c
 def train_diffusion(latents, labels=None, n_classes: int | None = None, config: DiffusionConfig | None = None,
                     seed: int = 0, cache: bool = True, progress: bool = True, threads: int | None = 1,
-                    device: str | None = None) -> LatentDiffusion:
-    "A class-conditional diffusion model trained on latents `(N, C, h, w)` (or a `LatentSet`) on `device`, loaded from the cache when trained before."
+                    device: str | None = None, label_confidence=None, sample_weights=None,
+                    init: LatentDiffusion | None = None) -> LatentDiffusion:
+    """A class-conditional diffusion model trained on latents `(N, C, h, w)` (or a `LatentSet`) on `device`, loaded from
+    the cache when trained before. Label `-1`: no class; `label_confidence`, `sample_weights`, `init`: see `_train`."""
     if hasattr(latents, 'latents'):   # a LatentSet
         labels, n_classes, latents = latents.labels, n_classes or len(latents.classes), latents.latents
-    if labels is None: raise ValueError("train_diffusion needs labels (or a LatentSet)")
+    if labels is None: raise ValueError("train_diffusion needs labels (or a LatentSet); -1 marks a latent without one")
     latents = np.asarray(latents, np.float32)
     labels = np.asarray(labels).astype(np.int64)
     if latents.ndim != 4: raise ValueError(f"latents must be (N, C, h, w), got {latents.shape}: unflatten them first")
     if len(latents) != len(labels): raise ValueError(f"{len(latents)} latents, {len(labels)} labels")
+    if n_classes is None and labels.max(initial=-1) < 0: raise ValueError("no latent has a label: pass n_classes")
     n_classes = int(n_classes or labels.max() + 1)
+    if labels.min(initial=0) < -1 or labels.max(initial=0) >= n_classes:
+        raise ValueError(f"labels must be -1 (none) or classes 0..{n_classes - 1}, got {sorted(set(labels.tolist()))}")
+    extra = {}
+    for name, v in (('label_confidence', label_confidence), ('sample_weights', sample_weights)):
+        if v is None: continue
+        extra[name] = v = np.asarray(v, np.float64)
+        if v.shape != labels.shape or not np.isfinite(v).all() or (v < 0).any():
+            raise ValueError(f"{name} must be {len(labels)} finite values >= 0, got shape {v.shape}")
+    if extra.get('label_confidence', np.zeros(1)).max() > 1: raise ValueError("label_confidence must lie in [0, 1]")
+    if init is not None:
+        if tuple(init.shape) != latents.shape[1:] or init.n_classes != n_classes:
+            raise ValueError(f"init is a model of {init.shape} latents and {init.n_classes} classes; "
+                             f"these are {latents.shape[1:]} latents of {n_classes} classes")
+        extra['init'] = init.info.get('cache_key') or 'untracked'
     cfg, device = config or DiffusionConfig(), get_device(device)
-    path = cache_dir('diffusion')/diffusion_cache_key(latents, labels, n_classes, cfg, seed)
+    key = diffusion_cache_key(latents, labels, n_classes, cfg, seed, **extra)
+    path = cache_dir('diffusion')/key
     if cache and (path/'latentdiffusion.json').is_file():
-        model = LatentDiffusion.from_pretrained(path, device=device); model.info['from_cache'] = True
+        model = LatentDiffusion.from_pretrained(path, device=device); model.info.update(from_cache=True, cache_key=key)
         return model
-    with _threads(threads): model = _train(latents, labels, n_classes, cfg, seed, progress, device)
+    with _threads(threads):
+        model = _train(latents, labels, n_classes, cfg, seed, progress, device, extra.get('label_confidence'),
+                       extra.get('sample_weights'), init)
+    model.info['cache_key'] = key
     if cache: model.save_pretrained(path)
     return model
 
@@ -277,3 +317,151 @@ class DiffusionSampler(LatentSampler):
 # %% ../nbs/22_diffusion.ipynb #e2a1c035
 register_augmenter('diffusion', lambda **kw: DiffusionSampler(**kw))
 register_augmenter('diffusion-sdedit', lambda **kw: DiffusionSampler(start='same', strength=0.5, **kw))
+
+# %% ../nbs/22_diffusion.ipynb #b3e4eb8c
+def _canonical_order(X: np.ndarray) -> np.ndarray:
+    "Indices that sort rows `X` by the hash of their bytes: the same rows in any order give the same sorted set."
+    X = np.ascontiguousarray(X, np.float32)
+    return np.argsort([hashlib.sha1(r.tobytes()).hexdigest() for r in X.reshape(len(X), -1)], kind='stable')
+
+# %% ../nbs/22_diffusion.ipynb #a7a85bd5
+def pretrain_diffusion(latents, n_classes: int, config: DiffusionConfig | None = None, seed: int = 0,
+                       cache: bool = True, progress: bool = False, threads: int | None = 1,
+                       device: str | None = None) -> LatentDiffusion:
+    "An unconditional diffusion model of all `latents` `(N, C, h, w)`, cached whatever their order."
+    latents = np.asarray(latents, np.float32)
+    if latents.ndim != 4: raise ValueError(f"latents must be (N, C, h, w), got {latents.shape}: unflatten them first")
+    z = latents[_canonical_order(latents)]
+    return train_diffusion(z, np.full(len(z), -1), n_classes, config, seed, cache, progress, threads, device)
+
+# %% ../nbs/22_diffusion.ipynb #3c466b16
+def _pseudo_labels(X, y, pool, n_classes: int, random_state: int = 0) -> tuple:
+    "`(labels, confidence)` of `pool` rows from a classifier fitted on labelled rows `X, y` (class indices)."
+    p = fit_latent_classifier(X, y, random_state=random_state).predict_proba(pool)
+    conf = (p.max(1) - 1 / n_classes) / (1 - 1 / n_classes)
+    return p.argmax(1).astype(np.int64), np.clip(conf, 0, 1)
+
+# %% ../nbs/22_diffusion.ipynb #a9550100
+def pool_diffusion(X, y, pool, shape: tuple, n_classes: int | None = None, config: DiffusionConfig | None = None,
+                   finetune_steps: int = 300, finetune_lr: float = 5e-4, labelled_share: float = 0.5,
+                   pseudo_labels: bool = False, pretrain_seed: int = 0, seed: int = 0, cache: bool = True,
+                   progress: bool = False, threads: int | None = 1, device: str | None = None) -> LatentDiffusion:
+    "Diffusion pretrained on labelled rows `X` and unlabelled `pool` (flat), fine-tuned on `X, y` (class indices)."
+    shape = tuple(int(s) for s in shape)
+    X = np.asarray(X, np.float32).reshape(len(X), *shape)
+    pool = np.asarray(pool, np.float32).reshape(len(pool), *shape)
+    y = np.asarray(y).astype(np.int64)
+    n_classes = int(n_classes or y.max() + 1)
+    if not 0 < labelled_share <= 1: raise ValueError(f"labelled_share must be in (0, 1], got {labelled_share}")
+    cfg = config or DiffusionConfig()
+    pre = pretrain_diffusion(np.r_[X, pool], n_classes, cfg, pretrain_seed, cache, progress, threads, device)
+    if not finetune_steps: return pre
+    labels, conf = np.r_[y, np.full(len(pool), -1)], None
+    if pseudo_labels and len(pool):
+        pl, pc = _pseudo_labels(X.reshape(len(X), -1), y, pool.reshape(len(pool), -1), n_classes, seed)
+        labels, conf = np.r_[y, pl], np.r_[np.ones(len(y)), pc]
+    share = labelled_share if len(pool) else 1.0
+    w = np.r_[np.full(len(X), share / len(X)), np.full(len(pool), (1 - share) / max(len(pool), 1))]
+    ft = replace(cfg, train_steps=int(finetune_steps), lr=float(finetune_lr))
+    return train_diffusion(np.r_[X, pool], labels, n_classes, ft, seed, cache, progress, threads, device,
+                           label_confidence=conf, sample_weights=w, init=pre)
+
+# %% ../nbs/22_diffusion.ipynb #1a599d4f
+def sdedit_variations(model: LatentDiffusion, start, labels, variations: int = 10, strength: float = 0.5,
+                      guidance_scale: float = 2.0, steps: int = 30, seed: int = 0, cache: bool = True,
+                      threads: int | None = 1, progress: bool = False) -> np.ndarray:
+    "`(variations, N, C, h, w)` SDEdit variations of each start latent toward its class (cached for a cached model)."
+    from safetensors.numpy import load_file, save_file
+    start = np.asarray(start, np.float32).reshape(len(start), *model.shape)
+    labels = np.asarray(labels).astype(np.int64).reshape(-1)
+    if len(labels) != len(start): raise ValueError(f"{len(start)} start latents for {len(labels)} labels")
+    if variations < 1: raise ValueError(f"variations must be at least 1, got {variations}")
+    key = model.info.get('cache_key')
+    path = None
+    if cache and key:
+        h = hashlib.sha256(start.tobytes() + labels.tobytes())
+        h.update(json.dumps({'model': key, 'variations': int(variations), 'strength': float(strength),
+                             'guidance_scale': float(guidance_scale), 'steps': int(steps), 'seed': int(seed)}).encode())
+        path = cache_dir('diffusion', 'sdedit')/f'{h.hexdigest()}.safetensors'
+        if path.is_file(): return load_file(path)['z']
+    z = model.sample(np.tile(labels, variations), guidance_scale=guidance_scale, steps=steps, seed=seed,
+                     start=np.tile(start, (variations, 1, 1, 1)), strength=strength, threads=threads, progress=progress)
+    z = z.reshape(variations, len(start), *model.shape)
+    if path is not None:
+        with atomic_path(path) as tmp: save_file({'z': np.ascontiguousarray(z)}, str(tmp))
+    return z
+
+# %% ../nbs/22_diffusion.ipynb #cd1f5799
+class PoolSDEdit(LatentSampler):
+    "SDEdit variations of labelled latents from a diffusion model pretrained on the pool and fine-tuned; filtered."
+    _may_fall_short = True
+    _ood_pool_rows = 1000
+    _parameter_constraints: dict = {
+        **LatentSampler._parameter_constraints, 'shape': [tuple, list, None], 'pool': ['array-like', None],
+        'config': [DiffusionConfig, dict, None], 'finetune_steps': [Interval(Integral, 0, None, closed='left')],
+        'finetune_lr': [Interval(Real, 0, None, closed='neither')],
+        'labelled_share': [Interval(Real, 0, 1, closed='right')],
+        'pseudo_labels': ['boolean'], 'pretrain_seed': [Interval(Integral, 0, None, closed='left')],
+        'strength': [Interval(Real, 0, 1, closed='right')], 'guidance_scale': [Interval(Real, 0, None, closed='left')],
+        'steps': [Interval(Integral, 1, None, closed='left')],
+        'variations': [Interval(Integral, 1, None, closed='left')],
+        'min_confidence': [Interval(Real, 0, 1, closed='both'), None],
+        'ood_quantile': [Interval(Real, 0, 1, closed='both'), None],
+        'cache': ['boolean'], 'progress': ['boolean'], 'threads': [Interval(Integral, 1, None, closed='left'), None],
+        'device': [str, None]}
+
+    def __init__(self, shape: tuple | None = None, pool=None, config: DiffusionConfig | dict | None = None,
+                 finetune_steps: int = 300, finetune_lr: float = 5e-4, labelled_share: float = 0.5,
+                 pseudo_labels: bool = False, pretrain_seed: int = 0, strength: float = 0.5,
+                 guidance_scale: float = 2.0, steps: int = 30,
+                 variations: int = 10, min_confidence: float | None = 0.5, ood_quantile: float | None = 1.0,
+                 cache: bool = True, progress: bool = False, threads: int | None = 1, device: str | None = None,
+                 sampling_strategy='auto', multiplier: float | None = None, random_state: int | None = None):
+        super().__init__(sampling_strategy, multiplier, random_state)
+        self.shape, self.pool, self.config = shape, pool, config
+        self.finetune_steps, self.finetune_lr = finetune_steps, finetune_lr
+        self.labelled_share, self.pseudo_labels, self.pretrain_seed = labelled_share, pseudo_labels, pretrain_seed
+        self.strength, self.guidance_scale, self.steps, self.variations = strength, guidance_scale, steps, variations
+        self.min_confidence, self.ood_quantile = min_confidence, ood_quantile
+        self.cache, self.progress, self.threads, self.device = cache, progress, threads, device
+
+    def _prepare(self, X, y, rng):
+        if self.shape is None or int(np.prod(self.shape)) != X.shape[1]:
+            raise ValueError(f"PoolSDEdit needs the latent shape (C, h, w) of the {X.shape[1]} features: "
+                             f"pass shape=latentset.shape (got {self.shape})")
+        pool = np.zeros((0, X.shape[1]), np.float32) if self.pool is None else np.asarray(self.pool, np.float32)
+        if pool.ndim != 2 or pool.shape[1] != X.shape[1]:
+            raise ValueError(f"the pool must be flat latents of {X.shape[1]} features, like X; got shape {pool.shape}")
+        self.classes_ = np.unique(y)
+        cfg = DiffusionConfig(**self.config) if isinstance(self.config, dict) else self.config
+        self.model_ = pool_diffusion(X, np.searchsorted(self.classes_, y), pool, self.shape, len(self.classes_), cfg,
+                                     self.finetune_steps, self.finetune_lr, self.labelled_share, self.pseudo_labels,
+                                     self.pretrain_seed, int(self.random_state or 0), self.cache, self.progress,
+                                     self.threads, self.device)
+        self.classifier_ = (fit_latent_classifier(X, y, random_state=int(self.random_state or 0))
+                            if self.min_confidence is not None else None)
+        some = np.random.default_rng(0).permutation(len(pool))[:self._ood_pool_rows]
+        self.scorer_ = OODScorer().fit(np.r_[X, pool[some]]) if self.ood_quantile is not None else None
+        self.filter_counts_ = dict.fromkeys(('generated', 'kept', 'rejected_class', 'rejected_ood'), 0)
+
+    def _generate(self, X, y, cls, n, rng):
+        seed, starts = int(rng.integers(2**31)), X[y == cls]
+        z = sdedit_variations(self.model_, starts, np.full(len(starts), np.searchsorted(self.classes_, cls)),
+                              self.variations, self.strength, self.guidance_scale, self.steps, seed, self.cache,
+                              self.threads).reshape(-1, X.shape[1])          # round after round over the starts
+        keep, counts = filter_synthetic(z, np.full(len(z), cls), self.classifier_, self.scorer_, self.min_confidence,
+                                        self.ood_quantile)
+        for k, v in counts.items(): self.filter_counts_[k] += v
+        return z[keep][:n]
+
+    @property
+    def report_(self) -> dict:
+        "What the last fit made: the filter's counts, the model's training seconds (pretraining, fine-tuning), cache use."
+        check_is_fitted(self, 'filter_counts_')
+        info = self.model_.info
+        tuned = 'init' in info
+        return {**self.filter_counts_, 'pretrain_s': info.get('init_train_s') if tuned else info.get('train_s'),
+                'finetune_s': info.get('train_s') if tuned else 0.0, 'model_from_cache': bool(info.get('from_cache'))}
+
+# %% ../nbs/22_diffusion.ipynb #35434782
+register_augmenter('diffusion-sdedit-pool', lambda **kw: PoolSDEdit(**kw))

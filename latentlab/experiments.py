@@ -309,9 +309,11 @@ def _joined_space(parts: list) -> FeatureSpace:
 
 # %% ../nbs/40_experiments.ipynb #fcd07e45
 def _add_synthetic(spaces: dict, latent: FeatureSpace, cfg: dict, ae, image_shape: tuple, timings: dict):
-    "Add the augmenter's synthetic latents to the latent space, and decoded to images to the pixels if asked."
+    """Add the augmenter's synthetic latents to the latent space, and decoded to images to the pixels if asked.
+    Augmenters that learn from unlabelled latents get the pool; what one reports (`report_`) goes to timings."""
     t, y = time.perf_counter(), latent.y['train']
-    sampler = make_augmenter(cfg['augmenter'], random_state=cfg['seed'], shape=latent.shape, **cfg['augment_params'])
+    sampler = make_augmenter(cfg['augmenter'], random_state=cfg['seed'], shape=latent.shape, pool=latent.pool,
+                             **cfg['augment_params'])
     Xr, yr = sampler.fit_resample(latent.X['train'], y)
     Xs, yn = np.asarray(Xr[len(y):], np.float32), np.asarray(yr[len(y):])            # the synthetic rows
     if 'latent' in spaces:
@@ -325,6 +327,7 @@ def _add_synthetic(spaces: dict, latent: FeatureSpace, cfg: dict, ae, image_shap
         px.X['train'] = np.concatenate([px.X['train'], dec.reshape(len(dec), -1).astype(np.float32) / 255.0])
         px.y['train'] = np.concatenate([px.y['train'], yn])
     timings['augment_s'], timings['synthetic'] = time.perf_counter() - t, int(len(yn))
+    timings.update({f'synthetic_{k}': v for k, v in getattr(sampler, 'report_', {}).items()})
 
 # %% ../nbs/40_experiments.ipynb #24a6dd85
 def _experiment_features(cfg: dict, splits: dict, idx: np.ndarray, progress: bool, timings: dict) -> dict:

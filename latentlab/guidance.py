@@ -31,7 +31,8 @@ from .metrics import frechet_distance, logistic_regression, mmd
 __all__ = ['SquareFeatures', 'torch_logits', 'fit_latent_classifier', 'make_discriminator', 'discriminator_auc',
            'fit_discriminator', 'ledoit_wolf_factors', 'OODScorer', 'ood_auroc', 'classification_loss',
            'discrimination_loss', 'ood_loss', 'proximity_loss', 'combine_losses', 'guided_generate', 'GuidedSampler',
-           'nearest_real', 'mean_pairwise_distance', 'measure_synthetic']
+           'nearest_real', 'mean_pairwise_distance', 'measure_synthetic', 'filter_synthetic', 'frechet_distance_rows',
+           'knn_precision_recall', 'synthetic_quality']
 
 # %% ../nbs/21_guidance.ipynb #6f3a0001
 def _flat(z: torch.Tensor) -> torch.Tensor: return z.reshape(len(z), -1)
@@ -379,3 +380,60 @@ def measure_synthetic(X_real, y_real, X_syn, y_syn, X_seen=None, scorer: OODScor
     d_seen = NearestNeighbors(n_neighbors=2).fit(X_seen).kneighbors(X_seen)[0][:, 1]
     out['memorisation'] = float(np.median(d_syn) / np.median(d_seen))
     return out
+
+# %% ../nbs/21_guidance.ipynb #660f9ae3
+def filter_synthetic(X_syn, y_syn, classifier=None, scorer: OODScorer | None = None, min_confidence: float | None = 0.5,
+                     ood_quantile: float | None = 1.0) -> tuple:
+    "`(keep, counts)`: mask of synthetic latents whose class is confident and whose OOD score is in the real range."
+    X_syn = np.asarray(X_syn, np.float32).reshape(len(X_syn), -1)
+    y_syn = np.asarray(y_syn)
+    ok_class, ok_ood = np.ones(len(X_syn), bool), np.ones(len(X_syn), bool)
+    if min_confidence is not None and len(X_syn):
+        if classifier is None: raise ValueError("min_confidence needs a fitted classifier (with predict_proba)")
+        classes = np.asarray(classifier.classes_)
+        if not np.isin(y_syn, classes).all():
+            raise ValueError(f"intended classes {sorted(set(y_syn.tolist()))} are not all among the classifier's "
+                             f"{classes.tolist()}")
+        col = np.searchsorted(classes, y_syn)
+        ok_class = classifier.predict_proba(X_syn)[np.arange(len(X_syn)), col] >= min_confidence
+    if ood_quantile is not None and len(X_syn):
+        if scorer is None: raise ValueError("ood_quantile needs a fitted OODScorer")
+        ok_ood = scorer.score_samples(X_syn) <= scorer.threshold(ood_quantile)
+    keep = ok_class & ok_ood
+    return keep, {'generated': int(len(keep)), 'kept': int(keep.sum()), 'rejected_class': int((~ok_class).sum()),
+                  'rejected_ood': int((~ok_ood).sum())}
+
+# %% ../nbs/21_guidance.ipynb #7ed2a76f
+def frechet_distance_rows(x, y) -> float:
+    "Fréchet distance between Gaussians fitted to rows `x` and `y`, through the `n x m` cross-product (exact, any dims)."
+    x, y = (np.asarray(a, np.float64).reshape(len(a), -1) for a in (x, y))
+    if x.shape[1] != y.shape[1]: raise ValueError(f"samples have {x.shape[1]} and {y.shape[1]} features")
+    if min(len(x), len(y)) < 2: raise ValueError("each set needs at least 2 samples")
+    a, b = (x - x.mean(0)) / np.sqrt(len(x) - 1), (y - y.mean(0)) / np.sqrt(len(y) - 1)
+    cross = np.linalg.svd(a @ b.T, compute_uv=False).sum()                    # tr sqrt(S1 S2) = |A' B|_*
+    d = ((x.mean(0) - y.mean(0)) ** 2).sum() + (a ** 2).sum() + (b ** 2).sum() - 2 * cross
+    return float(max(0.0, d))
+
+# %% ../nbs/21_guidance.ipynb #4c4e0149
+def knn_precision_recall(real, synthetic, k: int = 3) -> tuple:
+    "`(precision, recall)` of `synthetic` against `real` rows: shares inside the other set's k-NN manifold."
+    from sklearn.metrics import pairwise_distances
+    real, synthetic = (np.asarray(a, np.float64).reshape(len(a), -1) for a in (real, synthetic))
+    if min(len(real), len(synthetic)) <= k: raise ValueError(f"each set needs more than k={k} samples")
+    def inside(ref, query):                      # share of `query` within the k-NN balls around `ref`
+        radii = np.sort(pairwise_distances(ref), axis=1)[:, k]       # column 0 is the sample itself
+        return float((pairwise_distances(query, ref) <= radii[None]).any(1).mean())
+    return inside(real, synthetic), inside(synthetic, real)
+
+# %% ../nbs/21_guidance.ipynb #73c00181
+def synthetic_quality(X_ref, y_ref, X_syn, y_syn, k: int = 3) -> dict:
+    "Fréchet distance, MMD², k-NN precision and recall of synthetic latents against held-out real ones, per class."
+    X_ref, X_syn = (np.asarray(a, np.float32).reshape(len(a), -1) for a in (X_ref, X_syn))
+    y_ref, y_syn = np.asarray(y_ref), np.asarray(y_syn)
+    rows, w = [], []
+    for c in np.unique(y_syn):
+        a, r = X_syn[y_syn == c], X_ref[y_ref == c]
+        if min(len(a), len(r)) <= k: continue
+        rows.append([frechet_distance_rows(r, a), mmd(r, a), *knn_precision_recall(r, a, k)]); w.append(len(a))
+    if not rows: raise ValueError(f"no class has more than k={k} synthetic and held-out real latents")
+    return {'n': int(len(X_syn)), **dict(zip(('fd', 'mmd', 'precision', 'recall'), np.average(rows, axis=0, weights=w)))}

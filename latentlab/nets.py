@@ -26,7 +26,7 @@ from .classifiers import register_classifier
 from .config import defaults, get_device
 
 # %% auto #0
-__all__ = ['PIXEL_ARCHS', 'valid_auc', 'KeepBest', 'EpochProgress', 'check_rows', 'TorchClassifier', 'channel_stats',
+__all__ = ['PIXEL_ARCHS', 'valid_auc', 'KeepBest', 'EpochProgress', 'check_rows', 'MixedRows', 'TorchClassifier', 'channel_stats',
            'LatentTransformerModule', 'LatentTransformer', 'LatentCNNModule', 'LatentCNN', 'pixel_backbone',
            'load_backbone_weights', 'PixelNetModule', 'PixelNet', 'random_affine', 'PretrainedNetModule',
            'PretrainedNet']
@@ -108,6 +108,24 @@ def check_rows(X, shape, who: str = 'model') -> np.ndarray:
                          "pass the shape of one sample before flattening")
     return X
 
+# %% ../nbs/32_nets.ipynb #3297d536
+class MixedRows(torch.utils.data.Dataset):
+    "Real rows, each item replaced with probability `p` by a random synthetic row of its class (seeded)."
+    def __init__(self, X, y, X_syn, y_syn, p: float, seed: int = 0):
+        if not 0 <= p <= 1: raise ValueError(f"synthetic_p must be in [0, 1], got {p}")
+        self.X, self.y, self.X_syn, self.y_syn, self.p = X, np.asarray(y), X_syn, np.asarray(y_syn), float(p)
+        self.by_class = {c: np.flatnonzero(self.y_syn == c) for c in np.unique(self.y_syn)}
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self): return len(self.X)
+
+    def __getitem__(self, i):
+        pool = self.by_class.get(self.y[i])
+        if pool is not None and len(pool) and self.rng.random() < self.p:
+            j = pool[self.rng.integers(len(pool))]
+            return self.X_syn[j], self.y_syn[j]
+        return self.X[i], self.y[i]
+
 # %% ../nbs/32_nets.ipynb #0ad3962f
 class TorchClassifier(ClassifierMixin, BaseEstimator):
     """Base of latentlab's torch classifiers: a scikit-learn estimator on flattened rows `(N, D)` that trains a skorch
@@ -154,20 +172,27 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         if self.verbose == 1: out.append(('progress', EpochProgress(self.max_epochs, monitor)))
         return out
 
-    def fit(self, X, y, X_val=None, y_val=None):
-        "Train on rows `X` and labels `y`; pick the best epoch on `(X_val, y_val)` (else on a held-out `val_fraction`)."
+    def fit(self, X, y, X_val=None, y_val=None, synthetic=None):
+        """Train on rows `X` and labels `y`; pick the best epoch on `(X_val, y_val)` (else on a held-out
+        `val_fraction` of the real rows). `synthetic`: a mask of the synthetic rows, mixed in with `synthetic_p`."""
         X = self._rows(X)
         y = np.asarray(y).ravel()
         if len(X) != len(y): raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels")
         if self.monitor not in self._monitors: raise ValueError(f"monitor must be 'auc' or 'loss', got {self.monitor!r}")
-        self.label_encoder_ = LabelEncoder().fit(y)
+        syn = np.zeros(len(X), bool) if synthetic is None else np.asarray(synthetic, bool).ravel()
+        if len(syn) != len(X): raise ValueError(f"synthetic marks {len(syn)} rows, X has {len(X)}")
+        if syn.all(): raise ValueError("every training row is marked synthetic: a model needs real rows to learn from")
+        self.label_encoder_ = LabelEncoder().fit(y[~syn])
         self.classes_ = self.label_encoder_.classes_
         if len(self.classes_) < 2: raise ValueError(f"{type(self).__name__}: the training labels hold a single class")
-        X, y, X_val, y_val = self._split(X, self.label_encoder_.transform(y).astype(np.int64), X_val, y_val)
+        X_syn, y_syn = X[syn], self._encode(y[syn], 'synthetic')
+        X, y, X_val, y_val = self._split(X[~syn], self.label_encoder_.transform(y[~syn]).astype(np.int64), X_val, y_val)
+        train = ((MixedRows(X, y, X_syn, y_syn, self.synthetic_p, self.random_state), None)
+                 if self.synthetic_p is not None and len(X_syn) else (np.r_[X, X_syn], np.r_[y, y_syn]))
         device = get_device(self.device)
         with torch.random.fork_rng(devices=[torch.cuda.current_device()] if device.startswith('cuda') else []):
             torch.manual_seed(self.random_state)
-            module = self._build_module(len(self.classes_), X)
+            module = self._build_module(len(self.classes_), np.r_[X, X_syn])
             self.net_ = NeuralNetClassifier(
                 module, criterion=nn.CrossEntropyLoss, max_epochs=self.max_epochs, batch_size=self.batch_size,
                 train_split=None if X_val is None else predefined_split(Dataset(X_val, y_val)),
@@ -175,7 +200,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 iterator_train__shuffle=True, iterator_train__generator=torch.Generator().manual_seed(self.random_state),
                 device=device, verbose=int(self.verbose >= 2), **self._optimizer())
             if self.verbose < 2: self.net_.set_params(callbacks__print_log=None)
-            self.net_.fit(X, y)
+            self.net_.fit(*train)
         keep = dict(self.net_.callbacks_).get('keep_best')
         best = keep.best_epoch_ if keep is not None else None
         self.best_epoch_ = best if best is not None else len(self.net_.history)
@@ -245,12 +270,13 @@ class LatentTransformer(TorchClassifier):
                  dim_feedforward: int = 128, dropout: float = 0.1, patch: int = 2, lr: float = 1e-3,
                  weight_decay: float = 1e-2, batch_size: int = 64, max_epochs: int = 100, patience: int | None = 15,
                  monitor: str = 'auc', val_fraction: float = 0.1, random_state: int = 0, device: str | None = None,
-                 verbose: int = 0):
+                 verbose: int = 0, synthetic_p: float | None = None):
         self.shape, self.d_model, self.n_heads, self.n_layers = shape, d_model, n_heads, n_layers
         self.dim_feedforward, self.dropout, self.patch = dim_feedforward, dropout, patch
         self.lr, self.weight_decay, self.batch_size, self.max_epochs = lr, weight_decay, batch_size, max_epochs
         self.patience, self.monitor, self.val_fraction = patience, monitor, val_fraction
         self.random_state, self.device, self.verbose = random_state, device, verbose
+        self.synthetic_p = synthetic_p
 
     def _build_module(self, n_classes, X):
         mean, std = channel_stats(X, self.shape)
@@ -279,10 +305,11 @@ class LatentCNN(TorchClassifier):
     def __init__(self, shape: tuple | None = None, width: int = 32, dropout: float = 0.2, lr: float = 1e-3,
                  weight_decay: float = 1e-2, batch_size: int = 64, max_epochs: int = 100, patience: int | None = 15,
                  monitor: str = 'auc', val_fraction: float = 0.1, random_state: int = 0, device: str | None = None,
-                 verbose: int = 0):
+                 verbose: int = 0, synthetic_p: float | None = None):
         self.shape, self.width, self.dropout, self.lr, self.weight_decay = shape, width, dropout, lr, weight_decay
         self.batch_size, self.max_epochs, self.patience, self.monitor = batch_size, max_epochs, patience, monitor
         self.val_fraction, self.random_state, self.device, self.verbose = val_fraction, random_state, device, verbose
+        self.synthetic_p = synthetic_p
 
     def _build_module(self, n_classes, X):
         mean, std = channel_stats(X, self.shape)
@@ -359,11 +386,13 @@ class PixelNet(TorchClassifier):
     def __init__(self, shape: tuple | None = None, arch: str = 'resnet18', stem: str = 'auto', weights: str | None = None,
                  lr: float = 1e-3, batch_size: int = 128, max_epochs: int = 100, milestones: tuple = (0.5, 0.75),
                  gamma: float = 0.1, weight_decay: float = 0.0, patience: int | None = None, monitor: str = 'auc',
-                 val_fraction: float = 0.1, random_state: int = 0, device: str | None = None, verbose: int = 0):
+                 val_fraction: float = 0.1, random_state: int = 0, device: str | None = None, verbose: int = 0,
+                 synthetic_p: float | None = None):
         self.shape, self.arch, self.stem, self.weights = shape, arch, stem, weights
         self.lr, self.batch_size, self.max_epochs, self.milestones, self.gamma = lr, batch_size, max_epochs, milestones, gamma
         self.weight_decay, self.patience, self.monitor = weight_decay, patience, monitor
         self.val_fraction, self.random_state, self.device, self.verbose = val_fraction, random_state, device, verbose
+        self.synthetic_p = synthetic_p
 
     def _stem(self) -> str:
         if self.stem == 'auto': return 'imagenet' if min(self.shape[:2]) >= 224 else 'small'
@@ -421,12 +450,14 @@ class PretrainedNet(TorchClassifier):
                  layer: str = 'head', resolution: int | None = None, augment: bool = True, dropout: float = 0.2,
                  bn_momentum: float = 0.1, lr: float = 3e-4, weight_decay: float = 1e-2, batch_size: int = 32,
                  max_epochs: int = 20, patience: int | None = 6, monitor: str = 'auc', val_fraction: float = 0.1,
-                 random_state: int = 0, device: str | None = None, verbose: int = 0):
+                 random_state: int = 0, device: str | None = None, verbose: int = 0,
+                 synthetic_p: float | None = None):
         self.shape, self.backbone, self.weights, self.layer = shape, backbone, weights, layer
         self.resolution, self.augment, self.dropout, self.bn_momentum = resolution, augment, dropout, bn_momentum
         self.lr, self.weight_decay = lr, weight_decay
         self.batch_size, self.max_epochs, self.patience, self.monitor = batch_size, max_epochs, patience, monitor
         self.val_fraction, self.random_state, self.device, self.verbose = val_fraction, random_state, device, verbose
+        self.synthetic_p = synthetic_p
 
     def _build_module(self, n_classes, X):
         trunk, _ = BACKBONES[self.backbone](self.weights)

@@ -1,0 +1,62 @@
+"""Synthetic data from a pool-trained diffusion model and its duplicate-real control: imbalanced-learn's sampler checks,
+and both augmenters in a run (the pool reaches the augmenter; the counts the filter kept reach the record)."""
+import warnings
+
+import numpy as np
+import pytest
+from imblearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
+
+from latentlab.augment import DuplicateReal
+from latentlab.diffusion import DiffusionConfig, PoolSDEdit
+from latentlab.experiments import run_experiment
+
+TINY = DiffusionConfig(channels=(8,), train_steps=2, batch_size=8)
+# imbalanced-learn's checks use 20 features: latents (C, h, w) = (5, 2, 2); the filter is off so that every class gets
+# the rows the strategy asks for (3 variations per real latent cover the checks' most unbalanced data)
+SAMPLERS = [DuplicateReal(random_state=0),
+            PoolSDEdit(shape=(5, 2, 2), config=TINY, finetune_steps=1, steps=1, variations=3, min_confidence=None,
+                       ood_quantile=None, cache=False, random_state=0)]
+SHAPED = {c: "resamples data of 2 or 3 features, which cannot be latents of the fixed shape (5, 2, 2)"
+          for c in ('check_samplers_fit', 'check_sampler_get_feature_names_out',
+                    'check_sampler_get_feature_names_out_pandas')}
+SPARSE = {'check_samplers_pandas_sparse': "latent samplers refuse sparse input (tests/test_estimator_checks.py)"}
+
+
+@parametrize_with_checks(SAMPLERS, expected_failed_checks=lambda s: {**SPARSE, **(SHAPED if isinstance(s, PoolSDEdit) else {})})
+def test_sampler_checks(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        check(estimator)
+
+
+@pytest.mark.parametrize('sampler', SAMPLERS, ids=lambda s: type(s).__name__)
+def test_sampler_parameter_validation(sampler):
+    check_param_validation(type(sampler).__name__, sampler)
+
+
+BASE = dict(dataset='breastmnist', size=28, autoencoder='taesd', resolution=64, features=['latent'], classifiers=['logreg'],
+            n_per_class=10, n_boot=50, keep_models=False, threshold='argmax')
+
+
+def test_pool_sdedit_in_a_run(tmp_path):
+    "The run hands the rest of the training split to the augmenter, and records what its filter kept."
+    params = {'config': {'channels': [8, 16], 'train_steps': 20, 'batch_size': 16}, 'finetune_steps': 5, 'steps': 4,
+              'variations': 3, 'multiplier': 3}
+    rec = run_experiment({**BASE, 'augmenter': 'diffusion-sdedit-pool', 'augment_params': params}, root=tmp_path,
+                         progress=False)
+    t = rec.timings
+    assert t['synthetic_generated'] == 3 * 20                       # 3 variations of each of the 20 labelled latents
+    assert t['synthetic'] == min(t['synthetic_kept'], 40) <= 40     # 2 per real latent asked, what the filter kept
+    assert t['synthetic_kept'] + max(t['synthetic_rejected_class'], t['synthetic_rejected_ood']) >= 60
+    assert t['synthetic_pretrain_s'] > 0 and t['synthetic_finetune_s'] > 0
+    again = run_experiment({**BASE, 'augmenter': 'diffusion-sdedit-pool', 'augment_params': params, 'seed': 1},
+                           root=tmp_path, progress=False)
+    assert again.timings['synthetic_model_from_cache'] is False     # a new labelled set: a new fine-tuning ...
+    assert again.timings['synthetic_pretrain_s'] == t['synthetic_pretrain_s']   # ... from the same pretrained model
+    assert 'latent/logreg' in rec.metrics
+
+
+def test_duplicate_real_in_a_run(tmp_path):
+    rec = run_experiment({**BASE, 'augmenter': 'duplicate-real', 'augment_params': {'multiplier': 3}}, root=tmp_path,
+                         progress=False)
+    assert rec.timings['synthetic'] == 40 and 'synthetic_kept' not in rec.timings
