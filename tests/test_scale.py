@@ -131,3 +131,31 @@ def test_sampled_posterior_is_the_same_on_every_backend(data, tmp_path):
     z = encode_dataset(kl, twice, cache=False, shard_size=8, progress=False).latents
     assert np.array_equal(z[:8], z[8:]) and np.array_equal(z[:8], here.latents[:8])
     assert len(shard_bounds(len(data), 8)) == 5
+
+
+# ---- classifiers for large n: scikit-learn's own estimator checks on the new estimators
+from sklearn.utils.estimator_checks import parametrize_with_checks   # noqa: E402
+
+from latentlab.classifiers import KernelFeatures, ShardedSGDClassifier   # noqa: E402
+
+
+@parametrize_with_checks([KernelFeatures(n_components=20, random_state=0), KernelFeatures('fourier', 20, random_state=0),
+                          ShardedSGDClassifier(shard_size=16, epochs=5, random_state=0)])
+def test_sklearn_checks(estimator, check):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        check(estimator)
+
+
+def test_large_n_substitutes_fit_linearly_and_rank_well():
+    "The substitutes (256 landmarks or features here) on a problem an RBF SVM solves: each ranks about as well."
+    from sklearn.metrics import roc_auc_score
+    from latentlab.classifiers import large_n_choice, make_classifier
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3000, 10)); y = (np.linalg.norm(X[:, :3], axis=1) > 1.5).astype(int)   # not linear
+    kw = {'svm-rbf': {}, 'nystroem-svm': {'n_components': 256}, 'rff-svm': {'n_components': 256}}
+    auc = {n: roc_auc_score(y[2000:], make_classifier(n, C=10.0, **k).fit(X[:2000], y[:2000]).predict_proba(X[2000:])[:, 1])
+           for n, k in kw.items()}
+    assert auc['svm-rbf'] > 0.95 and auc['nystroem-svm'] > auc['svm-rbf'] - 0.02 and auc['rff-svm'] > auc['svm-rbf'] - 0.06, auc
+    assert large_n_choice('svm-rbf', 2000)[0] == 'svm-rbf' and large_n_choice('svm-rbf', 10_001)[0] == 'nystroem-svm'
