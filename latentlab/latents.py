@@ -229,30 +229,43 @@ def _dask_call(fn: Callable, item, shared, hosts: dict):
     _limit_threads(max(1, _cores() // max(1, hosts.get(get_address_host(get_worker().address), 1))))
     return fn(item, shared)
 
+# %% ../nbs/03_latents.ipynb #aeb23afc
+@contextmanager
+def _dask_client(scheduler):
+    "A client of `scheduler` (a `Client` as it is); inside a task of that cluster, one that secedes while it waits."
+    from distributed import Client, get_worker, worker_client
+    if isinstance(scheduler, Client): yield scheduler; return
+    try: here = get_worker().scheduler.address
+    except ValueError: here = None              # not in a Dask task
+    if here is not None and here == scheduler:  # a sweep cell encoding on its own cluster: do not hold a worker thread
+        with worker_client() as client: yield client
+        return
+    client = Client(scheduler)
+    try: yield client
+    finally: client.close()
+
 # %% ../nbs/03_latents.ipynb #9d39385d
 def _dask_tasks(fn, items, shared, scheduler, in_flight: int | None, name: str):
     "`run_tasks` on a Dask cluster: `shared` scattered once to every worker, at most `in_flight` tasks submitted."
-    from distributed import Client, as_completed
-    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
-    done, live, todo = as_completed(), {}, iter(enumerate(items))
-    def submit():
-        for i, item in todo:
-            f = client.submit(_dask_call, fn, item, shared_f, hosts, pure=False, key=f'{name}-{i}-{uuid.uuid4().hex[:8]}')
-            live[f.key] = (f, i); done.add(f); return
-    try:
-        hosts = _host_threads(client)
-        shared_f = client.scatter([shared], broadcast=True, hash=False)[0]
-        for _ in range(in_flight or 2 * max(1, sum(hosts.values()))): submit()
-        for f in done:
-            i = live.pop(f.key)[1]
-            try: result = f.result()
-            except Exception as e:
-                e.add_note(f"in {name} {i} (on the Dask cluster {client.scheduler.address})"); raise
-            yield i, result
-            submit()
-    finally:
-        client.cancel([f for f, _ in live.values()])
-        if client is not scheduler: client.close()
+    from distributed import as_completed
+    with _dask_client(scheduler) as client:
+        done, live, todo = as_completed(), {}, iter(enumerate(items))
+        def submit():
+            for i, item in todo:
+                f = client.submit(_dask_call, fn, item, shared_f, hosts, pure=False, key=f'{name}-{i}-{uuid.uuid4().hex[:8]}')
+                live[f.key] = (f, i); done.add(f); return
+        try:
+            hosts = _host_threads(client)
+            shared_f = client.scatter([shared], broadcast=True, hash=False)[0]
+            for _ in range(in_flight or 2 * max(1, sum(hosts.values()))): submit()
+            for f in done:
+                i = live.pop(f.key)[1]
+                try: result = f.result()
+                except Exception as e:
+                    e.add_note(f"in {name} {i} (on the Dask cluster {client.scheduler.address})"); raise
+                yield i, result
+                submit()
+        finally: client.cancel([f for f, _ in live.values()])
 
 # %% ../nbs/03_latents.ipynb #04a1b214
 def run_tasks(fn: Callable, items, shared=None, workers: int = 0, scheduler=None, in_flight: int | None = None,

@@ -22,6 +22,13 @@ class Dying(Autoencoder):
         return super().encode(images, batch_size=batch_size, progress=progress)
 
 
+def nested(address):
+    "A Dask task that runs tasks on its own cluster (a sweep cell encoding on the cluster it runs on)."
+    import operator
+    from latentlab.latents import run_tasks
+    return dict(run_tasks(operator.mul, [1, 2, 3], shared=2, scheduler=address))
+
+
 def dying(tmp_path, kill_at):
     ae = load_autoencoder('taesd', resolution=32)
     ae.__class__, ae.parent, ae.kill_at, ae.marker = Dying, os.getpid(), kill_at, str(tmp_path/'killed')
@@ -75,6 +82,9 @@ def test_dask_cluster_with_a_killed_worker(tmp_path, data, cache, reference):
                       dashboard_address=None) as cluster, Client(cluster) as client:
         with encoding(scheduler=client, shard_size=8):          # as the command line's --scheduler sets it
             lat = encode_dataset(ae, data, progress=False)
+        # both workers busy with tasks that submit to the same cluster: they secede while waiting, no deadlock
+        futures = [client.submit(nested, cluster.scheduler_address, pure=False) for _ in range(2)]
+        assert [f.result(timeout=120) for f in futures] == [{0: 2, 1: 4, 2: 6}] * 2
     assert (tmp_path/'killed').exists()
     assert np.array_equal(lat.latents, reference) and lat.encoding['backend'].startswith('dask tcp://127.0.0.1')
     assert len(mtimes(cache)) == 5
