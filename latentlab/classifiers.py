@@ -13,14 +13,17 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.decomposition import PCA, TruncatedSVD
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-from sklearn.linear_model import RidgeClassifier
+from sklearn.kernel_approximation import Nystroem, RBFSampler
+from sklearn.linear_model import RidgeClassifier, SGDClassifier
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.svm import SVC, LinearSVC
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .config import Registry
@@ -29,22 +32,26 @@ from .metrics import logistic_regression
 
 # %% auto #0
 __all__ = ['CLASSIFIERS', 'register_classifier', 'make_classifier', 'param_grid', 'calibrated', 'SVDComponents', 'RBFKernel',
-           'pixel_features']
+           'KernelFeatures', 'ShardedSGDClassifier', 'large_n_choice', 'pixel_features']
 
 # %% ../nbs/30_classifiers.ipynb #2762ab01
 CLASSIFIERS = Registry('classifier', providers=('latentlab.classifiers', 'latentlab.nets'))
 
 # %% ../nbs/30_classifiers.ipynb #66744498
 def register_classifier(name: str, factory: Callable, grid: dict | None = None, features: tuple = ('latent', 'pixel'),
-                        shaped: bool = False, uses_val: bool = False, description: str = '') -> Callable:
+                        shaped: bool = False, uses_val: bool = False, description: str = '',
+                        large_n: tuple | None = None) -> Callable:
     "Register classifier `name`: `factory(random_state[, shape])` makes an unfitted estimator, `grid` its plain-named hyper-parameters."
     bad = sorted(set(features) - {'latent', 'pixel'})
     if bad or not features: raise ValueError(f"features must be a non-empty subset of ('latent', 'pixel'), got {features!r}")
     grid = {k: list(v) for k, v in (grid or {}).items()}
     empty = [k for k, v in grid.items() if not v]
     if empty: raise ValueError(f"grid entries {empty} have no values")
+    if large_n is not None and not (len(large_n) == 3 and isinstance(large_n[0], str) and int(large_n[1]) > 0):
+        raise ValueError(f"large_n is (substitute classifier, training rows above which it is used, why), got {large_n!r}")
     return CLASSIFIERS.register(name, factory, grid=grid, features=tuple(features), shaped=bool(shaped),
-                                uses_val=bool(uses_val), description=description)
+                                uses_val=bool(uses_val), description=description,
+                                large_n=tuple(large_n) if large_n else None)
 
 # %% ../nbs/30_classifiers.ipynb #9b8fd0bc
 def _full_name(model, name: str, key: str) -> str:
@@ -92,6 +99,13 @@ class SVDComponents(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         return self.svd_.transform(validate_data(self, X, dtype=[np.float64, np.float32], reset=False))
 
+# %% ../nbs/30_classifiers.ipynb #30187afc
+def _scale_gamma(X: np.ndarray, gamma) -> float:
+    "The RBF `gamma`: a number as it is, or `'scale'`, `1 / (d * Var X)` of the training rows as `SVC` computes it."
+    if gamma != 'scale': return float(gamma)
+    var = X.var()
+    return 1.0 / (X.shape[1] * var) if var > 0 else 1.0
+
 # %% ../nbs/30_classifiers.ipynb #0c77d915
 class RBFKernel(TransformerMixin, BaseEstimator):
     "RBF kernel of rows against the training rows, `exp(-gamma |x - x'|²)`, for `SVC(kernel='precomputed')`; `gamma='scale'` as in `SVC`."
@@ -101,8 +115,7 @@ class RBFKernel(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         "Keep the training rows (float64) and fix `gamma_`."
         X = validate_data(self, X, dtype=np.float64)
-        var = X.var()
-        self.gamma_ = float(self.gamma) if self.gamma != 'scale' else (1.0 / (X.shape[1] * var) if var > 0 else 1.0)
+        self.gamma_ = _scale_gamma(X, self.gamma)
         self.X_fit_ = X
         return self
 
@@ -121,7 +134,10 @@ register_classifier('logreg', _logreg, {'C': [0.001, 0.01, 0.1, 1.0, 10.0]}, des
 def _svm_rbf(random_state=0):
     return make_pipeline(StandardScaler(), calibrated(make_pipeline(RBFKernel(), SVC(kernel='precomputed', random_state=random_state))))
 
-register_classifier('svm-rbf', _svm_rbf, {'C': [0.1, 1.0, 10.0, 100.0]}, description='RBF SVM, temperature-scaled')
+register_classifier('svm-rbf', _svm_rbf, {'C': [0.1, 1.0, 10.0, 100.0]}, description='RBF SVM, temperature-scaled',
+                    large_n=('nystroem-svm', 10_000, "the exact RBF SVM holds an n x n kernel matrix (8 n² bytes: 0.8 GB "
+                             "at 10,000 rows, 39 GB at 70,000) and its fit grows about as n²; nystroem-svm approximates "
+                             "the same kernel with 1,024 landmarks, and its cost grows linearly in n"))
 
 # %% ../nbs/30_classifiers.ipynb #a63b5390
 def _lda(random_state=0):
@@ -162,6 +178,117 @@ def _mlp(random_state=0):
     return make_pipeline(StandardScaler(), MLPClassifier((256,), max_iter=100, random_state=random_state))
 
 register_classifier('mlp', _mlp, {'alpha': [0.01, 1.0]}, description='MLP, one hidden layer of 256')
+
+# %% ../nbs/30_classifiers.ipynb #e677916a
+class KernelFeatures(TransformerMixin, BaseEstimator):
+    "Features whose dot products approximate the RBF kernel (`gamma='scale'` as `SVC`): Nyström or random Fourier."
+    def __init__(self, method: str = 'nystroem', n_components: int = 1024, gamma: float | str = 'scale',
+                 random_state: int | None = None):
+        self.method, self.n_components, self.gamma, self.random_state = method, n_components, gamma, random_state
+
+    def fit(self, X, y=None):
+        "Fix `gamma_` from the training rows and fit the map (Nyström: at most as many landmarks as rows)."
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        if self.method not in ('nystroem', 'fourier'):
+            raise ValueError(f"method must be 'nystroem' or 'fourier', got {self.method!r}")
+        self.gamma_ = _scale_gamma(X, self.gamma)
+        if self.method == 'nystroem':
+            self.map_ = Nystroem(kernel='rbf', gamma=self.gamma_, n_components=min(int(self.n_components), len(X)),
+                                 random_state=self.random_state)
+        else: self.map_ = RBFSampler(gamma=self.gamma_, n_components=int(self.n_components), random_state=self.random_state)
+        self.map_.fit(X)
+        return self
+
+    def transform(self, X):
+        "The approximate kernel features `(len(X), n_components)`, in `X`'s float dtype (latents: `float32`)."
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return self.map_.transform(X).astype(X.dtype, copy=False)
+
+# %% ../nbs/30_classifiers.ipynb #90dff2b3
+class ShardedSGDClassifier(ClassifierMixin, BaseEstimator):
+    "A linear model trained by SGD, `partial_fit` over shards of rows: time and memory grow linearly in the rows."
+    def __init__(self, loss: str = 'log_loss', alpha: float = 1e-3, epochs: int = 10, shard_size: int = 4096,
+                 random_state: int | None = None):
+        self.loss, self.alpha, self.epochs, self.shard_size, self.random_state = loss, alpha, epochs, shard_size, random_state
+
+    def _new(self, rs):
+        self.scaler_ = StandardScaler()
+        self.sgd_ = SGDClassifier(loss=self.loss, alpha=self.alpha, average=True, random_state=rs.randint(2**31 - 1))
+
+    def fit(self, X, y):
+        "Standardise with statistics gathered shard by shard, then `epochs` passes of SGD over shuffled shards."
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        rs, n, s = check_random_state(self.random_state), len(X), max(1, int(self.shard_size))
+        self._new(rs)
+        for a in range(0, n, s): self.scaler_.partial_fit(X[a:a + s])
+        for _ in range(int(self.epochs)):
+            order = rs.permutation(n)
+            for a in range(0, n, s):
+                idx = order[a:a + s]
+                self.sgd_.partial_fit(self.scaler_.transform(X[idx]), y[idx], classes=self.classes_)
+        return self
+
+    def partial_fit(self, X, y, classes=None):
+        "One SGD pass over the shard `(X, y)`, the scaling first updated with it; `classes` on the first call."
+        first = not hasattr(self, 'sgd_')
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], reset=first)
+        if first:
+            if classes is None: raise ValueError("the first partial_fit needs classes=[every class label]")
+            self.classes_ = np.unique(classes)
+            self._new(check_random_state(self.random_state))
+        self.scaler_.partial_fit(X)
+        self.sgd_.partial_fit(self.scaler_.transform(X), y, classes=self.classes_)
+        return self
+
+    def _scaled(self, X):
+        check_is_fitted(self)
+        return self.scaler_.transform(validate_data(self, X, dtype=[np.float64, np.float32], reset=False))
+
+    def decision_function(self, X):
+        "Signed distances to the separating hyperplane(s)."
+        Z = self._scaled(X)
+        return self.sgd_.decision_function(Z)
+
+    def predict_proba(self, X):
+        "Class probabilities (for `loss='log_loss'` or `'modified_huber'`)."
+        Z = self._scaled(X)
+        return self.sgd_.predict_proba(Z)
+
+    def predict(self, X):
+        "The most probable class of each row."
+        Z = self._scaled(X)
+        return self.sgd_.predict(Z)
+
+# %% ../nbs/30_classifiers.ipynb #441d4dd8
+def _sgd_logreg(random_state=0):
+    return calibrated(ShardedSGDClassifier('log_loss', random_state=random_state))
+
+register_classifier('sgd-logreg', _sgd_logreg, {'alpha': [1e-4, 1e-3, 1e-2]},
+                    description='logistic regression by SGD over shards of rows, temperature-scaled (cost linear in n)')
+
+# %% ../nbs/30_classifiers.ipynb #2eedbc9b
+def _kernel_svm(method: str, n_components: int):
+    def factory(random_state=0):
+        return make_pipeline(StandardScaler(), KernelFeatures(method, n_components, random_state=random_state),
+                             calibrated(LinearSVC(max_iter=5000, random_state=random_state)))
+    return factory
+
+register_classifier('nystroem-svm', _kernel_svm('nystroem', 1024), {'C': [0.1, 1.0, 10.0, 100.0]},
+                    description='RBF SVM on 1,024 Nyström landmarks (linear SVM), temperature-scaled (cost linear in n)')
+register_classifier('rff-svm', _kernel_svm('fourier', 2048), {'C': [0.1, 1.0, 10.0, 100.0]},
+                    description='RBF SVM on 2,048 random Fourier features (linear SVM), temperature-scaled (cost linear in n)')
+
+# %% ../nbs/30_classifiers.ipynb #245242f4
+def large_n_choice(name: str, n: int) -> tuple:
+    "`(classifier to fit on n training rows, why)`: `name` and '' unless n is above `name`'s large-n limit."
+    sub = CLASSIFIERS.info(name).get('large_n')
+    if not sub or int(n) <= int(sub[1]): return name, ''
+    substitute, limit, why = sub
+    CLASSIFIERS[substitute]        # an unknown substitute fails here, with the registry's message
+    return substitute, f"{name} -> {substitute} on {int(n):,} training rows (above {int(limit):,}): {why}"
 
 # %% ../nbs/30_classifiers.ipynb #b968cd73
 def pixel_features(data: ImageSet) -> np.ndarray:
