@@ -44,7 +44,8 @@ for _name, _desc in [('latent_space', "what an autoencoder's latent space does t
                      ('benchmark', "a sweep's records read into learning curves with intervals, augmentation gains, the published baselines"),
                      ('runs_analysis', 'many run records compared: the runs table, grouped and plotted'),
                      ('companion', "a publication companion page for one run record: abstract, key figures, links, citation"),
-                     ('active_learning', 'which images to label next: strategies against random choice over seeds, paired gains')]:
+                     ('active_learning', 'which images to label next: strategies against random choice over seeds, paired gains'),
+                     ('latent_atlas', 'which latent space, against ImageNet features: the atlas table, paired comparisons, targets')]:
     register_report(_name, template_dir()/f'{_name}.ipynb', description=_desc)
 
 # %% ../nbs/41_reports.ipynb #713a1076
