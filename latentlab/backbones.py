@@ -143,6 +143,7 @@ def global_pool(maps: torch.Tensor, how: str = 'mean+max') -> torch.Tensor:
 class Backbone:
     "A pretrained CNN trunk as a frozen feature extractor: `uint8` images -> pooled features `(N, D)`, `float32`."
     poolings = ('mean+max', 'mean', 'max')
+    sample, seed = False, 0          # as an autoencoder's, for `encode_dataset`: features are not sampled
 
     def __init__(self, trunk: nn.Module, name: str, source: str, resolution: int | None = None, layer: str = 'blocks',
                  pooling: str = 'mean+max', batch_size: int | None = None, device: str | None = None):
@@ -180,6 +181,19 @@ class Backbone:
                     architecture=getattr(self.trunk, 'architecture', None), resolution=self.resolution,
                     preprocessing=f'rgb+bilinear-antialias+{self.trunk.preprocessing}', layer=self.layer,
                     pooling=self.pooling)
+
+    @property
+    def latent_shape(self) -> tuple:
+        "One sample's shape `(D, 1, 1)`, as `encode_dataset` reads an encoder's."
+        return (self.dim, 1, 1)
+
+    @property
+    def model(self) -> nn.Module:
+        "The trunk, under the name `encode_dataset`'s worker processes move to their device."
+        return self.trunk
+
+    @model.setter
+    def model(self, m: nn.Module): self.trunk = m
 
     def __repr__(self):
         return (f"Backbone({self.name} from {self.source}, {self.resolution}px -> {self.dim} features "

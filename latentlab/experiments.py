@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import uuid
+import warnings
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from importlib import metadata
@@ -30,7 +31,7 @@ from .config import Registry, RunConfig, atomic_path, get_device, runs_dir, seed
 from .augment import AUGMENTERS, make_augmenter
 from .autoencoders import load_autoencoder
 from .backbones import BACKBONES, backbone_features, load_backbone
-from .classifiers import CLASSIFIERS, param_grid, pixel_features
+from .classifiers import CLASSIFIERS, large_n_choice, param_grid, pixel_features
 from .data import load_dataset, subsample_indices
 from .evaluation import (IMAGE_TRANSFORMS, distill_select, evaluate_classifier, fuse_select, predict_scores,
                                   score_entry, transform_images)
@@ -378,6 +379,16 @@ def _evaluate_pairs(pairs: list, cfg: dict, n_classes: int, n_jobs: int | None =
             if out[i] is None: out[i] = _evaluate_pair(c, X, y, n_classes, s, cfg, v); bar.update()
     return out
 
+# %% ../nbs/40_experiments.ipynb #490ab4f6
+def _large_n(keys: list, spaces: dict) -> tuple:
+    "`keys` with each classifier too costly for its space's training rows replaced (`large_n_choice`), and why."
+    out, why = [], {}
+    for f, c in keys:
+        sub, reason = large_n_choice(c, len(spaces[f].X['train']))
+        if reason: why[f'{f}/{c}'] = reason; warnings.warn(reason)
+        out.append((f, sub))
+    return list(dict.fromkeys(out)), why
+
 # %% ../nbs/40_experiments.ipynb #dc001fd9
 def _fusion_entries(spaces: dict, probas: dict, cfg: dict, n_classes: int) -> dict:
     "`{'fusion/<classifier>': entry}`: each classifier's probabilities over the `fuse` spaces, weighted on validation."
@@ -445,7 +456,8 @@ def run_experiment(config: dict | None = None, root: str | Path | None = None, p
     spaces = _experiment_features(cfg, splits, idx, progress, timings)
     metrics, probas = {}, {}
     t = time.perf_counter()
-    keys = [(f, c) for f, sp in spaces.items() for c in cfg['classifiers'] if accepts(c, sp.spec['kind'])]
+    keys, switched = _large_n([(f, c) for f, sp in spaces.items() for c in cfg['classifiers']
+                               if accepts(c, sp.spec['kind'])], spaces)
     if cfg['distill'] and ('pixel', cfg['distill']) not in keys: keys.append(('pixel', cfg['distill']))
     done = _evaluate_pairs([(c, spaces[f].X, spaces[f].y, spaces[f].shape, spaces[f].views) for f, c in keys], cfg,
                            n_classes, n_jobs, progress)
@@ -472,7 +484,7 @@ def run_experiment(config: dict | None = None, root: str | Path | None = None, p
     meta = {'kind': 'experiment', **(lineage or {}), 'started': started, 'device': get_device(cfg['device']),
             'torch_threads': torch.get_num_threads(), 'encoder': spaces['latent'].spec['encoder'] if 'latent' in spaces else None,
             'data': data_info, 'small_test': sorted(k for k, e in metrics.items() if e['test']['small_test']),
-            'skipped_files': splits['train'].skipped}   # image-folder files left out (on_error='skip')
+            'skipped_files': splits['train'].skipped, 'large_n': switched}   # image-folder files left out (on_error='skip')
     with _scratch() as tmp:
         if cfg['keep_models']:
             t = time.perf_counter()
