@@ -270,6 +270,7 @@ def score_samples(self: LatentClassifier, X) -> np.ndarray:
 
 # %% ../nbs/33_models.ipynb #c1ce084c
 SKOPS_TRUSTED = ('latentlab.classifiers.RBFKernel', 'latentlab.classifiers.SVDComponents', 'latentlab.guidance.OODScorer',
+                 'latentlab.classifiers.KernelFeatures', 'latentlab.classifiers.ShardedSGDClassifier',
                  'sklearn.calibration._CalibratedClassifier', 'sklearn.calibration._TemperatureScaling',
                  'sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor',
                  'sklearn.neural_network._stochastic_optimizers.AdamOptimizer', 'sklearn.tree._tree.Tree',
