@@ -32,6 +32,7 @@ def outputs(rec, name: str) -> pd.DataFrame:
     return pd.read_csv(rec.path/'outputs'/f'{name}.csv')
 
 
+@pytest.mark.slow
 def test_latent_atlas_report_fast(tmp_path, tiny_finetuned):
     params = report_parameters(TEMPLATE)
     assert {'sweeps', 'specs', 'run_missing', 'runs_root', 'extra_experiments', 'extra_autoencoders', 'finetuned',
@@ -56,8 +57,8 @@ def test_latent_atlas_report_fast(tmp_path, tiny_finetuned):
     combos = outputs(rec, 'combinations')
     assert set(combos.kind) == {'fusion', 'joined'} and len(combos) == 8 and combos['gain over better part'].notna().all()
     targets = outputs(rec, 'targets')
-    assert len(targets) == 3 and targets.status.iloc[-1] == 'not measured'                # no PneumoniaMNIST records
-    assert set(targets.status.iloc[:2]) <= {'met', 'not met'}
+    assert len(targets) == 3 and targets.status.iloc[1] == 'not measured'                 # no PneumoniaMNIST records
+    assert set(targets.status.iloc[[0, 2]]) <= {'met', 'not met'}                           # BreastMNIST full and 25
     html = (rec.path/'report.html').read_text(encoding='utf-8')
     for text in ('Key findings', 'MedMNIST v2', 'Does a diffusion latent space beat ImageNet features',
                  'no fine-tuned records', 'measured on this machine'):

@@ -3,15 +3,23 @@ import json
 import shutil
 
 import pandas as pd
+import pytest
 
 from latentlab.reports import execute_report, report_parameters
 
 
-def test_benchmark_report_fast(tmp_path):
+@pytest.fixture(scope='module')
+def first(tmp_path_factory):
+    "The report's first execution (its small sweep run into a fresh folder): `(record, cells folder, runs root)`."
+    tmp_path = tmp_path_factory.mktemp('benchmark')
+    cells = tmp_path/'cells'
+    return execute_report('benchmark', {'runs_root': str(cells)}, root=tmp_path, progress=False), cells, tmp_path
+
+
+def test_benchmark_report_fast(first):
     params = report_parameters('benchmark')
     assert {'sweep', 'spec', 'run_missing', 'workers', 'scheduler', 'gain_size'} <= set(params)
-    cells = tmp_path/'cells'
-    rec = execute_report('benchmark', {'runs_root': str(cells)}, root=tmp_path, progress=False)
+    rec, cells, tmp_path = first
     assert {'report.html', 'report.ipynb', 'metrics.json', 'results.csv'} <= {p.name for p in rec.path.iterdir()}
     status = (cells/'benchmark-fast'/'_sweep.csv').read_text()
     assert status.count('done') == 16, status
@@ -25,6 +33,13 @@ def test_benchmark_report_fast(tmp_path):
     html = (rec.path/'report.html').read_text(encoding='utf-8')
     assert 'Key findings' in html and 'ResNet-18' in html and 'MedMNIST v2' in html
     assert 'decoded synthetic images (smote) added to the pixel models' in html
+
+
+@pytest.mark.slow
+def test_benchmark_report_resumes_and_counts_each_model_once(first):
+    "Executed again it runs nothing and reads the same records; copies of records count once; other sizes apart."
+    rec, cells, tmp_path = first
+    m = json.loads((rec.path/'metrics.json').read_text())
     # a second run finds every cell done and reads the same records
     again = execute_report('benchmark', {'runs_root': str(cells)}, root=tmp_path, progress=False)
     m2 = json.loads((again.path/'metrics.json').read_text())

@@ -1,6 +1,8 @@
 """The latent_space report template runs end to end with its fast defaults and leaves a complete run record."""
 import json
 
+import pytest
+
 from latentlab.reports import execute_report, report_parameters
 
 
@@ -26,6 +28,7 @@ def test_latent_space_report_fast(tmp_path):
     assert {'metric_distributions.plotly.json', 'channel_stats.plotly.json'} <= {p.name for p in (rec.path/'outputs').iterdir()}
 
 
+@pytest.mark.slow
 def test_latent_space_report_reruns_with_the_same_numbers(tmp_path):
     "The issue's complaint: `latentlab rerun` of a report record (cli process, no reports import) brings every number back."
     import subprocess, sys
