@@ -294,6 +294,7 @@ def render_nbconvert(proc: Path, out: Path, items: list):
         body = re.sub(r'(<body[^>]*>)', lambda m: m.group(1) + _nav(entries, href, href.count('/')) + '<div class="ll-main">' + head,
                       body, count=1)
         body = body.replace('</body>', '</div></body>', 1)
+        body = re.sub(r'href="([^"/:#]+\.ipynb)(#[^"]*)?"', lambda m: f'href="{page_name(Path(m[1]))}{m[2] or ""}"', body)   # as Quarto links pages
         body = re.sub(r'(<h[1-6][^>]*\bid="([^"]+)"[^>]*>)', lambda m: m.group(1) + _alias(m.group(2)), body)
         dst = out/href
         dst.parent.mkdir(parents=True, exist_ok=True)
