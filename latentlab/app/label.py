@@ -262,7 +262,8 @@ def label_curve(rounds: pd.DataFrame, title: str = '') -> go.Figure:
         fig.add_scatter(x=rounds.n_labelled, y=rounds.test_auc, mode='lines+markers', name='test AUC', text=hover,
                         line=dict(dash='dot'))
     fig.update_layout(template='plotly_white', title=title, height=340, margin=dict(l=50, r=20, t=40, b=40),
-                      xaxis_title='labelled images', yaxis_title='AUC', yaxis_range=[0.4, 1.0],
+                      xaxis=dict(title='labelled images', tickformat='d', rangemode='tozero'),
+                      yaxis=dict(title='AUC', range=[0.4, 1.0]),
                       legend=dict(orientation='h', y=-0.25))
     return fig
 
@@ -369,7 +370,8 @@ class Label(Page):
                       html.Span(project_status(settings, first), id='lb-status', className='msg')],
                      className='controls'),
             html.Details([html.Summary('new project from the dataset chosen above'),
-                          html.Div([html.Label('name'), dcc.Input(id='lb-name', type='text', placeholder='my-labels'),
+                          html.Div([html.Label('name'), dcc.Input(id='lb-name', type='text', placeholder='my-labels',
+                                              style={'width': '200px'}),
                                     html.Label('labels per class to start'),
                                     dcc.Input(id='lb-start', type='number', value=2, min=1, style={'width': '60px'}),
                                     html.Label('pool size'),
@@ -389,7 +391,7 @@ class Label(Page):
                                 className='msg')], className='controls'),
             _filled(progress_block('lbr'), curve_panel(settings, first))])
 
-# %% ../../nbs/57_app_label.ipynb #57-app-068
+# %% ../../nbs/57_app_label.ipynb #57-app-069
 def label_create(settings: AppSettings, n_clicks, name, n_start, pool_size, dataset, autoencoder, resolution):
     "Callback: start (or join) the job creating project `name` from the selected dataset and latent space; its id."
     try:
@@ -402,7 +404,7 @@ def label_create(settings: AppSettings, n_clicks, name, n_start, pool_size, data
                          owner=request_owner()), ''
     except Refusal as e: return no_update, notice(str(e), kind='error')
 
-# %% ../../nbs/57_app_label.ipynb #57-app-070
+# %% ../../nbs/57_app_label.ipynb #57-app-071
 def label_created(settings: AppSettings, children, job_id) -> tuple:
     "Callback: once a create job is done, the project menu with the new project chosen."
     try: s = Jobs(settings).status(job_id) if job_id else {}
@@ -410,19 +412,19 @@ def label_created(settings: AppSettings, children, job_id) -> tuple:
     if s.get('state') != 'done': return no_update, no_update
     return list_projects(settings), s['result']['project']
 
-# %% ../../nbs/57_app_label.ipynb #57-app-072
+# %% ../../nbs/57_app_label.ipynb #57-app-073
 def label_show(settings: AppSettings, name) -> tuple:
     "Callback: a project chosen: its suggested images and its curve."
     try: return suggestion_grid(settings, name), curve_panel(settings, name)
     except Refusal as e: return notice(str(e), kind='error'), ''
 
-# %% ../../nbs/57_app_label.ipynb #57-app-074
+# %% ../../nbs/57_app_label.ipynb #57-app-075
 def label_status(settings: AppSettings, name, *changed) -> str:
     "Callback: the project's status line, again whenever its images or rounds change."
     try: return project_status(settings, name)
     except Refusal as e: return str(e)
 
-# %% ../../nbs/57_app_label.ipynb #57-app-076
+# %% ../../nbs/57_app_label.ipynb #57-app-077
 def label_suggest(settings: AppSettings, n_clicks, name, strategy, k) -> tuple:
     "Callback: start (or join) the suggest job of project `name`; its id, or why not."
     try:
@@ -434,7 +436,7 @@ def label_suggest(settings: AppSettings, n_clicks, name, strategy, k) -> tuple:
                          key=f'label-suggest-{name}', title=f'suggesting images of {name}', owner=request_owner()), ''
     except Refusal as e: return no_update, notice(str(e), kind='error')
 
-# %% ../../nbs/57_app_label.ipynb #57-app-080
+# %% ../../nbs/57_app_label.ipynb #57-app-081
 def label_pick(settings: AppSettings, n_clicks, name, pressed: dict | None = None):
     "Callback: the class (or Skip) button pressed on a suggested image files it (`label_image`); the grid again."
     if pressed is None:
@@ -445,7 +447,7 @@ def label_pick(settings: AppSettings, n_clicks, name, pressed: dict | None = Non
     except Refusal as e: return html.Div([notice(str(e), kind='warn'), suggestion_grid(settings, name)])
     return suggestion_grid(settings, name)
 
-# %% ../../nbs/57_app_label.ipynb #57-app-082
+# %% ../../nbs/57_app_label.ipynb #57-app-083
 def label_retrain(settings: AppSettings, n_clicks, name) -> tuple:
     "Callback: start (or join) the retrain job of project `name`; its id, or why not."
     try:
@@ -457,7 +459,7 @@ def label_retrain(settings: AppSettings, n_clicks, name) -> tuple:
                          title=f'retraining {name}', owner=request_owner()), ''
     except Refusal as e: return no_update, notice(str(e), kind='error')
 
-# %% ../../nbs/57_app_label.ipynb #57-app-085
+# %% ../../nbs/57_app_label.ipynb #57-app-086
 @patch
 def callbacks(self: Label, app, settings: AppSettings):
     "Create, choose, suggest, label with one click, retrain; each job's bar, then its grid or curve."
