@@ -219,14 +219,20 @@ def snapshot_round(settings: AppSettings, name: str) -> Path:
         raise
     return out
 
-# %% ../../nbs/57_app_label.ipynb #57-app-044
-def retrain_project(settings: AppSettings, name: str, progress: bool = True) -> RunRecord:
-    "Train and score a round of project `name` on its labels (`run_experiment`); its run record, added to `rounds.json`."
-    p, folder = read_project(settings, name), project_dir(settings, name)
+# %% ../../nbs/57_app_label.ipynb #57-app-045
+def _ready_to_train(p: dict) -> dict:
+    "The labels per class of project `p` (`read_project`); a refusal while a class has fewer than two."
     counts = {c: len(v) for c, v in p['labelled'].items()}
     few = {c: n for c, n in counts.items() if n < 2}
     if few: raise Refusal(f"label at least 2 images of every class before retraining "
                           f"({', '.join(f'{c} has {n}' for c, n in few.items())})")
+    return counts
+
+# %% ../../nbs/57_app_label.ipynb #57-app-046
+def retrain_project(settings: AppSettings, name: str, progress: bool = True) -> RunRecord:
+    "Train and score a round of project `name` on its labels (`run_experiment`); its run record, added to `rounds.json`."
+    p, folder = read_project(settings, name), project_dir(settings, name)
+    counts = _ready_to_train(p)
     data = snapshot_round(settings, name)
     try: rec = run_experiment(label_config(settings, name, data), root=settings.runs_dir, progress=progress)
     except BaseException:
@@ -239,7 +245,7 @@ def retrain_project(settings: AppSettings, name: str, progress: bool = True) -> 
     with atomic_path(folder/'rounds.json') as tmp: tmp.write_text(json.dumps(rounds, indent=1))
     return rec
 
-# %% ../../nbs/57_app_label.ipynb #57-app-048
+# %% ../../nbs/57_app_label.ipynb #57-app-050
 def label_rounds(settings: AppSettings, name: str) -> pd.DataFrame:
     "One row per round of project `name` from its run record: labels, the best classifier on validation, its AUCs."
     rows = []
@@ -252,7 +258,7 @@ def label_rounds(settings: AppSettings, name: str) -> pd.DataFrame:
                          val_auc=e['val']['auc'], test_auc=(e.get('test') or {}).get('auc'), run_id=rec.run_id))
     return pd.DataFrame(rows, columns=['round', 'n_labelled', 'classifier', 'val_auc', 'test_auc', 'run_id'])
 
-# %% ../../nbs/57_app_label.ipynb #57-app-050
+# %% ../../nbs/57_app_label.ipynb #57-app-052
 def label_curve(rounds: pd.DataFrame, title: str = '') -> go.Figure:
     "A plotly line chart of validation AUC (and test AUC where known) against the number of labels, a point a round."
     fig = go.Figure()
@@ -267,7 +273,7 @@ def label_curve(rounds: pd.DataFrame, title: str = '') -> go.Figure:
                       legend=dict(orientation='h', y=-0.25))
     return fig
 
-# %% ../../nbs/57_app_label.ipynb #57-app-053
+# %% ../../nbs/57_app_label.ipynb #57-app-055
 def _create_job(settings: AppSettings, p: dict, report) -> dict:
     "Job: `create_project` from the job's parameters."
     report(0.02, f"reading {p['source'].split(':', 1)[-1]}", force=True)
@@ -278,7 +284,7 @@ def _create_job(settings: AppSettings, p: dict, report) -> dict:
 
 register_job('label-create', _create_job)
 
-# %% ../../nbs/57_app_label.ipynb #57-app-054
+# %% ../../nbs/57_app_label.ipynb #57-app-056
 def _suggest_job(settings: AppSettings, p: dict, report) -> dict:
     "Job: `suggest_for_project`, its progress bars (reading, encoding) on the job's bar."
     report(0.02, 'reading the pool', force=True)
@@ -288,7 +294,7 @@ def _suggest_job(settings: AppSettings, p: dict, report) -> dict:
 
 register_job('label-suggest', _suggest_job)
 
-# %% ../../nbs/57_app_label.ipynb #57-app-055
+# %% ../../nbs/57_app_label.ipynb #57-app-057
 def _retrain_job(settings: AppSettings, p: dict, report) -> dict:
     "Job: `retrain_project`, its progress bars (encoding, fitting) on the job's bar."
     report(0.02, 'freezing the labels', force=True)
@@ -298,10 +304,10 @@ def _retrain_job(settings: AppSettings, p: dict, report) -> dict:
 
 register_job('label-retrain', _retrain_job)
 
-# %% ../../nbs/57_app_label.ipynb #57-app-058
+# %% ../../nbs/57_app_label.ipynb #57-app-060
 DEFAULT_STRATEGY = inspect.signature(suggest_images).parameters['strategy'].default   # the library's, one place
 
-# %% ../../nbs/57_app_label.ipynb #57-app-059
+# %% ../../nbs/57_app_label.ipynb #57-app-061
 def project_status(settings: AppSettings, name: str | None) -> str:
     "One line: labels per class, images left in the pool, skipped, rounds."
     if not name: return 'No project yet: create one from the dataset chosen above.'
@@ -311,7 +317,7 @@ def project_status(settings: AppSettings, name: str | None) -> str:
     return (f"{name}: labelled {counts}; {len(p['pool'])} in the pool, {len(p['skipped'])} skipped; "
             f"{n} round{'s' * (n != 1)}; latents of {p['autoencoder']} at {p['resolution']} px")
 
-# %% ../../nbs/57_app_label.ipynb #57-app-061
+# %% ../../nbs/57_app_label.ipynb #57-app-063
 def suggestion_grid(settings: AppSettings, name: str | None):
     "The suggested images still in the pool, each with one button per class and Skip (pattern ids `lb-pick`)."
     if not name: return ''
@@ -333,7 +339,7 @@ def suggestion_grid(settings: AppSettings, name: str | None):
                             f"{s['n_labelled']} labels): click the class of each, or Skip."),
                      html.Div(cards, className='figs', id='lb-cards')])
 
-# %% ../../nbs/57_app_label.ipynb #57-app-063
+# %% ../../nbs/57_app_label.ipynb #57-app-065
 def curve_panel(settings: AppSettings, name: str | None):
     "The validation curve of project `name` (`label_curve`) and its rounds as a table, or how to make the first."
     if not name: return ''
@@ -348,13 +354,13 @@ def curve_panel(settings: AppSettings, name: str | None):
                                config={'displayModeBar': False}),
                      html.Table([head, *rows], className='kv', id='lb-rounds')])
 
-# %% ../../nbs/57_app_label.ipynb #57-app-065
+# %% ../../nbs/57_app_label.ipynb #57-app-067
 def _filled(block, content):
     "A `progress_block` whose output already shows `content` (what the page holds before any job)."
     block.children[-1].children = content
     return block
 
-# %% ../../nbs/57_app_label.ipynb #57-app-066
+# %% ../../nbs/57_app_label.ipynb #57-app-068
 class Label(Page):
     "Which images to label next: the suggested images, one click per class, retrain, and the AUC curve per round."
     name, path, title, order = 'label', '/label', 'Label', 8
@@ -391,7 +397,7 @@ class Label(Page):
                                 className='msg')], className='controls'),
             _filled(progress_block('lbr'), curve_panel(settings, first))])
 
-# %% ../../nbs/57_app_label.ipynb #57-app-069
+# %% ../../nbs/57_app_label.ipynb #57-app-071
 def label_create(settings: AppSettings, n_clicks, name, n_start, pool_size, dataset, autoencoder, resolution):
     "Callback: start (or join) the job creating project `name` from the selected dataset and latent space; its id."
     try:
@@ -404,7 +410,7 @@ def label_create(settings: AppSettings, n_clicks, name, n_start, pool_size, data
                          owner=request_owner()), ''
     except Refusal as e: return no_update, notice(str(e), kind='error')
 
-# %% ../../nbs/57_app_label.ipynb #57-app-071
+# %% ../../nbs/57_app_label.ipynb #57-app-073
 def label_created(settings: AppSettings, children, job_id) -> tuple:
     "Callback: once a create job is done, the project menu with the new project chosen."
     try: s = Jobs(settings).status(job_id) if job_id else {}
@@ -412,19 +418,19 @@ def label_created(settings: AppSettings, children, job_id) -> tuple:
     if s.get('state') != 'done': return no_update, no_update
     return list_projects(settings), s['result']['project']
 
-# %% ../../nbs/57_app_label.ipynb #57-app-073
+# %% ../../nbs/57_app_label.ipynb #57-app-075
 def label_show(settings: AppSettings, name) -> tuple:
     "Callback: a project chosen: its suggested images and its curve."
     try: return suggestion_grid(settings, name), curve_panel(settings, name)
     except Refusal as e: return notice(str(e), kind='error'), ''
 
-# %% ../../nbs/57_app_label.ipynb #57-app-075
+# %% ../../nbs/57_app_label.ipynb #57-app-077
 def label_status(settings: AppSettings, name, *changed) -> str:
     "Callback: the project's status line, again whenever its images or rounds change."
     try: return project_status(settings, name)
     except Refusal as e: return str(e)
 
-# %% ../../nbs/57_app_label.ipynb #57-app-077
+# %% ../../nbs/57_app_label.ipynb #57-app-079
 def label_suggest(settings: AppSettings, n_clicks, name, strategy, k) -> tuple:
     "Callback: start (or join) the suggest job of project `name`; its id, or why not."
     try:
@@ -436,7 +442,7 @@ def label_suggest(settings: AppSettings, n_clicks, name, strategy, k) -> tuple:
                          key=f'label-suggest-{name}', title=f'suggesting images of {name}', owner=request_owner()), ''
     except Refusal as e: return no_update, notice(str(e), kind='error')
 
-# %% ../../nbs/57_app_label.ipynb #57-app-081
+# %% ../../nbs/57_app_label.ipynb #57-app-083
 def label_pick(settings: AppSettings, n_clicks, name, pressed: dict | None = None):
     "Callback: the class (or Skip) button pressed on a suggested image files it (`label_image`); the grid again."
     if pressed is None:
@@ -447,19 +453,16 @@ def label_pick(settings: AppSettings, n_clicks, name, pressed: dict | None = Non
     except Refusal as e: return html.Div([notice(str(e), kind='warn'), suggestion_grid(settings, name)])
     return suggestion_grid(settings, name)
 
-# %% ../../nbs/57_app_label.ipynb #57-app-083
+# %% ../../nbs/57_app_label.ipynb #57-app-085
 def label_retrain(settings: AppSettings, n_clicks, name) -> tuple:
     "Callback: start (or join) the retrain job of project `name`; its id, or why not."
     try:
-        p = read_project(settings, name or '')
-        few = {c: len(v) for c, v in p['labelled'].items() if len(v) < 2}
-        if few: raise Refusal(f"label at least 2 images of every class before retraining "
-                              f"({', '.join(f'{c} has {n}' for c, n in few.items())})")
+        _ready_to_train(read_project(settings, name or ''))
         return start_job(settings, 'label-retrain', dict(project=name), key=f'label-retrain-{name}',
                          title=f'retraining {name}', owner=request_owner()), ''
     except Refusal as e: return no_update, notice(str(e), kind='error')
 
-# %% ../../nbs/57_app_label.ipynb #57-app-086
+# %% ../../nbs/57_app_label.ipynb #57-app-088
 @patch
 def callbacks(self: Label, app, settings: AppSettings):
     "Create, choose, suggest, label with one click, retrain; each job's bar, then its grid or curve."
