@@ -32,10 +32,10 @@ from .pages import (
     VIEW_STATE, Page, img_tag, notice, progress_block, register_page, request_owner, start_job, wire_job)
 
 # %% auto #0
-__all__ = ['DEFAULT_STRATEGY', 'project_dir', 'list_projects', 'source_splits', 'create_project', 'read_project', 'label_image',
-           'labelled_set', 'suggest_for_project', 'label_config', 'snapshot_round', 'retrain_project', 'label_rounds',
-           'label_curve', 'project_status', 'suggestion_grid', 'curve_panel', 'Label', 'label_create', 'label_created',
-           'label_show', 'label_status', 'label_suggest', 'label_pick', 'label_retrain']
+__all__ = ['MIN_ROUND', 'DEFAULT_STRATEGY', 'project_dir', 'list_projects', 'source_splits', 'create_project', 'read_project',
+           'label_image', 'labelled_set', 'suggest_for_project', 'label_config', 'snapshot_round', 'retrain_project',
+           'label_rounds', 'label_curve', 'project_status', 'suggestion_grid', 'curve_panel', 'Label', 'label_create',
+           'label_created', 'label_show', 'label_status', 'label_suggest', 'label_pick', 'label_retrain']
 
 # %% ../../nbs/57_app_label.ipynb #57-app-007
 def project_dir(settings: AppSettings, name: str) -> Path:
@@ -220,12 +220,17 @@ def snapshot_round(settings: AppSettings, name: str) -> Path:
     return out
 
 # %% ../../nbs/57_app_label.ipynb #57-app-045
+MIN_ROUND = 5    # labels a round needs in all: a kept model's OOD scorer (`guidance.OODScorer`) fits on 5 or more
+
 def _ready_to_train(p: dict) -> dict:
-    "The labels per class of project `p` (`read_project`); a refusal while a class has fewer than two."
+    "The labels per class of project `p` (`read_project`); a refusal while a class has fewer than two, or all few."
     counts = {c: len(v) for c, v in p['labelled'].items()}
     few = {c: n for c, n in counts.items() if n < 2}
     if few: raise Refusal(f"label at least 2 images of every class before retraining "
                           f"({', '.join(f'{c} has {n}' for c, n in few.items())})")
+    if sum(counts.values()) < MIN_ROUND:
+        raise Refusal(f"label at least {MIN_ROUND} images in all before retraining ({sum(counts.values())} so far): the "
+                      "round's models also learn what usual images look like")
     return counts
 
 # %% ../../nbs/57_app_label.ipynb #57-app-046
@@ -233,16 +238,18 @@ def retrain_project(settings: AppSettings, name: str, progress: bool = True) -> 
     "Train and score a round of project `name` on its labels (`run_experiment`); its run record, added to `rounds.json`."
     p, folder = read_project(settings, name), project_dir(settings, name)
     counts = _ready_to_train(p)
-    data = snapshot_round(settings, name)
-    try: rec = run_experiment(label_config(settings, name, data), root=settings.runs_dir, progress=progress)
-    except BaseException:
+    data, rec = snapshot_round(settings, name), None
+    try:
+        rec = run_experiment(label_config(settings, name, data), root=settings.runs_dir, progress=progress)
+        rounds = _read_json(folder/'rounds.json', [])
+        rounds.append(dict(round=len(rounds) + 1, n_labelled=sum(counts.values()), counts=counts, run_id=rec.run_id,
+                           experiment=rec.config['experiment'], dataset=data.name,
+                           finished=time.strftime('%Y-%m-%dT%H:%M:%S%z')))
+        with atomic_path(folder/'rounds.json') as tmp: tmp.write_text(json.dumps(rounds, indent=1))
+    except BaseException:                 # cancelled or failed: no round, no record, no frozen labels left behind
         shutil.rmtree(data, ignore_errors=True)
+        if rec is not None: shutil.rmtree(rec.path, ignore_errors=True)
         raise
-    rounds = _read_json(folder/'rounds.json', [])
-    rounds.append(dict(round=len(rounds) + 1, n_labelled=sum(counts.values()), counts=counts, run_id=rec.run_id,
-                       experiment=rec.config['experiment'], dataset=data.name,
-                       finished=time.strftime('%Y-%m-%dT%H:%M:%S%z')))
-    with atomic_path(folder/'rounds.json') as tmp: tmp.write_text(json.dumps(rounds, indent=1))
     return rec
 
 # %% ../../nbs/57_app_label.ipynb #57-app-050
