@@ -115,7 +115,8 @@ def create_project(settings: AppSettings, name: str, source: str, n_start: int =
         os.rename(staging, folder)       # atomic; fails if a project of that name appeared meanwhile
     except OSError as e:
         shutil.rmtree(staging, ignore_errors=True)
-        if folder.exists(): raise Refusal(f"a labelling project named {name!r} exists already; choose another name") from e
+        if folder.exists():
+            raise Refusal(f"a labelling project named {name!r} exists already; choose another name") from e
         raise
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -229,13 +230,13 @@ def _ready_to_train(p: dict) -> dict:
     if few: raise Refusal(f"label at least 2 images of every class before retraining "
                           f"({', '.join(f'{c} has {n}' for c, n in few.items())})")
     if sum(counts.values()) < MIN_ROUND:
-        raise Refusal(f"label at least {MIN_ROUND} images in all before retraining ({sum(counts.values())} so far): the "
-                      "round's models also learn what usual images look like")
+        raise Refusal(f"label at least {MIN_ROUND} images in all before retraining ({sum(counts.values())} so far): "
+                      "the round's models also learn what usual images look like")
     return counts
 
 # %% ../../nbs/57_app_label.ipynb #57-app-046
 def retrain_project(settings: AppSettings, name: str, progress: bool = True) -> RunRecord:
-    "Train and score a round of project `name` on its labels (`run_experiment`); its run record, added to `rounds.json`."
+    "Train and score a round of project `name` on its labels (`run_experiment`); its run record, in `rounds.json`."
     p, folder = read_project(settings, name), project_dir(settings, name)
     counts = _ready_to_train(p)
     data, rec = snapshot_round(settings, name), None
@@ -338,7 +339,8 @@ def suggestion_grid(settings: AppSettings, name: str | None):
     cards = [html.Div([img_tag(read_image(folder/'pool'/f), 112, title=f), html.Div(f, className='cap'),
                        html.Div([html.Button(c, id={'type': 'lb-pick', 'image': f, 'cls': c}, className='pick')
                                  for c in p['classes']] +
-                                [html.Button('Skip', id={'type': 'lb-pick', 'image': f, 'cls': ''}, className='skip')])],
+                                [html.Button('Skip', id={'type': 'lb-pick', 'image': f, 'cls': ''},
+                                             className='skip')])],
                       className='lb-card', style={'border': '1px solid #d5dde6', 'borderRadius': '6px',
                                                   'padding': '6px', 'width': '200px'})
              for f in left]
@@ -478,8 +480,9 @@ def callbacks(self: Label, app, settings: AppSettings):
                  State('lb-poolsize', 'value'), *VIEW_STATE, prevent_initial_call=True)(partial(label_create, settings))
     app.callback(Output('lb-project', 'options'), Output('lb-project', 'value'), Input('lbc-out', 'children'),
                  State('lbc-job', 'data'), prevent_initial_call=True)(partial(label_created, settings))
-    app.callback(Output('lbs-out', 'children', allow_duplicate=True), Output('lbr-out', 'children', allow_duplicate=True),
-                 Input('lb-project', 'value'), prevent_initial_call=True)(partial(label_show, settings))
+    app.callback(Output('lbs-out', 'children', allow_duplicate=True),
+                 Output('lbr-out', 'children', allow_duplicate=True), Input('lb-project', 'value'),
+                 prevent_initial_call=True)(partial(label_show, settings))
     app.callback(Output('lb-status', 'children'), Input('lb-project', 'value'), Input('lbs-out', 'children'),
                  Input('lbr-out', 'children'), prevent_initial_call=True)(partial(label_status, settings))
     app.callback(Output('lbs-job', 'data'), Output('lbs-out', 'children', allow_duplicate=True),
