@@ -51,31 +51,37 @@ def list_projects(settings: AppSettings) -> list:
     return sorted(p.parent.name for p in (settings.data_dir/'label').glob('*/project.json'))
 
 # %% ../../nbs/57_app_label.ipynb #57-app-013
+def _server_folder(settings: AppSettings, folder) -> Path:
+    "Server folder `folder` (relative: in the data folder) if it lies under one the app may read; else a refusal."
+    src = (settings.data_dir/Path(str(folder)).expanduser()).resolve()
+    if not any(src.is_relative_to(r) for r in settings.allowed_roots()):
+        raise Refusal(f"{folder} is not in a folder the app may read: put the folder of class folders in the app's "
+                      "inbox (the incoming/ folder of its data folder)")
+    if not src.is_dir(): raise Refusal(f"{folder} is not a folder on the server")
+    return src
+
+# %% ../../nbs/57_app_label.ipynb #57-app-014
 def source_splits(settings: AppSettings, source: str) -> dict:
     "The train/val/test `ImageSet`s of `source`: a dataset id of `list_datasets`, or an allowed server folder."
     if source in [d['id'] for d in list_datasets(settings)]: return load_app_dataset(settings, source)
-    src = (settings.data_dir/Path(str(source)).expanduser()).resolve()       # relative: in the data folder
-    if not any(src.is_relative_to(r) for r in settings.allowed_roots()):
-        raise Refusal(f"{source} is neither a dataset of the app nor in a folder the app may read: put the folder of "
-                      "class folders in the app's inbox (the incoming/ folder of its data folder)")
-    if not src.is_dir(): raise Refusal(f"{source} is not a folder on the server")
+    src = _server_folder(settings, source)
     try: return load_dataset(src)
     except ValueError as e: raise Refusal(f"{source} is not a folder of class folders the app can read: {e}") from e
 
-# %% ../../nbs/57_app_label.ipynb #57-app-017
+# %% ../../nbs/57_app_label.ipynb #57-app-018
 def _class_folder_name(c: str) -> str:
     "Class name `c` if it can name a folder (no separators, not hidden); else a refusal."
     if not c or '/' in c or '\\' in c or c.startswith('.') or '\0' in c:
         raise Refusal(f"class {c!r} cannot name a folder: rename it (no / or \\, not starting with a dot)")
     return c
 
-# %% ../../nbs/57_app_label.ipynb #57-app-018
+# %% ../../nbs/57_app_label.ipynb #57-app-019
 def _save_png(image: np.ndarray, path: Path):
     "Write a uint8 image as a PNG (in a staging folder: no need for an atomic write)."
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(np.asarray(image, np.uint8)).save(path, format='PNG')
 
-# %% ../../nbs/57_app_label.ipynb #57-app-019
+# %% ../../nbs/57_app_label.ipynb #57-app-020
 def create_project(settings: AppSettings, name: str, source: str, n_start: int = 2, pool_size: int | None = None,
                    seed: int = 0, autoencoder: str | None = None, resolution: int | None = None, report=None) -> dict:
     "Make labelling project `name` from `source`: `n_start` labels per class, the rest of train as the pool."
@@ -123,12 +129,12 @@ def create_project(settings: AppSettings, name: str, source: str, n_start: int =
         raise
     return info
 
-# %% ../../nbs/57_app_label.ipynb #57-app-023
+# %% ../../nbs/57_app_label.ipynb #57-app-024
 def _read_json(path: Path, default):
     "The JSON in `path`, or `default` if there is none."
     return json.loads(path.read_text()) if path.is_file() else default
 
-# %% ../../nbs/57_app_label.ipynb #57-app-024
+# %% ../../nbs/57_app_label.ipynb #57-app-025
 def read_project(settings: AppSettings, name: str) -> dict:
     "Project `name`: its settings, `labelled` files per class, the `pool` (skipped ones left out), `skipped`, `rounds`."
     folder = project_dir(settings, name)
@@ -142,7 +148,7 @@ def read_project(settings: AppSettings, name: str) -> dict:
              rounds=_read_json(folder/'rounds.json', []), suggested=_read_json(folder/'suggested.json', {}))
     return p
 
-# %% ../../nbs/57_app_label.ipynb #57-app-028
+# %% ../../nbs/57_app_label.ipynb #57-app-029
 def label_image(settings: AppSettings, name: str, image: str, cls: str | None = None) -> dict:
     "File pool image `image` of project `name` under class `cls` (an atomic move), or skip it if `cls` is None."
     p, folder = read_project(settings, name), project_dir(settings, name)
@@ -155,7 +161,7 @@ def label_image(settings: AppSettings, name: str, image: str, cls: str | None = 
     else: os.replace(folder/'pool'/image, folder/'labelled'/cls/image)
     return read_project(settings, name)
 
-# %% ../../nbs/57_app_label.ipynb #57-app-032
+# %% ../../nbs/57_app_label.ipynb #57-app-033
 def labelled_set(settings: AppSettings, name: str) -> ImageSet:
     "The labelled images of project `name` as an `ImageSet` in the project's class order (empty classes kept)."
     p, folder = read_project(settings, name), project_dir(settings, name)
@@ -164,7 +170,7 @@ def labelled_set(settings: AppSettings, name: str) -> ImageSet:
     images = np.stack([read_image(f) for _, f in files]) if files else np.zeros(shape, np.uint8)
     return ImageSet(images, [k for k, _ in files], p['classes'], 'train', f'label-{name}')
 
-# %% ../../nbs/57_app_label.ipynb #57-app-035
+# %% ../../nbs/57_app_label.ipynb #57-app-036
 def suggest_for_project(settings: AppSettings, name: str, k: int = 8, strategy: str = 'typiclust',
                         progress: bool = True) -> pd.DataFrame:
     "The `k` pool images of project `name` worth labelling next by `strategy` (`suggest_images`); kept in the project."
@@ -186,14 +192,14 @@ def suggest_for_project(settings: AppSettings, name: str, k: int = 8, strategy: 
     with atomic_path(folder/'suggested.json') as tmp: tmp.write_text(json.dumps(kept, indent=1))
     return table
 
-# %% ../../nbs/57_app_label.ipynb #57-app-039
+# %% ../../nbs/57_app_label.ipynb #57-app-040
 def label_config(settings: AppSettings, name: str, folder: str | Path) -> dict:
     "The run configuration of a round of project `name` trained on dataset `folder`: `RunConfig`'s, latents only."
     p = read_project(settings, name)
     return make_config(experiment=f'label-{name}', dataset=str(folder), size=None, autoencoder=p['autoencoder'],
                        resolution=p['resolution'], features=['latent'], keep_models=True, seed=p['seed'])
 
-# %% ../../nbs/57_app_label.ipynb #57-app-041
+# %% ../../nbs/57_app_label.ipynb #57-app-042
 def _link_tree(src: Path, dst: Path):
     "Hard-link every file under `src` into `dst` (copy where the file system cannot link)."
     for f in sorted(src.rglob('*.png')):
@@ -202,7 +208,7 @@ def _link_tree(src: Path, dst: Path):
         try: os.link(f, out)
         except OSError: shutil.copy2(f, out)
 
-# %% ../../nbs/57_app_label.ipynb #57-app-042
+# %% ../../nbs/57_app_label.ipynb #57-app-043
 def snapshot_round(settings: AppSettings, name: str) -> Path:
     "Freeze the labels of project `name` as dataset folder `rounds/<n>/{train,val,test}/<class>/`; its path."
     p, folder = read_project(settings, name), project_dir(settings, name)
@@ -220,7 +226,7 @@ def snapshot_round(settings: AppSettings, name: str) -> Path:
         raise
     return out
 
-# %% ../../nbs/57_app_label.ipynb #57-app-045
+# %% ../../nbs/57_app_label.ipynb #57-app-046
 MIN_ROUND = 5    # labels a round needs in all: a kept model's OOD scorer (`guidance.OODScorer`) fits on 5 or more
 
 def _ready_to_train(p: dict) -> dict:
@@ -234,7 +240,7 @@ def _ready_to_train(p: dict) -> dict:
                       "the round's models also learn what usual images look like")
     return counts
 
-# %% ../../nbs/57_app_label.ipynb #57-app-046
+# %% ../../nbs/57_app_label.ipynb #57-app-047
 def retrain_project(settings: AppSettings, name: str, progress: bool = True) -> RunRecord:
     "Train and score a round of project `name` on its labels (`run_experiment`); its run record, in `rounds.json`."
     p, folder = read_project(settings, name), project_dir(settings, name)
@@ -253,7 +259,7 @@ def retrain_project(settings: AppSettings, name: str, progress: bool = True) -> 
         raise
     return rec
 
-# %% ../../nbs/57_app_label.ipynb #57-app-050
+# %% ../../nbs/57_app_label.ipynb #57-app-051
 def label_rounds(settings: AppSettings, name: str) -> pd.DataFrame:
     "One row per round of project `name` from its run record: labels, the best classifier on validation, its AUCs."
     rows = []
@@ -266,7 +272,7 @@ def label_rounds(settings: AppSettings, name: str) -> pd.DataFrame:
                          val_auc=e['val']['auc'], test_auc=(e.get('test') or {}).get('auc'), run_id=rec.run_id))
     return pd.DataFrame(rows, columns=['round', 'n_labelled', 'classifier', 'val_auc', 'test_auc', 'run_id'])
 
-# %% ../../nbs/57_app_label.ipynb #57-app-052
+# %% ../../nbs/57_app_label.ipynb #57-app-053
 def label_curve(rounds: pd.DataFrame, title: str = '') -> go.Figure:
     "A plotly line chart of validation AUC (and test AUC where known) against the number of labels, a point a round."
     fig = go.Figure()
@@ -281,7 +287,7 @@ def label_curve(rounds: pd.DataFrame, title: str = '') -> go.Figure:
                       legend=dict(orientation='h', y=-0.25))
     return fig
 
-# %% ../../nbs/57_app_label.ipynb #57-app-055
+# %% ../../nbs/57_app_label.ipynb #57-app-056
 def _create_job(settings: AppSettings, p: dict, report) -> dict:
     "Job: `create_project` from the job's parameters."
     report(0.02, f"reading {p['source'].split(':', 1)[-1]}", force=True)
@@ -292,7 +298,7 @@ def _create_job(settings: AppSettings, p: dict, report) -> dict:
 
 register_job('label-create', _create_job)
 
-# %% ../../nbs/57_app_label.ipynb #57-app-056
+# %% ../../nbs/57_app_label.ipynb #57-app-057
 def _suggest_job(settings: AppSettings, p: dict, report) -> dict:
     "Job: `suggest_for_project`, its progress bars (reading, encoding) on the job's bar."
     report(0.02, 'reading the pool', force=True)
@@ -302,7 +308,7 @@ def _suggest_job(settings: AppSettings, p: dict, report) -> dict:
 
 register_job('label-suggest', _suggest_job)
 
-# %% ../../nbs/57_app_label.ipynb #57-app-057
+# %% ../../nbs/57_app_label.ipynb #57-app-058
 def _retrain_job(settings: AppSettings, p: dict, report) -> dict:
     "Job: `retrain_project`, its progress bars (encoding, fitting) on the job's bar."
     report(0.02, 'freezing the labels', force=True)
@@ -312,10 +318,10 @@ def _retrain_job(settings: AppSettings, p: dict, report) -> dict:
 
 register_job('label-retrain', _retrain_job)
 
-# %% ../../nbs/57_app_label.ipynb #57-app-060
+# %% ../../nbs/57_app_label.ipynb #57-app-061
 DEFAULT_STRATEGY = inspect.signature(suggest_images).parameters['strategy'].default   # the library's, one place
 
-# %% ../../nbs/57_app_label.ipynb #57-app-061
+# %% ../../nbs/57_app_label.ipynb #57-app-062
 def project_status(settings: AppSettings, name: str | None) -> str:
     "One line: labels per class, images left in the pool, skipped, rounds."
     if not name: return 'No project yet: create one from the dataset chosen above.'
@@ -325,7 +331,7 @@ def project_status(settings: AppSettings, name: str | None) -> str:
     return (f"{name}: labelled {counts}; {len(p['pool'])} in the pool, {len(p['skipped'])} skipped; "
             f"{n} round{'s' * (n != 1)}; latents of {p['autoencoder']} at {p['resolution']} px")
 
-# %% ../../nbs/57_app_label.ipynb #57-app-063
+# %% ../../nbs/57_app_label.ipynb #57-app-064
 def suggestion_grid(settings: AppSettings, name: str | None):
     "The suggested images still in the pool, each with one button per class and Skip (pattern ids `lb-pick`)."
     if not name: return ''
@@ -348,7 +354,7 @@ def suggestion_grid(settings: AppSettings, name: str | None):
                             f"{s['n_labelled']} labels): click the class of each, or Skip."),
                      html.Div(cards, className='figs', id='lb-cards')])
 
-# %% ../../nbs/57_app_label.ipynb #57-app-065
+# %% ../../nbs/57_app_label.ipynb #57-app-066
 def curve_panel(settings: AppSettings, name: str | None):
     "The validation curve of project `name` (`label_curve`) and its rounds as a table, or how to make the first."
     if not name: return ''
@@ -363,13 +369,13 @@ def curve_panel(settings: AppSettings, name: str | None):
                                config={'displayModeBar': False}),
                      html.Table([head, *rows], className='kv', id='lb-rounds')])
 
-# %% ../../nbs/57_app_label.ipynb #57-app-067
+# %% ../../nbs/57_app_label.ipynb #57-app-068
 def _filled(block, content):
     "A `progress_block` whose output already shows `content` (what the page holds before any job)."
     block.children[-1].children = content
     return block
 
-# %% ../../nbs/57_app_label.ipynb #57-app-068
+# %% ../../nbs/57_app_label.ipynb #57-app-069
 class Label(Page):
     "Which images to label next: the suggested images, one click per class, retrain, and the AUC curve per round."
     name, path, title, order = 'label', '/label', 'Label', 8
@@ -392,6 +398,9 @@ class Label(Page):
                                     html.Label('pool size'),
                                     dcc.Input(id='lb-poolsize', type='number', min=1, placeholder='all',
                                               style={'width': '80px'}),
+                                    html.Label('or a server folder'),
+                                    dcc.Input(id='lb-folder', type='text', style={'width': '260px'},
+                                              placeholder='incoming/my-scans (class folders)'),
                                     html.Button('Create', id='lb-create')], className='controls'),
                           progress_block('lbc')], open=not projects),
             html.Div([html.Label('strategy'),
@@ -406,20 +415,22 @@ class Label(Page):
                                 className='msg')], className='controls'),
             _filled(progress_block('lbr'), curve_panel(settings, first))])
 
-# %% ../../nbs/57_app_label.ipynb #57-app-071
-def label_create(settings: AppSettings, n_clicks, name, n_start, pool_size, dataset, autoencoder, resolution):
-    "Callback: start (or join) the job creating project `name` from the selected dataset and latent space; its id."
+# %% ../../nbs/57_app_label.ipynb #57-app-072
+def label_create(settings: AppSettings, n_clicks, name, n_start, pool_size, folder, dataset, autoencoder, resolution):
+    "Callback: start (or join) the job making project `name` from a server `folder` or the selected dataset; its id."
     try:
         project_dir(settings, name or '')
         if name in list_projects(settings): raise Refusal(f"a labelling project named {name!r} exists already")
-        if not dataset: raise Refusal('choose a dataset in the menu above first')
-        p = dict(name=name, source=dataset, n_start=int(n_start or 2), pool_size=int(pool_size) if pool_size else None,
-                 autoencoder=autoencoder, resolution=int(resolution) if resolution else None)
+        if folder: _server_folder(settings, folder)                      # refused at once, not in the job
+        elif not dataset: raise Refusal('choose a dataset in the menu above first')
+        p = dict(name=name, source=folder or dataset, n_start=int(n_start or 2),
+                 pool_size=int(pool_size) if pool_size else None, autoencoder=autoencoder,
+                 resolution=int(resolution) if resolution else None)
         return start_job(settings, 'label-create', p, key=f'label-create-{name}', title=f'new labelling project {name}',
                          owner=request_owner()), ''
     except Refusal as e: return no_update, notice(str(e), kind='error')
 
-# %% ../../nbs/57_app_label.ipynb #57-app-073
+# %% ../../nbs/57_app_label.ipynb #57-app-074
 def label_created(settings: AppSettings, children, job_id) -> tuple:
     "Callback: once a create job is done, the project menu with the new project chosen."
     try: s = Jobs(settings).status(job_id) if job_id else {}
@@ -427,19 +438,19 @@ def label_created(settings: AppSettings, children, job_id) -> tuple:
     if s.get('state') != 'done': return no_update, no_update
     return list_projects(settings), s['result']['project']
 
-# %% ../../nbs/57_app_label.ipynb #57-app-075
+# %% ../../nbs/57_app_label.ipynb #57-app-076
 def label_show(settings: AppSettings, name) -> tuple:
     "Callback: a project chosen: its suggested images and its curve."
     try: return suggestion_grid(settings, name), curve_panel(settings, name)
     except Refusal as e: return notice(str(e), kind='error'), ''
 
-# %% ../../nbs/57_app_label.ipynb #57-app-077
+# %% ../../nbs/57_app_label.ipynb #57-app-078
 def label_status(settings: AppSettings, name, *changed) -> str:
     "Callback: the project's status line, again whenever its images or rounds change."
     try: return project_status(settings, name)
     except Refusal as e: return str(e)
 
-# %% ../../nbs/57_app_label.ipynb #57-app-079
+# %% ../../nbs/57_app_label.ipynb #57-app-080
 def label_suggest(settings: AppSettings, n_clicks, name, strategy, k) -> tuple:
     "Callback: start (or join) the suggest job of project `name`; its id, or why not."
     try:
@@ -451,7 +462,7 @@ def label_suggest(settings: AppSettings, n_clicks, name, strategy, k) -> tuple:
                          key=f'label-suggest-{name}', title=f'suggesting images of {name}', owner=request_owner()), ''
     except Refusal as e: return no_update, notice(str(e), kind='error')
 
-# %% ../../nbs/57_app_label.ipynb #57-app-083
+# %% ../../nbs/57_app_label.ipynb #57-app-084
 def label_pick(settings: AppSettings, n_clicks, name, pressed: dict | None = None):
     "Callback: the class (or Skip) button pressed on a suggested image files it (`label_image`); the grid again."
     if pressed is None:
@@ -462,7 +473,7 @@ def label_pick(settings: AppSettings, n_clicks, name, pressed: dict | None = Non
     except Refusal as e: return html.Div([notice(str(e), kind='warn'), suggestion_grid(settings, name)])
     return suggestion_grid(settings, name)
 
-# %% ../../nbs/57_app_label.ipynb #57-app-085
+# %% ../../nbs/57_app_label.ipynb #57-app-086
 def label_retrain(settings: AppSettings, n_clicks, name) -> tuple:
     "Callback: start (or join) the retrain job of project `name`; its id, or why not."
     try:
@@ -471,13 +482,14 @@ def label_retrain(settings: AppSettings, n_clicks, name) -> tuple:
                          title=f'retraining {name}', owner=request_owner()), ''
     except Refusal as e: return no_update, notice(str(e), kind='error')
 
-# %% ../../nbs/57_app_label.ipynb #57-app-088
+# %% ../../nbs/57_app_label.ipynb #57-app-089
 @patch
 def callbacks(self: Label, app, settings: AppSettings):
     "Create, choose, suggest, label with one click, retrain; each job's bar, then its grid or curve."
     app.callback(Output('lbc-job', 'data'), Output('lbc-out', 'children', allow_duplicate=True),
                  Input('lb-create', 'n_clicks'), State('lb-name', 'value'), State('lb-start', 'value'),
-                 State('lb-poolsize', 'value'), *VIEW_STATE, prevent_initial_call=True)(partial(label_create, settings))
+                 State('lb-poolsize', 'value'), State('lb-folder', 'value'), *VIEW_STATE,
+                 prevent_initial_call=True)(partial(label_create, settings))
     app.callback(Output('lb-project', 'options'), Output('lb-project', 'value'), Input('lbc-out', 'children'),
                  State('lbc-job', 'data'), prevent_initial_call=True)(partial(label_created, settings))
     app.callback(Output('lbs-out', 'children', allow_duplicate=True),
