@@ -22,20 +22,23 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from fastcore.basics import patch
 from PIL import Image
 
-from ..active import STRATEGIES, suggest_images
+from ..active import STRATEGIES, suggest, suggest_images
 from ..config import atomic_path, defaults
 from ..data import ImageSet, load_dataset, read_image, subsample_indices
 from ..experiments import RunRecord, make_config, run_experiment
+from ..latents import encode_dataset
 from .settings import AppSettings, DATASET_NAME, Refusal, list_datasets, load_app_dataset
 from .jobs import Jobs, progress_into, register_job
+from .views import get_autoencoder
 from .pages import (
     VIEW_STATE, Page, img_tag, notice, progress_block, register_page, request_owner, start_job, wire_job)
 
 # %% auto #0
 __all__ = ['MIN_ROUND', 'DEFAULT_STRATEGY', 'project_dir', 'list_projects', 'source_splits', 'create_project', 'read_project',
-           'label_image', 'labelled_set', 'suggest_for_project', 'label_config', 'snapshot_round', 'retrain_project',
-           'label_rounds', 'label_curve', 'project_status', 'suggestion_grid', 'curve_panel', 'Label', 'label_create',
-           'label_created', 'label_show', 'label_status', 'label_suggest', 'label_pick', 'label_retrain']
+           'label_image', 'labelled_set', 'project_latents', 'suggest_for_project', 'label_config', 'snapshot_round',
+           'retrain_project', 'label_rounds', 'label_curve', 'project_status', 'suggestion_grid', 'curve_panel',
+           'Label', 'label_create', 'label_created', 'label_show', 'label_status', 'label_suggest', 'label_pick',
+           'label_retrain']
 
 # %% ../../nbs/57_app_label.ipynb #57-app-007
 def project_dir(settings: AppSettings, name: str) -> Path:
@@ -171,6 +174,18 @@ def labelled_set(settings: AppSettings, name: str) -> ImageSet:
     return ImageSet(images, [k for k, _ in files], p['classes'], 'train', f'label-{name}')
 
 # %% ../../nbs/57_app_label.ipynb #57-app-036
+def project_latents(settings: AppSettings, name: str, progress: bool = True) -> tuple:
+    "`(file names, latent rows)` of every image of project `name`, encoded once for all its rounds (the cache)."
+    p, folder = read_project(settings, name), project_dir(settings, name)
+    paths = {f: folder/'labelled'/c/f for c in p['classes'] for f in p['labelled'][c]}
+    paths.update({f.name: f for f in (folder/'pool').glob('*.png')})
+    names = sorted(paths)
+    images = np.stack([read_image(paths[f]) for f in names])
+    data = ImageSet(images, np.zeros(len(names), np.int64), ['image'], 'all', f'label-{name}')
+    z = encode_dataset(get_autoencoder(p['autoencoder'], p['resolution']), data, progress=progress)
+    return names, z.X.reshape(len(names), -1)
+
+# %% ../../nbs/57_app_label.ipynb #57-app-039
 def suggest_for_project(settings: AppSettings, name: str, k: int = 8, strategy: str = 'typiclust',
                         progress: bool = True) -> pd.DataFrame:
     "The `k` pool images of project `name` worth labelling next by `strategy` (`suggest_images`); kept in the project."
@@ -183,23 +198,24 @@ def suggest_for_project(settings: AppSettings, name: str, k: int = 8, strategy: 
     if STRATEGIES.info(strategy)['uses_model'] and few:
         raise Refusal(f"{strategy} asks a classifier, which needs 2 labels of every class first "
                       f"({', '.join(f'{c}: {n}' for c, n in few.items())}); use typiclust until then")
-    images = np.stack([read_image(folder/'pool'/f) for f in p['pool']])
-    table = suggest_images(labelled_set(settings, name), images, ids=p['pool'], k=min(int(k), len(images)),
-                           strategy=strategy, autoencoder=p['autoencoder'], resolution=p['resolution'],
-                           random_state=p['seed'], progress=progress)
+    names, X = project_latents(settings, name, progress)
+    row = {f: i for i, f in enumerate(names)}
+    lab = [(y, row[f]) for y, c in enumerate(p['classes']) for f in p['labelled'][c]]
+    table = suggest(X[[i for _, i in lab]], [y for y, _ in lab], X[[row[f] for f in p['pool']]],
+                    k=min(int(k), len(p['pool'])), strategy=strategy, ids=p['pool'], random_state=p['seed'])
     kept = dict(strategy=strategy, k=int(k), images=[str(i) for i in table['id']], scores=table['score'].tolist(),
-                n_labelled=sum(map(len, p['labelled'].values())), n_pool=len(images))
+                n_labelled=len(lab), n_pool=len(p['pool']))
     with atomic_path(folder/'suggested.json') as tmp: tmp.write_text(json.dumps(kept, indent=1))
     return table
 
-# %% ../../nbs/57_app_label.ipynb #57-app-040
+# %% ../../nbs/57_app_label.ipynb #57-app-043
 def label_config(settings: AppSettings, name: str, folder: str | Path) -> dict:
     "The run configuration of a round of project `name` trained on dataset `folder`: `RunConfig`'s, latents only."
     p = read_project(settings, name)
     return make_config(experiment=f'label-{name}', dataset=str(folder), size=None, autoencoder=p['autoencoder'],
                        resolution=p['resolution'], features=['latent'], keep_models=True, seed=p['seed'])
 
-# %% ../../nbs/57_app_label.ipynb #57-app-042
+# %% ../../nbs/57_app_label.ipynb #57-app-045
 def _link_tree(src: Path, dst: Path):
     "Hard-link every file under `src` into `dst` (copy where the file system cannot link)."
     for f in sorted(src.rglob('*.png')):
@@ -208,7 +224,7 @@ def _link_tree(src: Path, dst: Path):
         try: os.link(f, out)
         except OSError: shutil.copy2(f, out)
 
-# %% ../../nbs/57_app_label.ipynb #57-app-043
+# %% ../../nbs/57_app_label.ipynb #57-app-046
 def snapshot_round(settings: AppSettings, name: str) -> Path:
     "Freeze the labels of project `name` as dataset folder `rounds/<n>/{train,val,test}/<class>/`; its path."
     p, folder = read_project(settings, name), project_dir(settings, name)
@@ -226,7 +242,7 @@ def snapshot_round(settings: AppSettings, name: str) -> Path:
         raise
     return out
 
-# %% ../../nbs/57_app_label.ipynb #57-app-046
+# %% ../../nbs/57_app_label.ipynb #57-app-049
 MIN_ROUND = 5    # labels a round needs in all: a kept model's OOD scorer (`guidance.OODScorer`) fits on 5 or more
 
 def _ready_to_train(p: dict) -> dict:
@@ -240,7 +256,7 @@ def _ready_to_train(p: dict) -> dict:
                       "the round's models also learn what usual images look like")
     return counts
 
-# %% ../../nbs/57_app_label.ipynb #57-app-047
+# %% ../../nbs/57_app_label.ipynb #57-app-050
 def retrain_project(settings: AppSettings, name: str, progress: bool = True) -> RunRecord:
     "Train and score a round of project `name` on its labels (`run_experiment`); its run record, in `rounds.json`."
     p, folder = read_project(settings, name), project_dir(settings, name)
@@ -259,7 +275,7 @@ def retrain_project(settings: AppSettings, name: str, progress: bool = True) -> 
         raise
     return rec
 
-# %% ../../nbs/57_app_label.ipynb #57-app-051
+# %% ../../nbs/57_app_label.ipynb #57-app-054
 def label_rounds(settings: AppSettings, name: str) -> pd.DataFrame:
     "One row per round of project `name` from its run record: labels, the best classifier on validation, its AUCs."
     rows = []
@@ -272,7 +288,7 @@ def label_rounds(settings: AppSettings, name: str) -> pd.DataFrame:
                          val_auc=e['val']['auc'], test_auc=(e.get('test') or {}).get('auc'), run_id=rec.run_id))
     return pd.DataFrame(rows, columns=['round', 'n_labelled', 'classifier', 'val_auc', 'test_auc', 'run_id'])
 
-# %% ../../nbs/57_app_label.ipynb #57-app-053
+# %% ../../nbs/57_app_label.ipynb #57-app-056
 def label_curve(rounds: pd.DataFrame, title: str = '') -> go.Figure:
     "A plotly line chart of validation AUC (and test AUC where known) against the number of labels, a point a round."
     fig = go.Figure()
@@ -287,7 +303,7 @@ def label_curve(rounds: pd.DataFrame, title: str = '') -> go.Figure:
                       legend=dict(orientation='h', y=-0.25))
     return fig
 
-# %% ../../nbs/57_app_label.ipynb #57-app-056
+# %% ../../nbs/57_app_label.ipynb #57-app-059
 def _create_job(settings: AppSettings, p: dict, report) -> dict:
     "Job: `create_project` from the job's parameters."
     report(0.02, f"reading {p['source'].split(':', 1)[-1]}", force=True)
@@ -298,7 +314,7 @@ def _create_job(settings: AppSettings, p: dict, report) -> dict:
 
 register_job('label-create', _create_job)
 
-# %% ../../nbs/57_app_label.ipynb #57-app-057
+# %% ../../nbs/57_app_label.ipynb #57-app-060
 def _suggest_job(settings: AppSettings, p: dict, report) -> dict:
     "Job: `suggest_for_project`, its progress bars (reading, encoding) on the job's bar."
     report(0.02, 'reading the pool', force=True)
@@ -308,7 +324,7 @@ def _suggest_job(settings: AppSettings, p: dict, report) -> dict:
 
 register_job('label-suggest', _suggest_job)
 
-# %% ../../nbs/57_app_label.ipynb #57-app-058
+# %% ../../nbs/57_app_label.ipynb #57-app-061
 def _retrain_job(settings: AppSettings, p: dict, report) -> dict:
     "Job: `retrain_project`, its progress bars (encoding, fitting) on the job's bar."
     report(0.02, 'freezing the labels', force=True)
@@ -318,10 +334,10 @@ def _retrain_job(settings: AppSettings, p: dict, report) -> dict:
 
 register_job('label-retrain', _retrain_job)
 
-# %% ../../nbs/57_app_label.ipynb #57-app-061
+# %% ../../nbs/57_app_label.ipynb #57-app-064
 DEFAULT_STRATEGY = inspect.signature(suggest_images).parameters['strategy'].default   # the library's, one place
 
-# %% ../../nbs/57_app_label.ipynb #57-app-062
+# %% ../../nbs/57_app_label.ipynb #57-app-065
 def project_status(settings: AppSettings, name: str | None) -> str:
     "One line: labels per class, images left in the pool, skipped, rounds."
     if not name: return 'No project yet: create one from the dataset chosen above.'
@@ -331,7 +347,7 @@ def project_status(settings: AppSettings, name: str | None) -> str:
     return (f"{name}: labelled {counts}; {len(p['pool'])} in the pool, {len(p['skipped'])} skipped; "
             f"{n} round{'s' * (n != 1)}; latents of {p['autoencoder']} at {p['resolution']} px")
 
-# %% ../../nbs/57_app_label.ipynb #57-app-064
+# %% ../../nbs/57_app_label.ipynb #57-app-067
 def suggestion_grid(settings: AppSettings, name: str | None):
     "The suggested images still in the pool, each with one button per class and Skip (pattern ids `lb-pick`)."
     if not name: return ''
@@ -354,7 +370,7 @@ def suggestion_grid(settings: AppSettings, name: str | None):
                             f"{s['n_labelled']} labels): click the class of each, or Skip."),
                      html.Div(cards, className='figs', id='lb-cards')])
 
-# %% ../../nbs/57_app_label.ipynb #57-app-066
+# %% ../../nbs/57_app_label.ipynb #57-app-069
 def curve_panel(settings: AppSettings, name: str | None):
     "The validation curve of project `name` (`label_curve`) and its rounds as a table, or how to make the first."
     if not name: return ''
@@ -369,13 +385,13 @@ def curve_panel(settings: AppSettings, name: str | None):
                                config={'displayModeBar': False}),
                      html.Table([head, *rows], className='kv', id='lb-rounds')])
 
-# %% ../../nbs/57_app_label.ipynb #57-app-068
+# %% ../../nbs/57_app_label.ipynb #57-app-071
 def _filled(block, content):
     "A `progress_block` whose output already shows `content` (what the page holds before any job)."
     block.children[-1].children = content
     return block
 
-# %% ../../nbs/57_app_label.ipynb #57-app-069
+# %% ../../nbs/57_app_label.ipynb #57-app-072
 class Label(Page):
     "Which images to label next: the suggested images, one click per class, retrain, and the AUC curve per round."
     name, path, title, order = 'label', '/label', 'Label', 8
@@ -415,7 +431,7 @@ class Label(Page):
                                 className='msg')], className='controls'),
             _filled(progress_block('lbr'), curve_panel(settings, first))])
 
-# %% ../../nbs/57_app_label.ipynb #57-app-072
+# %% ../../nbs/57_app_label.ipynb #57-app-075
 def label_create(settings: AppSettings, n_clicks, name, n_start, pool_size, folder, dataset, autoencoder, resolution):
     "Callback: start (or join) the job making project `name` from a server `folder` or the selected dataset; its id."
     try:
@@ -430,7 +446,7 @@ def label_create(settings: AppSettings, n_clicks, name, n_start, pool_size, fold
                          owner=request_owner()), ''
     except Refusal as e: return no_update, notice(str(e), kind='error')
 
-# %% ../../nbs/57_app_label.ipynb #57-app-074
+# %% ../../nbs/57_app_label.ipynb #57-app-077
 def label_created(settings: AppSettings, children, job_id) -> tuple:
     "Callback: once a create job is done, the project menu with the new project chosen."
     try: s = Jobs(settings).status(job_id) if job_id else {}
@@ -438,19 +454,19 @@ def label_created(settings: AppSettings, children, job_id) -> tuple:
     if s.get('state') != 'done': return no_update, no_update
     return list_projects(settings), s['result']['project']
 
-# %% ../../nbs/57_app_label.ipynb #57-app-076
+# %% ../../nbs/57_app_label.ipynb #57-app-079
 def label_show(settings: AppSettings, name) -> tuple:
     "Callback: a project chosen: its suggested images and its curve."
     try: return suggestion_grid(settings, name), curve_panel(settings, name)
     except Refusal as e: return notice(str(e), kind='error'), ''
 
-# %% ../../nbs/57_app_label.ipynb #57-app-078
+# %% ../../nbs/57_app_label.ipynb #57-app-081
 def label_status(settings: AppSettings, name, *changed) -> str:
     "Callback: the project's status line, again whenever its images or rounds change."
     try: return project_status(settings, name)
     except Refusal as e: return str(e)
 
-# %% ../../nbs/57_app_label.ipynb #57-app-080
+# %% ../../nbs/57_app_label.ipynb #57-app-083
 def label_suggest(settings: AppSettings, n_clicks, name, strategy, k) -> tuple:
     "Callback: start (or join) the suggest job of project `name`; its id, or why not."
     try:
@@ -462,7 +478,7 @@ def label_suggest(settings: AppSettings, n_clicks, name, strategy, k) -> tuple:
                          key=f'label-suggest-{name}', title=f'suggesting images of {name}', owner=request_owner()), ''
     except Refusal as e: return no_update, notice(str(e), kind='error')
 
-# %% ../../nbs/57_app_label.ipynb #57-app-084
+# %% ../../nbs/57_app_label.ipynb #57-app-087
 def label_pick(settings: AppSettings, n_clicks, name, pressed: dict | None = None):
     "Callback: the class (or Skip) button pressed on a suggested image files it (`label_image`); the grid again."
     if pressed is None:
@@ -473,7 +489,7 @@ def label_pick(settings: AppSettings, n_clicks, name, pressed: dict | None = Non
     except Refusal as e: return html.Div([notice(str(e), kind='warn'), suggestion_grid(settings, name)])
     return suggestion_grid(settings, name)
 
-# %% ../../nbs/57_app_label.ipynb #57-app-086
+# %% ../../nbs/57_app_label.ipynb #57-app-089
 def label_retrain(settings: AppSettings, n_clicks, name) -> tuple:
     "Callback: start (or join) the retrain job of project `name`; its id, or why not."
     try:
@@ -482,7 +498,7 @@ def label_retrain(settings: AppSettings, n_clicks, name) -> tuple:
                          title=f'retraining {name}', owner=request_owner()), ''
     except Refusal as e: return no_update, notice(str(e), kind='error')
 
-# %% ../../nbs/57_app_label.ipynb #57-app-089
+# %% ../../nbs/57_app_label.ipynb #57-app-092
 @patch
 def callbacks(self: Label, app, settings: AppSettings):
     "Create, choose, suggest, label with one click, retrain; each job's bar, then its grid or curve."
