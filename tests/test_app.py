@@ -297,3 +297,50 @@ def test_latentlab_serve_with_gunicorn_workers_answers_health(prepared, tmp_path
         os.killpg(p.pid, signal.SIGTERM)
         out = p.communicate(timeout=60)[0].decode()
     assert 'Booting worker' in out, out[-2000:]
+
+
+def test_label_page_labels_a_round_through_its_callbacks(settings):
+    "Issue 25: create a labelling project, suggest, file images with one click each, retrain: a run record per round."
+    from latentlab.app.label import label_pick, label_rounds, read_project
+    breast = 'medmnist:breastmnist:28'
+    client = create_app(settings).server.test_client()
+    deps = client.get('/_dash-dependencies').get_json()
+    sel = {'sel-dataset.value': breast, 'sel-ae.value': 'taesd', 'sel-res.value': 32}
+    def call(out, values):
+        r = client.post('/_dash-update-component', json=dash_payload(deps, out, {**sel, **values}))
+        assert r.status_code == 200, r.data[:500]
+        return r.get_json()['response']
+    jobs = Jobs(settings)
+    bad = json.dumps(call('lbc-job.data', {'lb-create.n_clicks': 1, 'lb-name.value': '../up'}))
+    assert 'is not a project name' in bad and not (settings.data_dir/'up').exists()
+    job = call('lbc-job.data', {'lb-create.n_clicks': 1, 'lb-name.value': 'tiny', 'lb-start.value': 2,
+                                'lb-poolsize.value': 12})['lbc-job']['data']
+    jobs.wait(job)
+    created = json.dumps(call('lbc-msg.children', {'lbc-job.data': job}))
+    assert 'created project tiny: 12 images in its pool' in created
+    assert client.get('/label').status_code == 200
+    page = json.dumps(call('page.children', {'url.pathname': '/label'}))
+    assert 'tiny: labelled malignant: 2' in page and 'Press Suggest' in page, page
+    job = call('lbs-job.data', {'lb-suggest.n_clicks': 1, 'lb-project.value': 'tiny', 'lb-strategy.value': 'typiclust',
+                                'lb-k.value': 4})['lbs-job']['data']
+    jobs.wait(job)
+    grid = json.dumps(call('lbs-msg.children', {'lbs-job.data': job}))
+    p = read_project(settings, 'tiny')
+    assert grid.count('"lb-pick"') == 4 * (len(p['classes']) + 1) and p['suggested']['images'][0] in grid
+    truth = load_medmnist_labels()
+    for f in p['suggested']['images']:
+        label_pick(settings, [1], 'tiny', {'type': 'lb-pick', 'image': f, 'cls': p['classes'][truth[int(f[:5])]]})
+    p = read_project(settings, 'tiny')
+    assert sum(map(len, p['labelled'].values())) == 8 and len(p['pool']) == 8
+    job = call('lbr-job.data', {'lb-retrain.n_clicks': 1, 'lb-project.value': 'tiny'})['lbr-job']['data']
+    jobs.wait(job)
+    curve = json.dumps(call('lbr-msg.children', {'lbr-job.data': job}))
+    assert '"lb-curve"' in curve and 'validation AUC' in curve
+    rounds = label_rounds(settings, 'tiny')
+    assert rounds.n_labelled.tolist() == [8] and 0 <= rounds.val_auc[0] <= 1
+    assert (settings.runs_dir/'label-tiny'/rounds.run_id[0]/'models').is_dir()      # the round's models are kept
+
+
+def load_medmnist_labels():
+    from latentlab.data import load_medmnist
+    return load_medmnist('breastmnist', 28)['train'].labels

@@ -1,7 +1,7 @@
 """The app in a real browser: headless Chromium (Debian's `chromium` and `chromium-driver`) driven by selenium clicks
 through every page: a hover thumbnail, a click panel, the live interpolation slider, generated samples, a guided
 trajectory, the benchmark, a report and a re-run, a zip upload with bad files, classifying dropped images with a run's
-model, and (issue 28) a big import followed on every page, kept across a reload, joined instead of repeated and
+model, two rounds of labelling on the Label page (issue 25), and (issue 28) a big import followed on every page, kept across a reload, joined instead of repeated and
 cancelled, refusals that come at once as one sentence, and the server's memory while it classifies a 6000 px photo.
 
 Screenshots of each page are saved in $LATENTLAB_ARTIFACTS (default .cache/artifacts/app, git-ignored); with
@@ -80,16 +80,21 @@ def server(tmp_path_factory):
     srv.shutdown()
 
 
-@pytest.fixture(scope='module')
-def browser(server):
+def chrome(size='1400,1000'):
+    "A headless Chromium (no sandbox, no GPU) of window `size`."
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
     o = Options()
     for flag in ('--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-                 '--disable-dev-shm-usage', '--window-size=1400,1000'):
+                 '--disable-dev-shm-usage', f'--window-size={size}'):
         o.add_argument(flag)
     o.binary_location = CHROMIUM
-    d = webdriver.Chrome(service=Service(DRIVER), options=o)
+    return webdriver.Chrome(service=Service(DRIVER), options=o)
+
+
+@pytest.fixture(scope='module')
+def browser(server):
+    d = chrome()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     if EVIDENCE: EVIDENCE.mkdir(parents=True, exist_ok=True)
     d.get(server['url'] + '/')                                               # every test starts from a page of the app
@@ -431,3 +436,86 @@ def test_a_big_import_is_followed_everywhere_joined_kept_across_a_reload_and_can
     assert not (settings.data_dir/'datasets'/'big').exists()
     assert 'big' not in text_of(d, '#up-list')                               # the list of imported datasets too
     WebDriverWait(d, 30).until(lambda _: 'big' not in text_of(d, '#sel-dataset'))
+
+
+@pytest.fixture
+def label_app(tmp_path):
+    "An empty data folder served on a free port (the Label page reads BreastMNIST from the assets), and a browser."
+    from werkzeug.serving import make_server
+    from latentlab.app.server import create_app
+    from latentlab.app.settings import AppSettings
+    settings = AppSettings(tmp_path/'data', runs_dir=tmp_path/'runs', job_mode='thread', projections=('pca',))
+    srv = make_server('127.0.0.1', 0, create_app(settings).server, threaded=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    d = chrome('1400,1700')
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    if EVIDENCE: EVIDENCE.mkdir(parents=True, exist_ok=True)
+    yield dict(url=f'http://127.0.0.1:{srv.server_port}', settings=settings, d=d)
+    d.quit()
+    srv.shutdown()
+
+
+def label_cards(d, answer) -> list:
+    "Press `answer(name)` (a class, or 'Skip') on every suggested image, one click each; the images' names in order."
+    done = []
+    while True:
+        try:
+            cards = d.find_elements(By.CSS_SELECTOR, '#lb-cards .lb-card')
+            if not cards: return done
+            name = cards[0].find_element(By.CSS_SELECTOR, '.cap').text
+            want = answer(name)
+            next(b for b in cards[0].find_elements(By.TAG_NAME, 'button') if b.text == want).click()
+        except StaleElementReferenceException: continue                       # redrawn while we looked
+        WebDriverWait(d, 60, poll_frequency=0.2).until(lambda _: name not in text_of(d, '#lbs-out'),
+                                                       message=f'{name} stayed after {want} was pressed')
+        done.append(name)
+
+
+def curve_points(d) -> int:
+    "How many points the Label page's curve draws per line (its first line, validation AUC); 0 while it is not drawn."
+    return len(d.find_elements(By.CSS_SELECTOR, '#lb-curve .scatterlayer .trace:first-child .point'))
+
+
+def test_label_two_rounds_in_the_browser(label_app):
+    "Issue 25: a project from BreastMNIST, two rounds of suggest / one click per image / Retrain, the curve's 2 points."
+    from latentlab.app.label import read_project
+    from latentlab.data import load_medmnist
+    d, settings = label_app['d'], label_app['settings']
+    train = load_medmnist('breastmnist', 28)['train']
+    truth = lambda name: train.classes[train.labels[int(name[:5])]]       # the user knows each image's class
+    d.get(label_app['url'] + '/label')
+    choose(d, 'sel-dataset', 'breastmnist (28 px)')
+    choose(d, 'sel-ae', 'taesd')                                             # fast on a 2-core machine
+    choose(d, 'sel-res', '64')
+    wait(d, '#lb-name')[0].send_keys('breast')                              # no project yet: the form is open
+    d.find_element(By.ID, 'lb-poolsize').send_keys('80')
+    d.find_element(By.ID, 'lb-create').click()
+    wait(d, '#lb-status', text='breast: labelled malignant: 2')
+    assert 'Press Suggest' in wait(d, '#lbs-out .notice')[0].text
+    skipped = []
+    for r in (1, 2):
+        d.find_element(By.ID, 'lb-suggest').click()
+        cards = wait(d, '#lb-cards .lb-card', count=8)
+        assert len(cards[0].find_elements(By.TAG_NAME, 'button')) == 3         # malignant, normal/benign, Skip
+        shot(d, f'label_suggested_round{r}', evidence=True)
+        first = [True]
+        def answer(name):
+            if r == 2 and first[0]: first[0] = False; skipped.append(name); return 'Skip'
+            return truth(name)
+        names = label_cards(d, answer)
+        assert len(names) == 8
+        wait(d, '#lbs-out .notice', text='suggested images are labelled or skipped')
+        d.find_element(By.ID, 'lb-retrain').click()
+        WebDriverWait(d, WAIT, poll_frequency=0.5).until(lambda _: curve_points(d) == r,
+                                                         message=f'the curve did not reach {r} points')
+        assert len(d.find_elements(By.CSS_SELECTOR, '#lb-rounds tr')) == 1 + r            # a header, a row per round
+        wait(d, '#lb-status', text=f"{r} round")
+        shot(d, f'label_round{r}', evidence=True)
+    assert [td.text for td in d.find_elements(By.CSS_SELECTOR, '#lb-rounds tr td:nth-child(2)')] == ['12', '19']
+    p = read_project(settings, 'breast')
+    assert sum(map(len, p['labelled'].values())) == 19 and p['skipped'] == skipped and len(p['pool']) == 80 - 16
+    for c, files in p['labelled'].items(): assert all(truth(f) == c for f in files), c
+    assert [r['n_labelled'] for r in p['rounds']] == [12, 19]
+    records = sorted(q.name for q in (settings.runs_dir/'label-breast').iterdir())
+    assert records == sorted(r['run_id'] for r in p['rounds'])                # a run record per round
+    assert not d.find_elements(By.CSS_SELECTOR, '#lbr-out .notice.error, #lbs-out .notice.error')
