@@ -74,7 +74,7 @@ def test_multiclass_npz_experiment(tmp_path):
     from latentlab.experiments import run_experiment
     imgs, y = blob_images(20, 3, size=32)
     np.savez(tmp_path/'three.npz', images=imgs, labels=y, classes=np.array(['a', 'b', 'c']))
-    rec = run_experiment(dict(dataset=str(tmp_path/'three.npz'), autoencoder='taesd', resolution=32, classifiers=['logreg'],
+    rec = run_experiment(dict(dataset=str(tmp_path/'three.npz'), autoencoder='taesd', resolution=32, classifiers=['logreg'], n_boot=100,
                               experiment='multi'), root=tmp_path/'runs', progress=False)
     t = rec.table()
     assert set(t.features) == {'latent', 'pixel'} and (t.auc > 0.9).all()   # blobs are easy; macro OvR AUC

@@ -38,8 +38,11 @@ BASE = dict(dataset='breastmnist', size=28, autoencoder='taesd', resolution=64, 
             n_per_class=10, n_boot=50, keep_models=False, threshold='argmax')
 
 
-def test_pool_sdedit_in_a_run(tmp_path):
+def test_pool_sdedit_in_a_run(tmp_path, monkeypatch):
     "The run hands the rest of the training split to the augmenter, and records what its filter kept."
+    from latentlab.config import cache_dir
+    (tmp_path/'cache').mkdir(); (tmp_path/'cache'/'latents').symlink_to(cache_dir('latents'))
+    monkeypatch.setenv('LATENTLAB_CACHE', str(tmp_path/'cache'))     # diffusion models start uncached; latents do not
     params = {'config': {'channels': [8, 16], 'train_steps': 20, 'batch_size': 16}, 'finetune_steps': 5, 'steps': 4,
               'variations': 3, 'multiplier': 3}
     rec = run_experiment({**BASE, 'augmenter': 'diffusion-sdedit-pool', 'augment_params': params}, root=tmp_path,
