@@ -109,6 +109,7 @@ def cli(*args):
     return subprocess.run([sys.executable, '-m', 'latentlab.cli', *args], capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow          # the cluster path of sweeps is also run by test_dask_sweep_records_a_failure_and_resumes
 def test_cli_sweep_on_a_pool_then_on_the_cluster(cluster, tmp_path):
     assert cli('sweep', '--help').stdout.startswith('usage: latentlab sweep')
     sweep = tmp_path/'cli-sweep.yaml'
@@ -156,7 +157,7 @@ def alive(pid):
     except (FileNotFoundError, ProcessLookupError, IndexError): return False
 
 
-@pytest.mark.parametrize('sig', [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize('sig', [signal.SIGTERM, pytest.param(signal.SIGINT, marks=pytest.mark.slow)])   # one signal in CI
 def test_a_stopped_sweep_stops_its_cells_and_leaves_them_pending(tmp_path, sig):
     "SIGTERM (kill, a batch scheduler) or Ctrl-C stops the running cells and their children; the status says pending."
     (tmp_path/'napper.py').write_text(NAPPER)
