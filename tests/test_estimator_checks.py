@@ -12,8 +12,8 @@ import pytest
 from imblearn.utils.estimator_checks import check_param_validation, parametrize_with_checks as imblearn_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks as sklearn_checks
 
-from latentlab.augment import LatentInterpolation, LatentNoise, LinearInversion
-from latentlab.diffusion import DiffusionConfig, DiffusionSampler
+from latentlab.augment import DuplicateReal, LatentInterpolation, LatentNoise, LinearInversion
+from latentlab.diffusion import DiffusionConfig, DiffusionSampler, PoolSDEdit
 from latentlab.guidance import GuidedSampler, OODScorer, SquareFeatures, make_discriminator
 from latentlab.metrics import logistic_regression
 
@@ -23,7 +23,13 @@ SAMPLERS = [LatentInterpolation(random_state=0), LatentInterpolation('slerp', k_
             LinearInversion(target_proba=(0.6, 0.9), source='other', random_state=0),
             GuidedSampler(start='noise', w_disc=0.5, steps=2, random_state=0),
             DiffusionSampler(shape=(5, 2, 2), config=DiffusionConfig(channels=(8,), train_steps=2, batch_size=8),
-                             steps=1, cache=False, random_state=0)]
+                             steps=1, cache=False, random_state=0),
+            DuplicateReal(random_state=0),
+            # the filter off, so that every class gets the rows the strategy asks for (3 variations per real latent
+            # cover the checks' most unbalanced data)
+            PoolSDEdit(shape=(5, 2, 2), config=DiffusionConfig(channels=(8,), train_steps=2, batch_size=8),
+                       finetune_steps=1, steps=1, variations=3, min_confidence=None, ood_quantile=None, cache=False,
+                       random_state=0)]
 
 # make_discriminator('logreg') is logistic_regression(C=0.01): the recipe is checked once
 ESTIMATORS = [OODScorer(), OODScorer('knn', k=3), SquareFeatures(), make_discriminator('quadratic'), logistic_regression()]
@@ -40,7 +46,7 @@ NEEDS_SHAPE = {c: _NEEDS_SHAPE for c in ('check_samplers_fit', 'check_sampler_ge
 
 def sampler_skips(sampler) -> dict:
     "The imbalanced-learn checks a sampler is not expected to pass, with the reason."
-    shaped = getattr(sampler, 'per_channel', False) or isinstance(sampler, DiffusionSampler)
+    shaped = getattr(sampler, 'per_channel', False) or isinstance(sampler, (DiffusionSampler, PoolSDEdit))
     return {**NO_SPARSE, **(NEEDS_SHAPE if shaped else {})}
 
 

@@ -1,42 +1,9 @@
-"""Synthetic data from a pool-trained diffusion model and its duplicate-real control: imbalanced-learn's sampler checks,
-and both augmenters in a run (the pool reaches the augmenter; the counts the filter kept reach the record)."""
-import warnings
-
-import numpy as np
-import pytest
-from imblearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
-
-from latentlab.augment import DuplicateReal
-from latentlab.diffusion import DiffusionConfig, PoolSDEdit
+"""Synthetic data from a pool-trained diffusion model and its duplicate-real control in a run: the pool reaches the
+augmenter and the counts the filter kept reach the record (their sampler checks: tests/test_estimator_checks.py)."""
 from latentlab.experiments import run_experiment
-
-TINY = DiffusionConfig(channels=(8,), train_steps=2, batch_size=8)
-# imbalanced-learn's checks use 20 features: latents (C, h, w) = (5, 2, 2); the filter is off so that every class gets
-# the rows the strategy asks for (3 variations per real latent cover the checks' most unbalanced data)
-SAMPLERS = [DuplicateReal(random_state=0),
-            PoolSDEdit(shape=(5, 2, 2), config=TINY, finetune_steps=1, steps=1, variations=3, min_confidence=None,
-                       ood_quantile=None, cache=False, random_state=0)]
-SHAPED = {c: "resamples data of 2 or 3 features, which cannot be latents of the fixed shape (5, 2, 2)"
-          for c in ('check_samplers_fit', 'check_sampler_get_feature_names_out',
-                    'check_sampler_get_feature_names_out_pandas')}
-SPARSE = {'check_samplers_pandas_sparse': "latent samplers refuse sparse input (tests/test_estimator_checks.py)"}
-
-
-@parametrize_with_checks(SAMPLERS, expected_failed_checks=lambda s: {**SPARSE, **(SHAPED if isinstance(s, PoolSDEdit) else {})})
-def test_sampler_checks(estimator, check):
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        check(estimator)
-
-
-@pytest.mark.parametrize('sampler', SAMPLERS, ids=lambda s: type(s).__name__)
-def test_sampler_parameter_validation(sampler):
-    check_param_validation(type(sampler).__name__, sampler)
-
 
 BASE = dict(dataset='breastmnist', size=28, autoencoder='taesd', resolution=64, features=['latent'], classifiers=['logreg'],
             n_per_class=10, n_boot=50, keep_models=False, threshold='argmax')
-
 
 def test_pool_sdedit_in_a_run(tmp_path, monkeypatch):
     "The run hands the rest of the training split to the augmenter, and records what its filter kept."
