@@ -46,7 +46,7 @@ def embed(X, n_components: int = 32, normalize: bool = True, random_state: int =
     return Z
 
 # %% ../nbs/34_active.ipynb #34-active-009
-STRATEGIES = Registry('strategy', providers=('latentlab.active',))
+STRATEGIES = Registry('strategy')
 
 def register_strategy(name: str, fn: Callable, uses_model: bool = False, description: str = '') -> Callable:
     "Register selection function `fn` as strategy `name`; `uses_model`: it needs the classifier's pool probabilities."

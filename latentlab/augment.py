@@ -94,7 +94,7 @@ def synthesize(sampler, X, y, n_per_class: int | dict) -> tuple:
     return np.asarray(Xr[len(X):], dtype=np.float32), np.asarray(yr[len(X):])
 
 # %% ../nbs/20_augment.ipynb #20-augment-036
-AUGMENTERS = Registry('augmenter', providers=('latentlab.augment', 'latentlab.guidance', 'latentlab.diffusion'))
+AUGMENTERS = Registry('augmenter', package=True)
 
 # %% ../nbs/20_augment.ipynb #af5bf025
 def register_augmenter(name: str, factory) -> None:

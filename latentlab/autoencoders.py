@@ -443,7 +443,7 @@ def _kl_loader(name: str, hub_id: str) -> Callable:
     return load
 
 # %% ../nbs/02_autoencoders.ipynb #21658ba7
-AUTOENCODERS = Registry('autoencoder', providers=('latentlab.autoencoders',))
+AUTOENCODERS = Registry('autoencoder')
 
 # %% ../nbs/02_autoencoders.ipynb #eadb4a48
 def register_autoencoder(name: str, loader: Callable) -> None:

@@ -28,7 +28,7 @@ __all__ = ['BACKBONES', 'register_backbone', 'rgb_input', 'LiteTrunk', 'lite_wei
            'global_pool', 'Backbone', 'load_backbone', 'backbone_features']
 
 # %% ../nbs/13_backbones.ipynb #13b1b388
-BACKBONES = Registry('backbone', providers=('latentlab.backbones',))
+BACKBONES = Registry('backbone')
 
 def register_backbone(name: str, loader: Callable, resolution: int = 224, description: str = '') -> Callable:
     "Register backbone `name`: `loader(source=None) -> (trunk, where)`; `resolution`: the size it was trained at."

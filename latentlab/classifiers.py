@@ -35,7 +35,7 @@ __all__ = ['CLASSIFIERS', 'register_classifier', 'make_classifier', 'param_grid'
            'KernelFeatures', 'ShardedSGDClassifier', 'large_n_choice', 'pixel_features']
 
 # %% ../nbs/30_classifiers.ipynb #2762ab01
-CLASSIFIERS = Registry('classifier', providers=('latentlab.classifiers', 'latentlab.nets'))
+CLASSIFIERS = Registry('classifier', package=True)
 
 # %% ../nbs/30_classifiers.ipynb #66744498
 def register_classifier(name: str, factory: Callable, grid: dict | None = None, features: tuple = ('latent', 'pixel'),

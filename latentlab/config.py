@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['ENV_ASSETS', 'ENV_CACHE', 'ENV_RUNS', 'assets_dir', 'cache_dir', 'runs_dir', 'get_device', 'seed_everything',
+__all__ = ['ENV_ASSETS', 'ENV_CACHE', 'ENV_RUNS', 'ALL', 'assets_dir', 'cache_dir', 'runs_dir', 'get_device', 'seed_everything',
            'atomic_path', 'RunConfig', 'config_docs', 'defaults', 'Registry']
 
 # %% ../nbs/00_config.ipynb #00-config-005
@@ -132,10 +132,13 @@ def defaults(*names: str):
     return d[names[0]] if len(names) == 1 else tuple(d[n] for n in names)
 
 # %% ../nbs/00_config.ipynb #13cdd7fc
+ALL = 'latentlab.all'   # the module that imports every module of the package (fastcore's `all` pattern)
+
 class Registry:
     "A named family of entries (datasets, classifiers, ...): `register(name, obj, **info)` adds one, `[name]` looks it up."
-    def __init__(self, kind: str, providers: tuple = ()):
-        self.kind, self.providers, self._entries, self._info = kind, tuple(providers), {}, {}
+    def __init__(self, kind: str,
+                 package: bool = False):  # entries come from several modules: a lookup imports `latentlab.all` first
+        self.kind, self.package, self._entries, self._info = kind, package, {}, {}
 
     def register(self, name: str, obj=None, **info):
         "Add `obj` under `name` with metadata `info` (replacing an entry of that name); without `obj`, a decorator."
@@ -145,10 +148,10 @@ class Registry:
         return obj
 
     def _load(self):
-        for m in self.providers: importlib.import_module(m)
+        if self.package: importlib.import_module(ALL)
 
     def names(self) -> list:
-        "Every registered name, sorted (the package's own providers are loaded first)."
+        "Every registered name, sorted (with `package`, after every module of the package is loaded)."
         self._load()
         return sorted(self._entries)
 

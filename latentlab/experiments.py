@@ -596,7 +596,7 @@ def compare_metrics(a: dict, b: dict, tol: float = 0.0) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=['metric', 'original', 'rerun', 'diff', 'match', 'status'])
 
 # %% ../nbs/40_experiments.ipynb #34fcfb2e
-RUNNERS = Registry('runner', providers=('latentlab.experiments', 'latentlab.reports'))
+RUNNERS = Registry('runner', package=True)
 
 def register_runner(kind: str, fn=None, description: str = ''):
     "Register `fn(record, changes, progress, lineage) -> RunRecord` as the runner of records of `kind` (a decorator without `fn`)."

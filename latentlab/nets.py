@@ -26,10 +26,10 @@ from .classifiers import register_classifier
 from .config import defaults, get_device
 
 # %% auto #0
-__all__ = ['PIXEL_ARCHS', 'valid_auc', 'KeepBest', 'EpochProgress', 'check_rows', 'MixedRows', 'TorchClassifier', 'channel_stats',
-           'LatentTransformerModule', 'LatentTransformer', 'LatentCNNModule', 'LatentCNN', 'pixel_backbone',
-           'load_backbone_weights', 'PixelNetModule', 'PixelNet', 'random_affine', 'PretrainedNetModule',
-           'PretrainedNet']
+__all__ = ['PIXEL_ARCHS', 'valid_auc', 'KeepBest', 'EpochProgress', 'check_rows', 'MixedRows', 'TorchClassifier',
+           'channel_moments', 'LatentTransformerModule', 'LatentTransformer', 'LatentCNNModule', 'LatentCNN',
+           'pixel_backbone', 'load_backbone_weights', 'PixelNetModule', 'PixelNet', 'random_affine',
+           'PretrainedNetModule', 'PretrainedNet']
 
 # %% ../nbs/32_nets.ipynb #7463ebe4
 def valid_auc(net, X, y) -> float:
@@ -217,7 +217,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[self.predict_proba(X).argmax(1)]
 
 # %% ../nbs/32_nets.ipynb #0fd885b2
-def channel_stats(X: np.ndarray, shape: tuple) -> tuple:
+def channel_moments(X: np.ndarray, shape: tuple) -> tuple:
     "Per-channel mean and standard deviation of rows `X` of `(C, h, w)` samples: two arrays of length `C`."
     lat = np.asarray(X, dtype=np.float64).reshape(len(X), int(shape[0]), -1)
     return lat.mean(axis=(0, 2)), lat.std(axis=(0, 2)) + 1e-6
@@ -279,7 +279,7 @@ class LatentTransformer(TorchClassifier):
         self.synthetic_p = synthetic_p
 
     def _build_module(self, n_classes, X):
-        mean, std = channel_stats(X, self.shape)
+        mean, std = channel_moments(X, self.shape)
         return LatentTransformerModule(self.shape, n_classes, self.d_model, self.n_heads, self.n_layers,
                                        self.dim_feedforward, self.dropout, self.patch, mean, std)
 
@@ -312,7 +312,7 @@ class LatentCNN(TorchClassifier):
         self.synthetic_p = synthetic_p
 
     def _build_module(self, n_classes, X):
-        mean, std = channel_stats(X, self.shape)
+        mean, std = channel_moments(X, self.shape)
         return LatentCNNModule(self.shape, n_classes, self.width, self.dropout, mean, std)
 
 # %% ../nbs/32_nets.ipynb #5c156876

@@ -30,7 +30,7 @@ def template_dir() -> Path:
     return pkg/'templates' if (pkg/'templates').is_dir() else pkg.parent/'nbs'/'reports'
 
 # %% ../nbs/41_reports.ipynb #7279257c
-REPORTS = Registry('report', providers=('latentlab.reports',))
+REPORTS = Registry('report')
 
 def register_report(name: str, template: str | Path, description: str = '') -> Path:
     "Register the parameterized notebook `template` as report `name` (run with `latentlab report NAME`)."

@@ -89,7 +89,7 @@ def expand_sweep(spec, name: str | None = None) -> list[dict]:
     return out
 
 # %% ../nbs/42_sweeps.ipynb #42-sweeps-016
-CELL_RUNNERS = Registry('cell_runner', providers=('latentlab.sweeps',))
+CELL_RUNNERS = Registry('cell_runner')
 
 def register_cell_runner(kind: str, fn: Callable, check: Callable | None = None) -> None:
     "Register `fn(config, root) -> RunRecord` to run sweep cells of `kind`; `check(config)`, if given, raises on a bad config."

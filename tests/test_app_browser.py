@@ -62,7 +62,8 @@ def server(tmp_path_factory):
     from latentlab.app.views import prepare_view
     from latentlab.experiments import RunRecord, run_experiment
     tmp = tmp_path_factory.mktemp('app')
-    settings = AppSettings(tmp/'data', runs_dir=tmp/'runs', job_mode='thread', projections=('pca', 'tsne'))
+    settings = AppSettings(tmp/'data', runs_dir=tmp/'runs', job_mode='thread', projections=('pca', 'tsne'),
+                           diffusion_steps=40)   # the Guided page's SDEdit model: a demo-sized one
     import_zip(settings, breast_zip(tmp/'breast.zip'), 'breast')
     prepare_view(settings, 'imported:breast', 'taesd', 64)
     # the Classify page's model: every BreastMNIST training image, TAESD latents at 64 px (the view's feature space)
@@ -233,6 +234,12 @@ def test_guided_generation_shows_the_trajectory(server, browser):
     assert len(imgs) == 7 and 'toward malignant: P(malignant)' in out, out         # the class by its name
     wait(d, '#gd-curves .scatterlayer .trace')
     shot(d, 'guided')
+    d.find_element(By.ID, 'sd-run').click()                      # SDEdit variations of the same start image
+    variations = wait(d, '#sd-variations img', count=7, timeout=240)
+    out = d.find_element(By.ID, 'sd-out').text
+    assert len(variations) == 7 and 'edited at strength 0.50' in out and 'original #' in out, out
+    d.execute_script('arguments[0].scrollIntoView()', d.find_element(By.ID, 'sd-strength'))
+    shot(d, 'guided-sdedit', evidence=True)
 
 
 def test_benchmark_shows_records_and_curves(server, browser):

@@ -14,13 +14,14 @@ from dash import Input, Output, State, dcc, html, no_update
 from fastcore.basics import patch
 
 from ..augment import AUGMENTERS, lerp, make_augmenter, slerp, synthesize
+from ..diffusion import DiffusionConfig, pool_diffusion, sdedit_variations
 from ..embeddings import thumbnail_uri
 from ..guidance import (
     OODScorer, classification_loss, discrimination_loss, fit_discriminator, fit_latent_classifier, guided_generate,
     measure_synthetic, ood_loss)
 from ..metrics import error_maps
 from .settings import AppSettings
-from .jobs import job_result_arrays, register_job
+from .jobs import job_result_arrays, progress_into, register_job
 from .views import View, _judge, _scorer, _view_of
 from latentlab.app.pages import (
     NOT_READY, VIEW_STATE, Page, current_view, img_tag, notice, progress_block, register_page, start_job, view_message,
@@ -29,8 +30,8 @@ from latentlab.app.pages import (
 # %% auto #0
 __all__ = ['COLOR_BY', 'PLAYGROUND_SAMPLERS', 'MEASURES', 'explorer_figure', 'hover_card', 'detail_panel', 'Explorer',
            'explorer_scatter', 'explorer_hover', 'explorer_click', 'mix_latents', 'samples_panel', 'Playground',
-           'playground_pair', 'playground_ends', 'playground_mix', 'playground_generate', 'guided_panel', 'Guided',
-           'guided_choices', 'guided_start', 'guided_run']
+           'playground_pair', 'playground_ends', 'playground_mix', 'playground_generate', 'guided_panel',
+           'sdedit_panel', 'Guided', 'guided_choices', 'guided_start', 'guided_run', 'sdedit_run']
 
 # %% ../../nbs/54_app_explore.ipynb #50-app-045
 COLOR_BY = {'class': 'class', 'split': 'split', 'psnr': 'PSNR (dB)', 'ssim': 'SSIM', 'ms_ssim': 'MS-SSIM', 'mse': 'MSE',
@@ -341,13 +342,45 @@ def guided_panel(settings: AppSettings, status: dict):
                             f"P({r['target_class']}) {r['p_target'][0]:.2f} → {r['p_target'][-1]:.2f}"),
                      html.Div(figs, className='figs', id='gd-trajectory'), dcc.Graph(figure=fig, id='gd-curves')])
 
+# %% ../../nbs/54_app_explore.ipynb #6f84302f
+def _sdedit_job(settings, p, report) -> dict:
+    "Job: `variations` SDEdit variations of image `start` toward its class from the view's pool diffusion model."
+    v = _view_of(settings, p)
+    X, y = v.X[v.train], v.table.label.to_numpy()[v.train]
+    start = int(p['start']); k = int(v.table.label[start])
+    cfg = DiffusionConfig(train_steps=int(p.get('train_steps', DiffusionConfig.train_steps)))
+    with progress_into(report, 0.02, 0.85, 'the pool diffusion model (trained once per view)', bars=2):
+        model = pool_diffusion(X, y, X[:0], v.latents.shape[1:], len(v.classes), cfg, progress=True,
+                               finetune_steps=int(p.get('finetune_steps', 300)), seed=int(p.get('seed', 0)))
+    report(0.88, f"editing image #{start}")
+    z = sdedit_variations(model, v.X[start:start + 1], [k], int(p.get('variations', 6)), float(p['strength']),
+                          float(p.get('guidance', 3.0)), int(p.get('steps', 20)), int(p.get('seed', 0)))[:, 0]
+    Z = np.concatenate([v.X[start:start + 1], z.reshape(len(z), -1)])
+    imgs = v.decode(Z)
+    np.savez(settings.data_dir/'jobs'/p['_job']/'result.npz', images=imgs, latents=Z)
+    return dict(start=start, start_class=v.classes[k], strength=float(p['strength']),
+                guidance=float(p.get('guidance', 3.0)), p_class=_judge(v).predict_proba(Z)[:, k].tolist(),
+                ood=_scorer(v).score_samples(Z, relative=True).tolist())
+
+register_job('sdedit', _sdedit_job)
+
+# %% ../../nbs/54_app_explore.ipynb #f6dfd967
+def sdedit_panel(settings: AppSettings, status: dict):
+    "The original image of a finished `sdedit` job beside its variations, each with P(its class) and OOD score."
+    arr, r = job_result_arrays(settings, status['id']), status['result']
+    cap = lambda j: (f"original #{r['start']}" if j == 0 else f'variation {j}')
+    figs = [html.Figure([img_tag(im, 112), html.Figcaption(f"{cap(j)}: P({r['start_class']}) {p:.2f}, OOD {o:.2f}x")])
+            for j, (im, p, o) in enumerate(zip(arr['images'], r['p_class'], r['ood']))]
+    return html.Div([html.P(f"#{r['start']} ({r['start_class']}) edited at strength {r['strength']:.2f}, "
+                            f"guidance {r['guidance']:g}"), html.Div(figs, className='figs', id='sd-variations')])
+
 # %% ../../nbs/54_app_explore.ipynb #592851ab
 class Guided(Page):
     "Move an image toward another class in latent space under class, realism (OOD) and discriminator losses; watch it change."
     name, path, title, order = 'guided', '/guided', 'Guided generation', 3
     needs_view = True
     def layout(self, settings):
-        "The start image and target class, the loss weights and step settings, and the job area for the trajectory."
+        "Start image, target class, loss weights, steps and the trajectory's job area; the SDEdit controls and theirs."
         num = lambda i, v, step=0.1: dcc.Input(id=i, type='number', value=v, step=step, min=0, style={'width': '80px'})
         return html.Div([
             html.Div([html.Label('start image'), num('gd-start', None, 1), html.Label('target class'),
@@ -358,7 +391,18 @@ class Guided(Page):
                       html.Label('discriminator'), num('gd-wdisc', 0.0), html.Label('stay near the start'),
                       num('gd-prox', 0.5), html.Button('run', id='gd-run')], className='controls'),
             html.Div(id='gd-start-view', className='figs'),
-            progress_block('gd')])
+            progress_block('gd'),
+            html.H4('Variations from the pool diffusion model (SDEdit)'),
+            html.P('Noise the start image\'s latent to a strength and denoise it toward its class: low strength keeps '
+                   'the image, high strength keeps its class. The model learns from every training latent once per '
+                   'view (minutes), then each set of variations takes seconds.'),
+            html.Div([html.Label('strength'),
+                      html.Div(dcc.Slider(id='sd-strength', min=0.1, max=0.9, step=0.05, value=0.5,
+                                          marks={s: f'{s:g}' for s in (0.1, 0.3, 0.5, 0.7, 0.9)}),
+                               style={'width': '320px'}),
+                      html.Label('guidance'), num('sd-guidance', 3.0, 0.5), html.Label('variations'),
+                      num('sd-n', 6, 1), html.Button('make variations', id='sd-run')], className='controls'),
+            progress_block('sd')])
 
 # %% ../../nbs/54_app_explore.ipynb #7ae74907
 def guided_choices(settings: AppSettings, run_id, ready, *sel) -> tuple:
@@ -386,10 +430,20 @@ def guided_run(settings: AppSettings, n_clicks, start, target, steps, lr, w_clas
              w_ood=float(w_ood or 0), w_disc=float(w_disc or 0), proximity=float(proximity or 0))
     return start_job(settings, 'guided', p, title=f'guided generation from image #{int(start)}')
 
+# %% ../../nbs/54_app_explore.ipynb #585d4f72
+def sdedit_run(settings: AppSettings, n_clicks, start, strength, guidance, variations, *sel):
+    "Callback: start the `sdedit` job for the start image (strength 0.05-0.95, 1-24 variations); its id."
+    if current_view(settings, *sel) is None or start is None: return no_update
+    p = dict(dataset=sel[0], autoencoder=sel[1], resolution=int(sel[2]), start=int(start),
+             strength=float(np.clip(strength or 0.5, 0.05, 0.95)), guidance=float(guidance or 0),
+             variations=int(np.clip(variations or 6, 1, 24)), train_steps=settings.diffusion_steps,
+             finetune_steps=max(10, settings.diffusion_steps * 3 // 20))   # 300 for the default 2,000
+    return start_job(settings, 'sdedit', p, title=f"SDEdit variations of image #{int(start)}")
+
 # %% ../../nbs/54_app_explore.ipynb #9a569c4e
 @patch
 def callbacks(self: Guided, app, settings: AppSettings):
-    "Offer the view's classes, show the start image, and run the `guided` job, shown by `guided_panel`."
+    "Offer the classes, show the start, run the `guided` job (`guided_panel`) and `sdedit` (`sdedit_panel`)."
     app.callback(Output('gd-target', 'options'), Output('gd-target', 'value'), Output('gd-start', 'value'),
                  Input('gd-run', 'id'), Input('view-ready', 'data'), *VIEW_STATE)(partial(guided_choices, settings))
     app.callback(Output('gd-start-view', 'children'), Input('gd-start', 'value'),
@@ -399,5 +453,9 @@ def callbacks(self: Guided, app, settings: AppSettings):
                  State('gd-wclass', 'value'), State('gd-wood', 'value'), State('gd-wdisc', 'value'),
                  State('gd-prox', 'value'), *VIEW_STATE, prevent_initial_call=True)(partial(guided_run, settings))
     wire_job(app, settings, 'gd', partial(guided_panel, settings))
+    app.callback(Output('sd-job', 'data'), Input('sd-run', 'n_clicks'), State('gd-start', 'value'),
+                 State('sd-strength', 'value'), State('sd-guidance', 'value'), State('sd-n', 'value'), *VIEW_STATE,
+                 prevent_initial_call=True)(partial(sdedit_run, settings))
+    wire_job(app, settings, 'sd', partial(sdedit_panel, settings))
 
 register_page(Guided())

@@ -34,8 +34,7 @@ __all__ = ['JOBS', 'JOB_MAIN', 'ACTIVE', 'register_job', 'JobCancelled', 'run_jo
            'progress_into']
 
 # %% ../../nbs/51_app_jobs.ipynb #50-app-021
-JOBS = Registry('job', providers=('latentlab.app.views', 'latentlab.app.explore', 'latentlab.app.results',
-                                  'latentlab.app.your_data', 'latentlab.app.label'))
+JOBS = Registry('job', package=True)
 
 # %% ../../nbs/51_app_jobs.ipynb #672ebc3e
 def register_job(name: str, fn=None, **info):

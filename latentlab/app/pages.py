@@ -25,8 +25,7 @@ __all__ = ['PAGES', 'VIEW_STATE', 'NOT_READY', 'Page', 'register_page', 'view_jo
            'wire_job', 'jobs_panel', 'jobs_cancel', 'Home']
 
 # %% ../../nbs/53_app_pages.ipynb #20b9f071
-PAGES = Registry('page', providers=('latentlab.app.explore', 'latentlab.app.results', 'latentlab.app.your_data',
-                                    'latentlab.app.label'))
+PAGES = Registry('page', package=True)
 
 # %% ../../nbs/53_app_pages.ipynb #50-app-041
 class Page:

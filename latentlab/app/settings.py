@@ -56,6 +56,7 @@ class AppSettings:
     job_mode: str = 'process'                  # 'process' (production) or 'thread' (tests, notebooks)
     projections: tuple = ('pca', 'tsne', 'umap')
     warm: bool = False                         # load prepared views when a worker starts
+    diffusion_steps: int = 2000                # training steps of the Guided page's SDEdit pool model (fewer: a demo)
 
     def __post_init__(self):
         self.data_dir = Path(self.data_dir).expanduser().resolve()
