@@ -21,7 +21,7 @@ from .experiments import (RunRecord, describe_version_changes, find_run, list_ru
                                    parse_overrides, rerun, run_experiment, version_changes)
 from .active import STRATEGIES, read_unlabelled, save_contact_sheet, suggest_images, write_suggestions
 from .data import load_dataset, read_class_folders, subsample_indices
-from .latents import encoding
+from .latents import ENGINES, encoding
 from .models import export_model, load_model, predict_images, record_models
 
 # %% auto #0
@@ -120,11 +120,13 @@ def _print_table(rec) -> None:
              help='encode the shards on N local processes (default: $LATENTLAB_ENCODE_WORKERS or this process)'),
          arg('--scheduler', default=None, metavar='ADDRESS',
              help='encode the shards on this dask.distributed cluster, e.g. tcp://10.0.0.5:8786'),
+         arg('--encode-engine', default=None, choices=ENGINES, metavar='ENGINE',
+             help='torch, or onnxruntime (faster on a CPU; latents cached apart) (default: $LATENTLAB_ENCODE_ENGINE or torch)'),
          description='Defaults: latentlab.config.RunConfig, the best pipeline the benchmark found. Encoding is '
          'sharded and resumable (latentlab.latents.encoding): a crash loses at most the shards in flight.')
 def run(args) -> int:
     "Run an experiment, write its run record and print its results"
-    with encoding(workers=args.encode_workers, scheduler=args.scheduler):
+    with encoding(workers=args.encode_workers, scheduler=args.scheduler, engine=args.encode_engine):
         rec = run_experiment(make_config(config_overrides(args)), root=args.runs_dir, progress=not args.quiet)
     _print_table(rec)
     for why in rec.meta.get('large_n', {}).values(): print(f"note: {why}")

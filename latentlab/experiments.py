@@ -33,6 +33,7 @@ from .autoencoders import load_autoencoder
 from .backbones import BACKBONES, backbone_features, load_backbone
 from .classifiers import CLASSIFIERS, large_n_choice, param_grid, pixel_features
 from .data import load_dataset, subsample_indices
+from .guidance import synthetic_quality
 from .evaluation import (IMAGE_TRANSFORMS, distill_select, evaluate_classifier, fuse_select, predict_scores,
                                   score_entry, transform_images)
 from .latents import encode_dataset
@@ -279,7 +280,7 @@ def _latent_space(cfg: dict, ae, splits: dict, idx: np.ndarray, copies: list, tt
     X = {'train': _train_rows(lat[0].X, idx, [l.X for l in lat[1:-2]]), 'val': lat[-2].X, 'test': lat[-1].X}
     timings['encode_s'], timings['latents_from_cache'] = time.perf_counter() - t, all(l.from_cache for l in lat)
     spec = {**feature_spec('latent', train.image_size, train.channels, cfg['autoencoder'], cfg['resolution'],
-                           cfg['autoencoder_source']), 'encoder': ae.spec}
+                           cfg['autoencoder_source']), 'encoder': lat[0].encoder}   # with its precision/engine
     rest = np.setdiff1d(np.arange(len(train)), idx)
     return FeatureSpace(X, y, lat[-1].shape, {s: [enc(d).X] for s, d in tta.items()}, spec, lat[0].X[rest])
 
@@ -309,9 +310,13 @@ def _joined_space(parts: list) -> FeatureSpace:
     return FeatureSpace(X, dict(parts[0].y), (X['train'].shape[1], 1, 1), views, spec, pool)
 
 # %% ../nbs/40_experiments.ipynb #fcd07e45
+_QUALITY_ROWS = 2000
+
 def _add_synthetic(spaces: dict, latent: FeatureSpace, cfg: dict, ae, image_shape: tuple, timings: dict):
     """Add the augmenter's synthetic latents to the latent space, and decoded to images to the pixels if asked.
-    Augmenters that learn from unlabelled latents get the pool; what one reports (`report_`) goes to timings."""
+    Augmenters that learn from unlabelled latents get the pool; what one reports (`report_`) goes to timings, and
+    so does the synthetic set's quality against the validation latents (`guidance.synthetic_quality`: Frechet
+    distance, MMD, k-NN precision and recall; at most `_QUALITY_ROWS` synthetic rows, seeded)."""
     t, y = time.perf_counter(), latent.y['train']
     sampler = make_augmenter(cfg['augmenter'], random_state=cfg['seed'], shape=latent.shape, pool=latent.pool,
                              **cfg['augment_params'])
@@ -329,6 +334,11 @@ def _add_synthetic(spaces: dict, latent: FeatureSpace, cfg: dict, ae, image_shap
         px.y['train'] = np.concatenate([px.y['train'], yn])
     timings['augment_s'], timings['synthetic'] = time.perf_counter() - t, int(len(yn))
     timings.update({f'synthetic_{k}': v for k, v in getattr(sampler, 'report_', {}).items()})
+    if len(Xs) > 3:   # quality beside usefulness: the synthetic rows against the held-out real validation latents
+        some = np.random.default_rng(cfg['seed']).permutation(len(Xs))[:_QUALITY_ROWS]
+        try: q = synthetic_quality(latent.X['val'], latent.y['val'], Xs[some], yn[some])
+        except ValueError: q = {}                         # no class with enough rows on both sides
+        timings.update({f'synthetic_quality_{k}': float(v) for k, v in q.items() if k != 'n'})
 
 # %% ../nbs/40_experiments.ipynb #24a6dd85
 def _experiment_features(cfg: dict, splits: dict, idx: np.ndarray, progress: bool, timings: dict) -> dict:
@@ -390,10 +400,10 @@ def _large_n(keys: list, spaces: dict) -> tuple:
     return list(dict.fromkeys(out)), why
 
 # %% ../nbs/40_experiments.ipynb #dc001fd9
-def _fusion_entries(spaces: dict, probas: dict, cfg: dict, n_classes: int) -> dict:
-    "`{'fusion/<classifier>': entry}`: each classifier's probabilities over the `fuse` spaces, weighted on validation."
+def _fusion_entries(spaces: dict, probas: dict, cfg: dict, n_classes: int, classifiers: list) -> dict:
+    "`{'fusion/<classifier>': entry}`: each of `classifiers`' probabilities over the `fuse` spaces, weighted on validation."
     out, y = {}, spaces[cfg['fuse'][0]].y
-    for c in cfg['classifiers']:
+    for c in classifiers:
         parts = [probas.get((f, c)) for f in cfg['fuse']]
         if any(p is None for p in parts): continue
         w, _ = fuse_select(y['val'], [p['val'] for p in parts], cfg['selection_metric'])
@@ -458,6 +468,7 @@ def run_experiment(config: dict | None = None, root: str | Path | None = None, p
     t = time.perf_counter()
     keys, switched = _large_n([(f, c) for f, sp in spaces.items() for c in cfg['classifiers']
                                if accepts(c, sp.spec['kind'])], spaces)
+    ran = list(dict.fromkeys(c for _, c in keys))        # the classifiers as they run (large-n substitutes included)
     if cfg['distill'] and ('pixel', cfg['distill']) not in keys: keys.append(('pixel', cfg['distill']))
     done = _evaluate_pairs([(c, spaces[f].X, spaces[f].y, spaces[f].shape, spaces[f].views) for f, c in keys], cfg,
                            n_classes, n_jobs, progress)
@@ -468,13 +479,13 @@ def run_experiment(config: dict | None = None, root: str | Path | None = None, p
         metrics[f'{fname}/{cname}'], probas[fname, cname] = entry, proba
         timings[f'fit {fname}/{cname} s'] = seconds
     if cfg['ensemble']:
-        for cname in cfg['classifiers']:
+        for cname in ran:
             parts = [probas[f, cname] for f in spaces if (f, cname) in probas]
             if len(parts) < 2: continue
             p = {s: np.mean([q[s] for q in parts], axis=0) for s in ('val', 'test')}
             metrics[f'ensemble/{cname}'] = score_entry(next(iter(spaces.values())).y, p, n_classes, cfg['threshold'],
                                                        cfg['n_boot'], cfg['seed'])
-    if cfg['fuse']: metrics.update(_fusion_entries(spaces, probas, cfg, n_classes))
+    if cfg['fuse']: metrics.update(_fusion_entries(spaces, probas, cfg, n_classes, ran))
     rows = [dict(features=key.split('/')[0], classifier=key.split('/', 1)[1], split=s, metric=m, value=e[s][m],
                  low=e[s][f'{m}_low'], high=e[s][f'{m}_high'], params=json.dumps(e.get('params', {}), sort_keys=True))
             for key, e in metrics.items() for s in ('val', 'test') for m in ('auc', 'acc', 'balanced_acc', 'f1')]

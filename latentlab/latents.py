@@ -25,8 +25,8 @@ from .config import atomic_path, cache_dir, get_device
 from .data import ImageSet, Labelled
 
 # %% auto #0
-__all__ = ['SHARD_DTYPE', 'ENCODE_ENV', 'ENCODE_DEFAULTS', 'PRECISIONS', 'LatentSet', 'latent_cache_key', 'shard_bounds',
-           'shard_key', 'run_tasks', 'encode_options', 'encoding', 'encode_dataset', 'decode_latents']
+__all__ = ['SHARD_DTYPE', 'ENCODE_ENV', 'ENCODE_DEFAULTS', 'PRECISIONS', 'ENGINES', 'LatentSet', 'latent_cache_key',
+           'shard_bounds', 'shard_key', 'run_tasks', 'encode_options', 'encoding', 'encode_dataset', 'decode_latents']
 
 # %% ../nbs/03_latents.ipynb #03-latents-005
 @dataclass(repr=False)
@@ -282,9 +282,11 @@ def run_tasks(fn: Callable, items, shared=None, workers: int = 0, scheduler=None
 
 # %% ../nbs/03_latents.ipynb #57705c25
 ENCODE_ENV = {'shard_size': 'LATENTLAB_SHARD_SIZE', 'workers': 'LATENTLAB_ENCODE_WORKERS',
-              'scheduler': 'LATENTLAB_SCHEDULER', 'precision': 'LATENTLAB_ENCODE_PRECISION'}
-ENCODE_DEFAULTS = {'shard_size': 1024, 'workers': 0, 'scheduler': None, 'precision': 'auto'}
+              'scheduler': 'LATENTLAB_SCHEDULER', 'precision': 'LATENTLAB_ENCODE_PRECISION',
+              'engine': 'LATENTLAB_ENCODE_ENGINE'}
+ENCODE_DEFAULTS = {'shard_size': 1024, 'workers': 0, 'scheduler': None, 'precision': 'auto', 'engine': 'torch'}
 PRECISIONS = ('auto', 'fp32', 'fp16', 'bf16')
+ENGINES = ('torch', 'onnxruntime')
 _ENCODING = contextvars.ContextVar('latentlab_encoding', default={})
 
 # %% ../nbs/03_latents.ipynb #bff26e92
@@ -310,14 +312,16 @@ def encode_options(**given) -> dict:
     out['workers'] = _count('workers', out['workers'], 0)
     if out['precision'] not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, got {out['precision']!r}")
+    if out['engine'] not in ENGINES: raise ValueError(f"engine must be one of {ENGINES}, got {out['engine']!r}")
     return out
 
 # %% ../nbs/03_latents.ipynb #5948f649
 @contextmanager
-def encoding(shard_size: int | None = None, workers: int | None = None, scheduler=None, precision: str | None = None):
+def encoding(shard_size: int | None = None, workers: int | None = None, scheduler=None, precision: str | None = None,
+             engine: str | None = None):
     "Within the block, `encode_dataset` (and everything that calls it) shards and runs as given; yields the options."
     given = {k: v for k, v in dict(shard_size=shard_size, workers=workers, scheduler=scheduler,
-                                   precision=precision).items() if v is not None}
+                                   precision=precision, engine=engine).items() if v is not None}
     token = _ENCODING.set({**_ENCODING.get(), **given})
     try: yield encode_options()
     finally: _ENCODING.reset(token)
@@ -328,11 +332,49 @@ def _resolve_precision(precision: str, device: str) -> str:
     if precision == 'auto': return 'fp16' if str(device).startswith('cuda') else 'fp32'
     return precision
 
+# %% ../nbs/03_latents.ipynb #30b955f5
+_ORT_SESSIONS = {}
+
+def _onnx_session(ae):
+    "An ONNX Runtime session running `ae`'s encoder network on the CPU (exported to the cache the first time)."
+    import torch
+    try: import onnxruntime as ort
+    except ImportError: raise ImportError("engine='onnxruntime' needs onnxruntime and onnx: pip install onnxruntime onnx") from None
+    key = hashlib.sha256(json.dumps(ae.spec, sort_keys=True).encode()).hexdigest()[:24]
+    threads = torch.get_num_threads()
+    if (key, threads) in _ORT_SESSIONS: return _ORT_SESSIONS[key, threads]
+    path = cache_dir('onnx')/f'{key}.onnx'
+    if not path.is_file():
+        class Graph(torch.nn.Module):       # preprocessed images in [-1, 1] -> scaled latents (a posterior's mean)
+            def __init__(self): super().__init__(); self.model = ae.model
+            def forward(self, x):
+                out = self.model.encode(x)
+                z = out.latent_dist.mean if ae.kind == 'kl' else out.latents
+                return (z - ae.shift_factor) * ae.scaling_factor
+        x = ae.preprocess(np.zeros((2, 8, 8), np.uint8)).cpu()
+        with atomic_path(path) as tmp, warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            torch.onnx.export(Graph().eval().cpu(), (x,), str(tmp), input_names=['x'], output_names=['z'],
+                              dynamic_axes={'x': {0: 'n'}, 'z': {0: 'n'}}, dynamo=False)
+    so = ort.SessionOptions()
+    so.intra_op_num_threads, so.graph_optimization_level = threads, ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    _ORT_SESSIONS[key, threads] = ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider'])
+    return _ORT_SESSIONS[key, threads]
+
+def _onnx_encode(ae, images: np.ndarray, batch_size: int, progress: bool = False) -> np.ndarray:
+    "Scaled latents of `uint8` images through `_onnx_session(ae)`, in batches (what `ae.encode` gives, within 1e-5)."
+    if ae.sample: raise ValueError(f"{ae.name} samples its posterior: the onnxruntime engine encodes means only")
+    sess, images = _onnx_session(ae), np.asarray(images)
+    out = [sess.run(['z'], {'x': ae.preprocess(images[i:i + batch_size]).cpu().numpy()})[0]
+           for i in tqdm(range(0, len(images), batch_size), disable=not progress, desc=f'encoding ({ae.name}, onnxruntime)')]
+    return np.concatenate(out).astype(np.float32) if out else np.zeros((0, *ae.latent_shape), np.float32)
+
 # %% ../nbs/03_latents.ipynb #4f5e3ede
 def _encode_block(ae, images: np.ndarray, batch_size: int, precision: str = 'fp32', seed: int | None = None,
-                  progress: bool = False) -> np.ndarray:
+                  progress: bool = False, engine: str = 'torch') -> np.ndarray:
     "`ae.encode(images)` in batches of `batch_size`, under autocast for `fp16`/`bf16`, sampled with `seed` if given."
     import torch      # here only: the rest of this module stays free of torch
+    if engine == 'onnxruntime': return _onnx_encode(ae, images, batch_size, progress)
     if ae.sample and seed is not None: ae = copy.copy(ae); ae.seed = int(seed)
     if precision == 'fp32': return ae.encode(images, batch_size=batch_size, progress=progress)
     dtype = {'fp16': torch.float16, 'bf16': torch.bfloat16}[precision]
@@ -359,12 +401,12 @@ def _portable(ae):
 
 # %% ../nbs/03_latents.ipynb #f088d1f2
 def _encode_shard_task(item: tuple, shared: tuple) -> np.ndarray:
-    "A worker's task: one shard `(images, batch_size, precision, seed)` encoded by the shared `(encoder, device)`."
-    images, batch_size, precision, seed = item
+    "A worker's task: one shard `(images, batch_size, precision, seed, engine)` encoded by the shared `(encoder, device)`."
+    images, batch_size, precision, seed, engine = item
     ae, device = shared
     device = get_device(device)
     if ae.device != device: ae.model.to(device); ae.device = device
-    return _encode_block(ae, images, batch_size, precision, seed).astype(SHARD_DTYPE)
+    return _encode_block(ae, images, batch_size, precision, seed, engine=engine).astype(SHARD_DTYPE)
 
 # %% ../nbs/03_latents.ipynb #9af1ece5
 def _encode_shards(ae, data: ImageSet, spec: dict, opts: dict, precision: str, cache: bool,
@@ -381,12 +423,12 @@ def _encode_shards(ae, data: ImageSet, spec: dict, opts: dict, precision: str, c
         else: out[a:b] = z
     bs = _batch_size(ae, batch_size)
     seed = lambda j: (int(keys[j][:8], 16) ^ ae.seed) if ae.sample else None
-    items = [(data.images[bounds[j][0]:bounds[j][1]], bs, precision, seed(j)) for j in todo]
+    items = [(data.images[bounds[j][0]:bounds[j][1]], bs, precision, seed(j), opts['engine']) for j in todo]
     sched, workers = opts['scheduler'], opts['workers']
     backend = (f"dask {getattr(getattr(sched, 'scheduler', None), 'address', sched)}" if sched is not None
                else f'a local pool of {workers} processes' if workers else 'this process')
     if sched is None and workers == 0:       # here: the encoder itself, with a bar over its batches too
-        tasks = ((i, _encode_block(ae, x, b, p, s, progress).astype(SHARD_DTYPE)) for i, (x, b, p, s) in enumerate(items))
+        tasks = ((i, _encode_block(ae, x, b, p, s, progress, e).astype(SHARD_DTYPE)) for i, (x, b, p, s, e) in enumerate(items))
     else: tasks = run_tasks(_encode_shard_task, items, (_portable(ae), None if sched else ae.device), workers, sched,
                             name=f'shard of {data.name or "images"}/{data.split}')
     done = len(data) - sum(bounds[j][1] - bounds[j][0] for j in todo)
@@ -401,27 +443,31 @@ def _encode_shards(ae, data: ImageSet, spec: dict, opts: dict, precision: str, c
             out[a:b] = z
             bar.update(b - a)
     return out, {'shards': len(bounds), 'shard_size': opts['shard_size'], 'dtype': np.dtype(SHARD_DTYPE).name,
-                 'precision': precision, 'encoded': len(todo), 'cached': len(bounds) - len(todo), 'backend': backend}
+                 'precision': precision, 'engine': opts['engine'], 'encoded': len(todo), 'cached': len(bounds) - len(todo), 'backend': backend}
 
 # %% ../nbs/03_latents.ipynb #7a3e0017
 def encode_dataset(ae, data: ImageSet, cache: bool = True, batch_size: int | None = None, progress: bool = True, *,
                    shard_size: int | None = None, workers: int | None = None, scheduler=None,
-                   precision: str | None = None) -> LatentSet:
+                   precision: str | None = None, engine: str | None = None) -> LatentSet:
     "`data` encoded by `ae` as a `LatentSet`, from the latent cache where it is there; large sets in shards."
     if len(data) == 0: raise ValueError(f"{data!r} is empty: nothing to encode")
-    opts = encode_options(shard_size=shard_size, workers=workers, scheduler=scheduler, precision=precision)
-    prec = _resolve_precision(opts['precision'], ae.device)
-    spec = ae.spec if prec == 'fp32' else {**ae.spec, 'precision': prec}
+    opts = encode_options(shard_size=shard_size, workers=workers, scheduler=scheduler, precision=precision, engine=engine)
+    prec, eng = _resolve_precision(opts['precision'], ae.device), opts['engine']
+    if eng != 'torch' and (prec != 'fp32' or ae.sample or str(ae.device) != 'cpu'):
+        raise ValueError(f"the {eng} engine encodes posterior means in float32 on the CPU; this encoder is on "
+                         f"{ae.device}, at precision {prec}{', sampling its posterior' if ae.sample else ''}")
+    spec = {**ae.spec, **({'precision': prec} if prec != 'fp32' else {}), **({'engine': eng} if eng != 'torch' else {})}
     fingerprint = data.fingerprint()   # hashed once: the key, the entry's metadata and provenance
     key = latent_cache_key(fingerprint, spec)
     path = cache_dir('latents')/f'{key}.safetensors'
     z = _load_cached(path, key, data, spec) if cache and path.is_file() else None
-    info = {'shards': 1, 'shard_size': opts['shard_size'], 'dtype': 'float32', 'precision': prec,
+    info = {'shards': 1, 'shard_size': opts['shard_size'], 'dtype': 'float32', 'precision': prec, 'engine': eng,
             'encoded': int(z is None), 'cached': int(z is not None), 'backend': 'this process'}
     if z is None and len(data) > opts['shard_size']:
         z, info = _encode_shards(ae, data, spec, opts, prec, cache, batch_size, progress)
     elif z is None:
-        z = _encode_block(ae, data.images, _batch_size(ae, batch_size), prec, ae.seed if ae.sample else None, progress)
+        z = _encode_block(ae, data.images, _batch_size(ae, batch_size), prec, ae.seed if ae.sample else None, progress,
+                          eng)
         if cache:
             _save_entry(path, {'latents': z, 'labels': data.labels},
                         {'key': key, 'encoder': json.dumps(spec, sort_keys=True), 'data': fingerprint,

@@ -1,5 +1,5 @@
 """Synthetic data from a pool-trained diffusion model and its duplicate-real control in a run: the pool reaches the
-augmenter and the counts the filter kept reach the record (their sampler checks: tests/test_estimator_checks.py)."""
+augmenter, and the counts the filter kept and the synthetic set's quality reach the record (their sampler checks: tests/test_estimator_checks.py)."""
 from latentlab.experiments import run_experiment
 
 BASE = dict(dataset='breastmnist', size=28, autoencoder='taesd', resolution=64, features=['latent'], classifiers=['logreg'],
@@ -24,9 +24,12 @@ def test_pool_sdedit_in_a_run(tmp_path, monkeypatch):
     assert again.timings['synthetic_model_from_cache'] is False     # a new labelled set: a new fine-tuning ...
     assert again.timings['synthetic_pretrain_s'] == t['synthetic_pretrain_s']   # ... from the same pretrained model
     assert 'latent/logreg' in rec.metrics
+    assert {'synthetic_quality_fd', 'synthetic_quality_mmd', 'synthetic_quality_precision'} <= set(t)
 
 
 def test_duplicate_real_in_a_run(tmp_path):
     rec = run_experiment({**BASE, 'augmenter': 'duplicate-real', 'augment_params': {'multiplier': 3}}, root=tmp_path,
                          progress=False)
     assert rec.timings['synthetic'] == 40 and 'synthetic_kept' not in rec.timings
+    q = {k: rec.timings[f'synthetic_quality_{k}'] for k in ('fd', 'mmd', 'precision', 'recall')}
+    assert q['fd'] > 0 and 0 <= q['precision'] <= 1 and 0 <= q['recall'] <= 1, q   # duplicates against validation
