@@ -40,6 +40,7 @@ import torch
 
 from latentlab.autoencoders import load_autoencoder
 from latentlab.data import load_medmnist
+from latentlab.latents import encoder_graph
 
 
 def cpu_peak() -> dict:
@@ -71,16 +72,7 @@ def _timed(fn) -> float:
     t = time.perf_counter(); fn(); return time.perf_counter() - t
 
 
-class EncodeOnly(torch.nn.Module):
-    "The scaled latents of preprocessed images `(N, 3, R, R)` in [-1, 1]: what every engine runs."
-    def __init__(self, ae):
-        super().__init__()
-        self.model, self.kind, self.shift, self.scale = ae.model, ae.kind, ae.shift_factor, ae.scaling_factor
-
-    def forward(self, x):
-        out = self.model.encode(x)
-        z = out.latent_dist.mean if self.kind == 'kl' else out.latents
-        return (z - self.shift) * self.scale
+EncodeOnly = encoder_graph   # the graph latentlab's onnxruntime engine exports: the same module for every engine
 
 
 def flops_per_image(ae) -> float:

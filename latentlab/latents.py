@@ -26,7 +26,8 @@ from .data import ImageSet, Labelled
 
 # %% auto #0
 __all__ = ['SHARD_DTYPE', 'ENCODE_ENV', 'ENCODE_DEFAULTS', 'PRECISIONS', 'ENGINES', 'LatentSet', 'latent_cache_key',
-           'shard_bounds', 'shard_key', 'run_tasks', 'encode_options', 'encoding', 'encode_dataset', 'decode_latents']
+           'shard_bounds', 'shard_key', 'run_tasks', 'encode_options', 'encoding', 'encoder_graph', 'encode_dataset',
+           'decode_latents']
 
 # %% ../nbs/03_latents.ipynb #03-latents-005
 @dataclass(repr=False)
@@ -335,6 +336,17 @@ def _resolve_precision(precision: str, device: str) -> str:
 # %% ../nbs/03_latents.ipynb #30b955f5
 _ORT_SESSIONS = {}
 
+def encoder_graph(ae):
+    "`ae`'s encoder as one torch module: preprocessed images in [-1, 1] -> scaled latents (a posterior's mean)."
+    import torch
+    class EncoderGraph(torch.nn.Module):   # what an engine (ONNX export, jit, compile) runs instead of `ae.encode`
+        def __init__(self): super().__init__(); self.model = ae.model
+        def forward(self, x):
+            out = self.model.encode(x)
+            z = out.latent_dist.mean if ae.kind == 'kl' else out.latents
+            return (z - ae.shift_factor) * ae.scaling_factor
+    return EncoderGraph().eval()
+
 def _onnx_session(ae):
     "An ONNX Runtime session running `ae`'s encoder network on the CPU (exported to the cache the first time)."
     import torch
@@ -345,16 +357,10 @@ def _onnx_session(ae):
     if (key, threads) in _ORT_SESSIONS: return _ORT_SESSIONS[key, threads]
     path = cache_dir('onnx')/f'{key}.onnx'
     if not path.is_file():
-        class Graph(torch.nn.Module):       # preprocessed images in [-1, 1] -> scaled latents (a posterior's mean)
-            def __init__(self): super().__init__(); self.model = ae.model
-            def forward(self, x):
-                out = self.model.encode(x)
-                z = out.latent_dist.mean if ae.kind == 'kl' else out.latents
-                return (z - ae.shift_factor) * ae.scaling_factor
         x = ae.preprocess(np.zeros((2, 8, 8), np.uint8)).cpu()
         with atomic_path(path) as tmp, warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            torch.onnx.export(Graph().eval().cpu(), (x,), str(tmp), input_names=['x'], output_names=['z'],
+            torch.onnx.export(encoder_graph(ae).cpu(), (x,), str(tmp), input_names=['x'], output_names=['z'],
                               dynamic_axes={'x': {0: 'n'}, 'z': {0: 'n'}}, dynamo=False)
     so = ort.SessionOptions()
     so.intra_op_num_threads, so.graph_optimization_level = threads, ort.GraphOptimizationLevel.ORT_ENABLE_ALL
