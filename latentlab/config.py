@@ -104,6 +104,7 @@ class RunConfig:
     augmenter: str | None = None      # a registered augmenter: synthetic training latents (training split only)
     augment_params: dict = field(default_factory=dict)  # its parameters, e.g. {'multiplier': 2}
     decode_synthetic: bool = False    # pixel features: train on the decoded synthetic images too
+    synthetic_p: float | None = None  # torch models: chance a training item is swapped for a synthetic one (None: all rows)
     image_augment: list = field(default_factory=list)  # image transforms of the training split before encoding
     tta: bool = False                 # test-time augmentation: average predictions over images and their flips
     ensemble: bool = False            # also average each classifier's latent and pixel probabilities

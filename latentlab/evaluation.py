@@ -184,15 +184,17 @@ def _probe_scores(probe, X_train, y_train, X_val, shared: dict) -> np.ndarray:
     return steps[-1].fit(shared['train'], y_train).decision_function(shared['val'])
 
 # %% ../nbs/31_evaluation.ipynb #9e1e3bc6
-def _select(name, X_train, y_train, X_val, y_val, metric, random_state, n_classes, shape, fit_kw, rank_only):
-    "`fit_select`'s loop over the grid (see there)."
+def _select(name, X_train, y_train, X_val, y_val, metric, random_state, n_classes, shape, fit_kw, rank_only, mix):
+    "`fit_select`'s loop over the grid (see there); `mix`: `(synthetic row mask, synthetic_p)` for models that mix."
     best, tried, shared = None, [], {}
     folds = int(min(c for c in np.bincount(np.asarray(y_train).astype(int)) if c > 0))
     for params in param_grid(name) or [{}]:
         model = fewer_folds(make_classifier(name, random_state, shape=shape, **params), folds)
+        kw = {**fit_kw, 'synthetic': mix[0]} if mix and 'synthetic_p' in model.get_params() else fit_kw
+        if kw is not fit_kw: model.set_params(synthetic_p=mix[1])
         probe = _uncalibrated(model) if rank_only else None
         try:
-            if probe is None: proba = predict_scores(model.fit(X_train, y_train, **fit_kw), X_val, n_classes)
+            if probe is None: proba = predict_scores(model.fit(X_train, y_train, **kw), X_val, n_classes)
             else:
                 p1 = expit(_probe_scores(probe, X_train, y_train, X_val, shared))
                 proba = np.c_[1 - p1, p1]
@@ -218,7 +220,9 @@ def fewer_folds(model, n: int):
 
 # %% ../nbs/31_evaluation.ipynb #79421060
 def fit_select(name: str, X_train, y_train, X_val, y_val, metric: str = 'auc', random_state: int = 0,
-               n_classes: int | None = None, shape: tuple | None = None):
+               n_classes: int | None = None, shape: tuple | None = None,
+               synthetic: int = 0,                 # the last this many training rows are synthetic ...
+               synthetic_p: float | None = None):  # ... and models that mix (torch) swap an item for one with this chance
     "Fit classifier `name` for each grid point on train; return `(best fitted model, its params, every point's val scores)`."
     X_train, X_val = np.asarray(X_train), np.asarray(X_val)
     y_train, y_val = np.asarray(y_train), np.asarray(y_val)
@@ -228,19 +232,21 @@ def fit_select(name: str, X_train, y_train, X_val, y_val, metric: str = 'auc', r
     if metric not in METRICS: raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     n_classes = n_classes or int(max(y_train.max(), y_val.max())) + 1
     fit_kw = {'X_val': X_val, 'y_val': y_val} if CLASSIFIERS.info(name)['uses_val'] else {}
+    mix = (np.arange(len(y_train)) >= len(y_train) - synthetic, synthetic_p) if synthetic and synthetic_p is not None else None
     rank_only = n_classes == 2 and metric == 'auc'      # a temperature keeps the ranking: calibrate the chosen point only
     with threadpool_limits(1, user_api='blas'):   # small matrices: BLAS threads cost more than they give
-        return _select(name, X_train, y_train, X_val, y_val, metric, random_state, n_classes, shape, fit_kw, rank_only)
+        return _select(name, X_train, y_train, X_val, y_val, metric, random_state, n_classes, shape, fit_kw, rank_only,
+                       mix)
 
 # %% ../nbs/31_evaluation.ipynb #f0281132
 def evaluate_classifier(name: str, X: dict, y: dict, n_classes: int | None = None, shape: tuple | None = None,
                         metric: str = 'auc', random_state: int = 0, threshold: str = 'argmax', n_boot: int = 1000,
-                        views: dict | None = None) -> tuple:
+                        views: dict | None = None, synthetic: int = 0, synthetic_p: float | None = None) -> tuple:
     "Select `name` on `X['val']`, score val and test (with intervals): `(record entry, {split: probabilities}, model)`."
     if threshold not in ('argmax', 'val'): raise ValueError(f"threshold must be 'argmax' or 'val', got {threshold!r}")
     n_classes = n_classes or int(max(np.max(y['train']), np.max(y['val']))) + 1
     model, params, tried = fit_select(name, X['train'], y['train'], X['val'], y['val'], metric, random_state,
-                                      n_classes, shape)
+                                      n_classes, shape, synthetic, synthetic_p)
     proba = {s: np.mean([predict_scores(model, x, n_classes) for x in [X[s], *(views or {}).get(s, [])]], axis=0)
              for s in ('val', 'test')}
     return score_entry(y, proba, n_classes, threshold, n_boot, random_state, params=params, grid=tried), proba, model

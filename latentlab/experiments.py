@@ -83,6 +83,8 @@ def _check_names(cfg: dict):
     for k, allowed in _CHOICES.items():
         if cfg[k] not in allowed: raise ValueError(f"{k} must be one of {list(allowed)}, got {cfg[k]!r}")
     if cfg['n_per_class'] is not None and cfg['fraction'] is not None: raise ValueError("set n_per_class or fraction, not both")
+    if cfg['synthetic_p'] is not None and not 0 <= cfg['synthetic_p'] <= 1:
+        raise ValueError(f"synthetic_p is a probability in [0, 1], got {cfg['synthetic_p']!r}")
 
 # %% ../nbs/40_experiments.ipynb #6c30cabc
 def make_config(overrides: dict | None = None, **kwargs) -> dict:
@@ -249,6 +251,7 @@ class FeatureSpace:
     views: dict
     spec: dict
     pool: np.ndarray | None = None     # rows of the training images left out of the subsample (unlabelled here)
+    synthetic: int = 0                 # the last this many training rows are an augmenter's synthetic rows
 
 # %% ../nbs/40_experiments.ipynb #f5d38e6b
 def _train_rows(full: np.ndarray, idx: np.ndarray, copies: list) -> np.ndarray:
@@ -325,6 +328,7 @@ def _add_synthetic(spaces: dict, latent: FeatureSpace, cfg: dict, ae, image_shap
     if 'latent' in spaces:
         spaces['latent'].X['train'] = np.concatenate([latent.X['train'], Xs])
         spaces['latent'].y['train'] = np.concatenate([y, yn])
+        spaces['latent'].synthetic = len(yn)
     if 'pixel' in spaces and cfg['decode_synthetic'] and len(Xs):
         gray = len(image_shape) == 2
         dec = ae.decode(Xs.reshape(len(Xs), *latent.shape), size=tuple(image_shape[:2]), gray=gray)
@@ -363,17 +367,18 @@ def _experiment_features(cfg: dict, splits: dict, idx: np.ndarray, progress: boo
     return {f: spaces[f] for f in cfg['features'] if f in spaces}
 
 # %% ../nbs/40_experiments.ipynb #092490d7
-def _evaluate_pair(cname: str, X: dict, y: dict, n_classes: int, shape, cfg: dict, views) -> tuple:
-    "One pair: `evaluation.evaluate_classifier`'s entry, `{split: probabilities}` and model, and the seconds it took."
+def _evaluate_pair(cname: str, X: dict, y: dict, n_classes: int, shape, cfg: dict, views, synthetic: int = 0) -> tuple:
+    """One pair: `evaluation.evaluate_classifier`'s entry, `{split: probabilities}` and model, and the seconds it took.
+    `synthetic`: the last this many training rows are synthetic (mixed in with `cfg['synthetic_p']` by torch models)."""
     t = time.perf_counter()
     entry, proba, model = evaluate_classifier(cname, X, y, n_classes, shape, cfg['selection_metric'], cfg['seed'],
-                                              cfg['threshold'], cfg['n_boot'], views)
+                                              cfg['threshold'], cfg['n_boot'], views, synthetic, cfg.get('synthetic_p'))
     return entry, proba, model, time.perf_counter() - t
 
 # %% ../nbs/40_experiments.ipynb #06554560
 def _evaluate_pairs(pairs: list, cfg: dict, n_classes: int, n_jobs: int | None = None, progress: bool = False,
                     min_size: int = 2**20) -> list:
-    "`_evaluate_pair` of each `(classifier, X, y, shape, views)` in `pairs`, in order; large scikit-learn ones on `n_jobs` processes."
+    "`_evaluate_pair` of each `(classifier, X, y, shape, views[, synthetic])` in `pairs`, in order; large scikit-learn ones on `n_jobs` processes."
     n_jobs = torch.get_num_threads() if n_jobs is None else n_jobs
     if not isinstance(n_jobs, int) or n_jobs < 1: raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
     pooled = [i for i, p in enumerate(pairs) if not CLASSIFIERS.info(p[0])['shaped'] and p[1]['train'].size >= min_size]
@@ -382,11 +387,11 @@ def _evaluate_pairs(pairs: list, cfg: dict, n_classes: int, n_jobs: int | None =
     out = [None] * len(pairs)
     with tqdm(total=len(pairs), desc='classifiers', unit='model', disable=not progress) as bar:
         if pooled:
-            jobs = (joblib.delayed(_evaluate_pair)(c, X, y, n_classes, s, cfg, v) for c, X, y, s, v in (pairs[i] for i in pooled))
+            jobs = (joblib.delayed(_evaluate_pair)(c, X, y, n_classes, s, cfg, v, *n) for c, X, y, s, v, *n in (pairs[i] for i in pooled))
             for i, r in zip(pooled, joblib.Parallel(n_jobs=min(n_jobs, len(pooled)), return_as='generator')(jobs)):
                 out[i] = r; bar.update()
-        for i, (c, X, y, s, v) in enumerate(pairs):
-            if out[i] is None: out[i] = _evaluate_pair(c, X, y, n_classes, s, cfg, v); bar.update()
+        for i, (c, X, y, s, v, *n) in enumerate(pairs):
+            if out[i] is None: out[i] = _evaluate_pair(c, X, y, n_classes, s, cfg, v, *n); bar.update()
     return out
 
 # %% ../nbs/40_experiments.ipynb #490ab4f6
@@ -470,8 +475,8 @@ def run_experiment(config: dict | None = None, root: str | Path | None = None, p
                                if accepts(c, sp.spec['kind'])], spaces)
     ran = list(dict.fromkeys(c for _, c in keys))        # the classifiers as they run (large-n substitutes included)
     if cfg['distill'] and ('pixel', cfg['distill']) not in keys: keys.append(('pixel', cfg['distill']))
-    done = _evaluate_pairs([(c, spaces[f].X, spaces[f].y, spaces[f].shape, spaces[f].views) for f, c in keys], cfg,
-                           n_classes, n_jobs, progress)
+    pairs = [(c, spaces[f].X, spaces[f].y, spaces[f].shape, spaces[f].views, spaces[f].synthetic) for f, c in keys]
+    done = _evaluate_pairs(pairs, cfg, n_classes, n_jobs, progress)
     if cfg['distill']:
         extra = _distilled(spaces, done[keys.index(('pixel', cfg['distill']))][2], cfg, n_classes, len(idx))
         keys, done = keys + [k for k, _ in extra], done + [d for _, d in extra]
@@ -572,6 +577,7 @@ def augmentation_name(cfg: dict) -> str:
     "What a run added to its training data, by name: generator (`(decoded)`), `images:` transforms, `tta`; `'none'` for nothing."
     parts = [cfg['augmenter']] if cfg.get('augmenter') else []
     if parts and cfg.get('decode_synthetic'): parts[-1] += ' (decoded)'
+    if parts and cfg.get('synthetic_p') is not None: parts[-1] += f" (p={cfg['synthetic_p']:g})"
     parts += [f"images:{t}" for t in cfg.get('image_augment') or []]
     if cfg.get('tta'): parts.append('tta')
     return '+'.join(parts) or 'none'

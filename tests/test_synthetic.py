@@ -1,6 +1,8 @@
 """Synthetic data from a pool-trained diffusion model and its duplicate-real control in a run: the pool reaches the
-augmenter, and the counts the filter kept and the synthetic set's quality reach the record (their sampler checks: tests/test_estimator_checks.py)."""
-from latentlab.experiments import run_experiment
+augmenter, the counts the filter kept and the synthetic set's quality reach the record, and the run's mixing
+probability reaches its torch models (the samplers' own checks: tests/test_estimator_checks.py)."""
+from latentlab.experiments import augmentation_name, run_experiment
+from latentlab.models import load_model
 
 BASE = dict(dataset='breastmnist', size=28, autoencoder='taesd', resolution=64, features=['latent'], classifiers=['logreg'],
             n_per_class=10, n_boot=50, keep_models=False, threshold='argmax')
@@ -28,8 +30,11 @@ def test_pool_sdedit_in_a_run(tmp_path, monkeypatch):
 
 
 def test_duplicate_real_in_a_run(tmp_path):
-    rec = run_experiment({**BASE, 'augmenter': 'duplicate-real', 'augment_params': {'multiplier': 3}}, root=tmp_path,
-                         progress=False)
+    "The control's rows and quality reach the record, and the run's `synthetic_p` reaches the torch model that mixes."
+    rec = run_experiment({**BASE, 'augmenter': 'duplicate-real', 'augment_params': {'multiplier': 3}, 'synthetic_p': 0.5,
+                          'classifiers': ['logreg', 'latent-cnn'], 'keep_models': True}, root=tmp_path, progress=False)
     assert rec.timings['synthetic'] == 40 and 'synthetic_kept' not in rec.timings
+    assert load_model(rec.path/'models'/'latent'/'latent-cnn').estimator_.synthetic_p == 0.5
+    assert augmentation_name(rec.config) == 'duplicate-real (p=0.5)'
     q = {k: rec.timings[f'synthetic_quality_{k}'] for k in ('fd', 'mmd', 'precision', 'recall')}
     assert q['fd'] > 0 and 0 <= q['precision'] <= 1 and 0 <= q['recall'] <= 1, q   # duplicates against validation
