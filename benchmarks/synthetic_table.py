@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from latentlab.config import runs_dir
 from latentlab.data import load_dataset
+from latentlab.evaluation import mean_interval
 from latentlab.experiments import RunRecord
 
 KEYS = ['dataset', 'n', 'classifier']
@@ -36,10 +36,9 @@ def arm(cfg: dict) -> str:
 
 
 def interval(d) -> str:
-    d = np.asarray(d, float)
-    if len(d) < 2: return f'{d.mean():+.3f}'
-    h = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
-    return f'{d.mean():+.3f} [{d.mean() - h:+.3f}, {d.mean() + h:+.3f}]'
+    "Mean of paired differences with its 95% t interval (`evaluation.mean_interval`)."
+    m, lo, hi = mean_interval(d)
+    return f'{m:+.3f}' if not np.isfinite(lo) else f'{m:+.3f} [{lo:+.3f}, {hi:+.3f}]'
 
 
 _COUNTS = {}
