@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+from PIL import Image, ImageDraw
 from scipy import sparse
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
@@ -277,7 +278,6 @@ def suggest(X_labelled, y_labelled, X_pool, k: int = 10, strategy: str = 'typicl
 # %% ../nbs/34_active.ipynb #34-active-051
 def read_unlabelled(folder: str | Path, size: int | None = None) -> tuple:
     "`(uint8 images, paths)` of the image files in `folder`, all resized to `size` (default: the most common size)."
-    from PIL import Image
     root = Path(folder).expanduser()
     if not root.is_dir(): raise FileNotFoundError(f"folder of unlabelled images {root} does not exist")
     files = sorted(f for f in root.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
@@ -346,7 +346,6 @@ def contact_sheet(images, captions=None, ncols: int = 8, title: str = ''):
 # %% ../nbs/34_active.ipynb #34-active-056
 def save_contact_sheet(images, path: str | Path, captions=None, ncols: int = 8) -> Path:
     "Write `images` as one PNG grid with a caption under each (Pillow), atomically; return the path."
-    from PIL import Image, ImageDraw
     canvas, h, w = _tile(images, ncols, gap=18)
     ncols = max(1, min(int(ncols), len(images)))
     im = Image.fromarray(np.pad(canvas, ((0, 18), (0, 0), (0, 0)), constant_values=255))

@@ -8,7 +8,9 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
+from imblearn.over_sampling import ADASYN, SMOTE, SVMSMOTE, BorderlineSMOTE
 from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import check_sampling_strategy
 from sklearn.base import clone
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -57,7 +59,6 @@ class LatentSampler(BaseOverSampler):
 
     def _fit_resample(self, X, y):
         if self.multiplier is not None:   # overrides sampling_strategy
-            from imblearn.utils import check_sampling_strategy
             self.sampling_strategy_ = check_sampling_strategy(Multiply(self.multiplier), y, self._sampling_type)
         rng = np.random.default_rng(self.random_state)
         X = np.ascontiguousarray(X, dtype=np.float32)   # C order: same sums (and samples) for arrays and DataFrames
@@ -211,7 +212,6 @@ SMOTE_KINDS = ('smote', 'borderline', 'svm', 'adasyn')
 
 # %% ../nbs/20_augment.ipynb #4d2e0016
 def _smote_classes() -> dict:
-    from imblearn.over_sampling import ADASYN, SMOTE, SVMSMOTE, BorderlineSMOTE
     return {'smote': SMOTE, 'borderline': BorderlineSMOTE, 'svm': SVMSMOTE, 'adasyn': ADASYN}
 
 # %% ../nbs/20_augment.ipynb #20-augment-025

@@ -16,9 +16,10 @@ from typing import Callable
 import numpy as np
 import torch
 import torch.nn.functional as F
+from fastcore.basics import patch
+from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
-from fastcore.basics import patch
 from .config import Registry, assets_dir, atomic_path, cache_dir, defaults, get_device
 
 # %% auto #0
@@ -137,7 +138,6 @@ class TinyAutoencoder(torch.nn.Module):
 @patch
 def save_pretrained(self: TinyAutoencoder, save_directory: str | Path) -> Path:
     "Save into folder `save_directory` (networks as safetensors, layout and architecture as config.json), atomically."
-    from safetensors.torch import save_file
     with atomic_path(save_directory) as tmp:
         Path(tmp).mkdir(parents=True, exist_ok=True)
         nets = {'encoder': self.encoder, 'decoder': self.decoder}
@@ -157,7 +157,6 @@ def save_pretrained(self: TinyAutoencoder, save_directory: str | Path) -> Path:
 def from_pretrained(cls: TinyAutoencoder, pretrained_model_name_or_path: str | Path,
                     torch_dtype: torch.dtype | None = None) -> TinyAutoencoder:
     "A TinyAutoencoder saved with `save_pretrained`, weights loaded strictly, in `torch_dtype` (default float32)."
-    from safetensors.torch import load_file
     path = Path(pretrained_model_name_or_path)
     if not (path/'config.json').is_file() or not (path/'encoder.safetensors').is_file():
         raise FileNotFoundError(f"{path} is not a saved TinyAutoencoder (no config.json / encoder.safetensors): "
@@ -201,7 +200,6 @@ def read_state_dict(path: str | Path) -> dict:
     "The tensors of a `.safetensors` file or a `.pth` state dict (loaded with `weights_only=True`), on the CPU."
     path = Path(path)
     if path.suffix == '.safetensors':
-        from safetensors.torch import load_file
         return load_file(str(path))
     state = torch.load(path, map_location='cpu', weights_only=True)
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):

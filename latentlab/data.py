@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
+from sklearn.model_selection import train_test_split
 from tqdm.auto import tqdm
 
 from .config import Registry, assets_dir, cache_dir
@@ -110,7 +112,6 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
 # %% ../nbs/01_data.ipynb #01-data-012
 def split_stratified(data: ImageSet, val: float = 0.15, test: float = 0.15, seed: int = 0) -> dict:
     "Seeded stratified split of `data` into `{'train', 'val', 'test'}` with the given fractions."
-    from sklearn.model_selection import train_test_split
     if not (0 <= val < 1 and 0 < test < 1 and val + test < 1):
         raise ValueError(f"val and test fractions must be in [0, 1) and sum below 1, got {val}, {test}")
     counts = np.bincount(data.labels, minlength=len(data.classes))
@@ -205,7 +206,6 @@ ON_ERROR = ('skip', 'raise')
 
 def read_image(path, max_side: int | None = None) -> np.ndarray:
     "One image file (path or binary file) as `uint8` gray `(H, W)` or RGB `(H, W, 3)`; at most `max_side` pixels a side."
-    from PIL import Image
     try:
         with Image.open(path) as im:
             if max_side and im.format == 'JPEG':    # decode at a reduced scale: a 6000 px photo never fills memory
@@ -238,7 +238,6 @@ class UnreadableImagesError(ValueError):
 
 # %% ../nbs/01_data.ipynb #5e6a1254
 def _resize(img: np.ndarray, size: tuple) -> np.ndarray:
-    from PIL import Image
     if img.shape[:2] == tuple(size): return img
     return np.array(Image.fromarray(img).resize((size[1], size[0]), Image.Resampling.LANCZOS))
 

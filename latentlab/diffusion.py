@@ -16,8 +16,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from fastcore.basics import patch
+from safetensors.numpy import load_file, save_file
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
+from tqdm.auto import tqdm
 
 from .augment import LatentSampler, register_augmenter
 from .config import atomic_path, cache_dir, get_device
@@ -142,7 +144,6 @@ def diffusion_cache_key(latents, labels, n_classes: int, config: DiffusionConfig
 def _train(latents, labels, n_classes: int, cfg: DiffusionConfig, seed: int, progress: bool, device: str,
            label_confidence=None, sample_weights=None, init: LatentDiffusion | None = None) -> LatentDiffusion:
     "Train a `LatentDiffusion` on latents `(N, C, h, w)` (label -1: none) on `device`, from `init` if given."
-    from tqdm.auto import tqdm
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
     z = torch.as_tensor(latents)
@@ -255,7 +256,6 @@ def sample(self: LatentDiffusion, labels, guidance_scale: float = 2.0, steps: in
            strength: float = 0.6, guidance_loss=None, guidance_weight: float = 0.0, batch_size: int = 256,
            progress: bool = False, threads: int | None = 1) -> np.ndarray:
     "Latents `(B, C, h, w)` of classes `labels` by DDIM with classifier-free and optional loss guidance; from noise or `start`."
-    from tqdm.auto import tqdm
     labels = np.asarray(labels).astype(np.int64).reshape(-1)
     if len(labels) and (labels.min() < 0 or labels.max() >= self.n_classes):
         raise ValueError(f"labels must be classes 0..{self.n_classes - 1}, got {sorted(set(labels.tolist()))}")
@@ -371,7 +371,6 @@ def sdedit_variations(model: LatentDiffusion, start, labels, variations: int = 1
                       guidance_scale: float = 2.0, steps: int = 30, seed: int = 0, cache: bool = True,
                       threads: int | None = 1, progress: bool = False) -> np.ndarray:
     "`(variations, N, C, h, w)` SDEdit variations of each start latent toward its class (cached for a cached model)."
-    from safetensors.numpy import load_file, save_file
     start = np.asarray(start, np.float32).reshape(len(start), *model.shape)
     labels = np.asarray(labels).astype(np.int64).reshape(-1)
     if len(labels) != len(start): raise ValueError(f"{len(start)} start latents for {len(labels)} labels")

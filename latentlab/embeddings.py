@@ -14,6 +14,10 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from PIL import Image
+from sklearn.decomposition import PCA
+from sklearn.manifold import TSNE
+from threadpoolctl import threadpool_limits
 
 # %% auto #0
 __all__ = ['PROJECTIONS', 'thumbnail_uri', 'image_grid', 'project', 'plotlyjs_html', 'figure_html', 'embedding_explorer',
@@ -22,7 +26,6 @@ __all__ = ['PROJECTIONS', 'thumbnail_uri', 'image_grid', 'project', 'plotlyjs_ht
 # %% ../nbs/11_embeddings.ipynb #11-embedding-004
 def thumbnail_uri(image: np.ndarray, size: int | None = 64, fmt: str = 'PNG', quality: int = 85) -> str:
     "A `uint8` image (gray or RGB) as a PNG (or JPEG) `data:` URI, resized to `size` px on its longer side."
-    from PIL import Image
     im = Image.fromarray(np.asarray(image, dtype=np.uint8))
     if size: im = im.resize((size, max(1, round(size * im.height / im.width))), Image.Resampling.LANCZOS)
     buf = io.BytesIO(); im.save(buf, format=fmt.upper(), **({'quality': quality} if fmt.upper() == 'JPEG' else {}))
@@ -61,12 +64,9 @@ def _projection_key(X: np.ndarray, method: str, params: dict, seed: int) -> str:
 
 # %% ../nbs/11_embeddings.ipynb #9c4f0012
 def _fit_projection(X: np.ndarray, method: str, n_components: int, seed: int, pca_first: int, params: dict) -> np.ndarray:
-    from sklearn.decomposition import PCA
     if method == 'pca': return PCA(n_components, random_state=seed, **params).fit_transform(X)
     if pca_first and X.shape[1] > pca_first: X = PCA(min(pca_first, len(X)), random_state=seed).fit_transform(X)
     if method == 'tsne':
-        from sklearn.manifold import TSNE
-        from threadpoolctl import threadpool_limits
         with threadpool_limits(1):   # see above: one thread is faster when cores are shared
             return TSNE(n_components, random_state=seed, init='pca', perplexity=min(30.0, (len(X) - 1) / 3),
                         **params).fit_transform(X)

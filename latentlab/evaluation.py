@@ -6,18 +6,21 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import joblib
-
 import numpy as np
 import pandas as pd
+from PIL import Image
 from scipy import stats
+from scipy.ndimage import gaussian_filter
 from scipy.special import expit
-from threadpoolctl import threadpool_limits
+from scipy.stats import rankdata
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.pipeline import Pipeline
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, roc_auc_score
+from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
 
 from .classifiers import CLASSIFIERS, make_classifier, param_grid
 
@@ -90,7 +93,6 @@ def choose_threshold(y_val, proba_val, metric: str = 'balanced_acc') -> float:
 # %% ../nbs/31_evaluation.ipynb #e4702d51
 def _binary_metrics(y: np.ndarray, p1: np.ndarray, pred: np.ndarray) -> dict:
     "AUC, accuracy, balanced accuracy and macro F1 of replicates: rows of labels `y`, scores `p1`, predictions `pred` `(B, N)`."
-    from scipy.stats import rankdata
     pos, neg = y.sum(1), (1 - y).sum(1)
     ranks = rankdata(p1, axis=1)
     auc = ((ranks * y).sum(1) - pos * (pos + 1) / 2) / (pos * neg)
@@ -311,8 +313,6 @@ IMAGE_TRANSFORMS = ('hflip', 'rot', 'crop')
 # %% ../nbs/31_evaluation.ipynb #16b247cc
 def transform_images(data, kind: str, seed: int = 0):
     "A transformed copy of ImageSet `data` (same labels and order): `'hflip'`, `'rot'` (±10°) or `'crop'` (85-100%), seeded."
-    from dataclasses import replace
-    from PIL import Image
     if kind not in IMAGE_TRANSFORMS: raise ValueError(f"unknown image transform {kind!r}; choose from {IMAGE_TRANSFORMS}")
     imgs = data.images
     if kind == 'hflip': out = np.ascontiguousarray(imgs[:, :, ::-1])
@@ -337,8 +337,6 @@ BROKEN_KINDS = ('noise', 'blank', 'blur', 'inverted')
 # %% ../nbs/31_evaluation.ipynb #af5039f6
 def broken_images(data, kind: str, seed: int = 0):
     "A copy of ImageSet `data` made unusable in one way: `'noise'`, `'blank'`, `'blur'` or `'inverted'` (seeded)."
-    from dataclasses import replace
-    from scipy.ndimage import gaussian_filter
     if kind not in BROKEN_KINDS: raise ValueError(f"unknown broken-input kind {kind!r}; choose from {BROKEN_KINDS}")
     imgs = data.images
     if kind == 'noise': out = np.random.default_rng(seed).integers(0, 256, imgs.shape, dtype=np.uint8)

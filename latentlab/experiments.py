@@ -24,18 +24,19 @@ import joblib
 import numpy as np
 import pandas as pd
 import torch
+import yaml
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from .config import Registry, RunConfig, atomic_path, get_device, runs_dir, seed_everything
 from .augment import AUGMENTERS, make_augmenter
 from .autoencoders import load_autoencoder
 from .backbones import BACKBONES, backbone_features, load_backbone
 from .classifiers import CLASSIFIERS, large_n_choice, param_grid, pixel_features
+from .config import Registry, RunConfig, atomic_path, get_device, runs_dir, seed_everything
 from .data import load_dataset, subsample_indices
-from .guidance import synthetic_quality
 from .evaluation import (IMAGE_TRANSFORMS, distill_select, evaluate_classifier, fuse_select, predict_scores,
                                   score_entry, transform_images)
+from .guidance import synthetic_quality
 from .latents import encode_dataset
 from .models import LatentClassifier, accepts, calibration_summary, feature_spec, ood_scorer, save_model
 
@@ -106,7 +107,6 @@ def make_config(overrides: dict | None = None, **kwargs) -> dict:
 def _flow(raw: str):
     "A YAML flow list or mapping (`[a, b]`, `{k: 1}`) as the sweep files write them; anything else stays the string `raw`."
     if raw[:1] not in ('[', '{'): return raw
-    import yaml
     try: return yaml.safe_load(raw)
     except yaml.YAMLError: return raw
 

@@ -5,23 +5,24 @@
 # %% ../nbs/21_guidance.ipynb #21-guidance-003
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.covariance import LedoitWolf
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
-from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.metrics import pairwise_distances, roc_auc_score
+from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 from sklearn.neighbors import NearestNeighbors
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import randomized_svd
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+from tqdm.auto import tqdm
 
 from .augment import LatentSampler, register_augmenter
 from .config import get_device
@@ -53,7 +54,6 @@ class SquareFeatures(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         "Names of the output features: the inputs' names, then each with `^2`."
-        from sklearn.utils.validation import _check_feature_names_in
         names = _check_feature_names_in(self, input_features)
         return np.asarray([*names, *(f'{n}^2' for n in names)], dtype=object)
 
@@ -121,7 +121,6 @@ def _real_fake(real, synthetic):
 # %% ../nbs/21_guidance.ipynb #6f3a0025
 def discriminator_auc(real, synthetic, kind: str = 'quadratic', cv: int = 5, random_state: int = 0) -> float:
     "Held-out ROC AUC of a discriminator real (1) vs synthetic (0): 0.5 = indistinguishable."
-    import warnings
     X, y = _real_fake(real, synthetic)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')   # MLP convergence warnings on easy problems
@@ -132,7 +131,6 @@ def discriminator_auc(real, synthetic, kind: str = 'quadratic', cv: int = 5, ran
 # %% ../nbs/21_guidance.ipynb #6f3a0027
 def fit_discriminator(real, synthetic, kind: str = 'quadratic', random_state: int = 0):
     "A discriminator real (1) vs synthetic (0) fitted on all given latents."
-    import warnings
     X, y = _real_fake(real, synthetic)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
@@ -273,7 +271,6 @@ def combine_losses(weighted: dict):
 def guided_generate(z0, target, losses: dict, proximity: float = 0.0, steps: int = 100, lr: float = 0.05,
                     progress: bool = False, device: str | None = None) -> tuple:
     "Latents optimised from `z0` toward classes `target` under `{name: (loss, weight)}` (+ proximity) on `device`; returns `(z, history)`."
-    from tqdm.auto import tqdm
     z0 = np.asarray(z0, np.float32)
     device = get_device(device)
     z = torch.tensor(z0, requires_grad=True, device=device)
@@ -347,7 +344,6 @@ def nearest_real(X_syn, X_seen) -> tuple:
 # %% ../nbs/21_guidance.ipynb #6f3a0059
 def mean_pairwise_distance(X) -> float:
     "Mean Euclidean distance between distinct rows of `X` (a diversity measure)."
-    from sklearn.metrics import pairwise_distances
     X = np.asarray(X, np.float64).reshape(len(X), -1)
     if len(X) < 2: return float('nan')
     d = pairwise_distances(X)
@@ -417,7 +413,6 @@ def frechet_distance_rows(x, y) -> float:
 # %% ../nbs/21_guidance.ipynb #4c4e0149
 def knn_precision_recall(real, synthetic, k: int = 3) -> tuple:
     "`(precision, recall)` of `synthetic` against `real` rows: shares inside the other set's k-NN manifold."
-    from sklearn.metrics import pairwise_distances
     real, synthetic = (np.asarray(a, np.float64).reshape(len(a), -1) for a in (real, synthetic))
     if min(len(real), len(synthetic)) <= k: raise ValueError(f"each set needs more than k={k} samples")
     def inside(ref, query):                      # share of `query` within the k-NN balls around `ref`

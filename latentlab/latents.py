@@ -9,16 +9,22 @@ import contextvars
 import copy
 import hashlib
 import json
+import multiprocessing
 import os
+import signal
 import uuid
 import warnings
 from collections import Counter, deque
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import safetensors.numpy as stn
+from safetensors import safe_open
 from tqdm.auto import tqdm
 
 from .config import atomic_path, cache_dir, get_device
@@ -90,7 +96,6 @@ def latent_cache_key(data: ImageSet | str, encoder_spec: dict) -> str:
 # %% ../nbs/03_latents.ipynb #7a3e0014
 def _load_cached(path: Path, key: str, data: ImageSet, spec: dict):
     "The cached latents at `path` if it is a valid entry for `key`, else None (with a warning if it is bad)."
-    from safetensors import safe_open
     try:
         with safe_open(str(path), framework='numpy') as f:
             meta = f.metadata() or {}
@@ -123,7 +128,6 @@ SHARD_DTYPE = np.float16        # latents of a sharded set on disk (and on the w
 
 def _read_shard(path: Path, key: str, n: int):
     "The latents of the shard entry at `path` if it is a valid entry for `key` with `n` latents, else None (warned)."
-    from safetensors import safe_open
     try:
         with safe_open(str(path), framework='numpy') as f:
             meta, z = f.metadata() or {}, f.get_tensor('latents')
@@ -138,7 +142,6 @@ def _read_shard(path: Path, key: str, n: int):
 # %% ../nbs/03_latents.ipynb #ccf1128d
 def _save_entry(path: Path, tensors: dict, metadata: dict) -> None:
     "Write safetensors `tensors` with string `metadata` to `path` atomically (a temporary file, then a rename)."
-    import safetensors.numpy as stn
     with atomic_path(path) as tmp:
         stn.save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp),
                       metadata={k: str(v) for k, v in metadata.items()})
@@ -161,7 +164,6 @@ _SHARED = None     # a pool process's copy of `run_tasks`'s `shared`, set once b
 
 def _pool_start(shared, threads: int | None) -> None:
     "Local pool initializer: keep `shared` for the tasks, take `threads` torch threads, leave Ctrl-C to the parent."
-    import signal
     global _SHARED
     _SHARED = shared
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -182,9 +184,6 @@ def _stop_pool(pool) -> None:
 # %% ../nbs/03_latents.ipynb #8b0bb6ba
 def _pool_tasks(fn, items, shared, workers: int, threads, in_flight: int, retries: int, name: str):
     "`run_tasks` on local pools of spawned processes: a pool that breaks (a dead worker) is replaced, its tasks resent."
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
     pending, tries = deque(enumerate(items)), Counter()
     while pending:
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn'), initializer=_pool_start,

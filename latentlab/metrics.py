@@ -5,6 +5,8 @@
 # %% ../nbs/10_metrics.ipynb #10-metrics-003
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import warnings
 from pathlib import Path
 
@@ -12,6 +14,14 @@ import numpy as np
 import pandas as pd
 import torch
 from scipy import linalg, stats
+from sklearn.linear_model import LogisticRegression
+from sklearn.manifold import trustworthiness
+from sklearn.metrics import pairwise_distances, silhouette_score
+from sklearn.metrics.pairwise import rbf_kernel
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.neighbors import NearestNeighbors
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
 from .config import assets_dir
@@ -47,7 +57,6 @@ def frechet_distance(x, y, eps: float = 1e-6) -> float:
 # %% ../nbs/10_metrics.ipynb #5b1d0004
 def median_gamma(x, y=None) -> float:
     "RBF `gamma = 1 / median squared distance` of the pooled samples (the median heuristic)."
-    from sklearn.metrics import pairwise_distances
     z = _rows(x) if y is None else np.vstack([_rows(x), _rows(y)])
     d = pairwise_distances(z, metric='sqeuclidean')
     med = np.median(d[np.triu_indices(len(z), 1)])
@@ -56,7 +65,6 @@ def median_gamma(x, y=None) -> float:
 # %% ../nbs/10_metrics.ipynb #5b1d0006
 def mmd(x, y, gamma: float | None = None) -> float:
     "Unbiased squared maximum mean discrepancy between samples `x` and `y` with an RBF kernel."
-    from sklearn.metrics.pairwise import rbf_kernel
     x, y = _rows(x), _rows(y)
     if min(len(x), len(y)) < 2: raise ValueError("each set needs at least 2 samples")
     g = median_gamma(x, y) if gamma is None else gamma
@@ -150,7 +158,6 @@ def load_lpips(net: str = 'alex', verbose: bool = True):
     fname = LPIPS_BACKBONES[net]
     places = [assets_dir()/'models'/'lpips'/fname, Path(torch.hub.get_dir())/'checkpoints'/fname]
     found = next((p for p in places if p.is_file()), None)
-    import importlib, importlib.util
     why = None if importlib.util.find_spec('lpips') else "the optional `lpips` package is not installed (pip install lpips)"
     if why is None and found is None:
         why = f"its {net} backbone weights {fname} are not in {' or '.join(map(str, places))}"
@@ -239,7 +246,6 @@ def fisher_ratio(X: np.ndarray, y: np.ndarray) -> float:
 # %% ../nbs/10_metrics.ipynb #5b1d0045
 def loo_knn_accuracy(X: np.ndarray, y: np.ndarray, k: int = 5) -> float:
     "Leave-one-out accuracy of a `k`-nearest-neighbour majority vote (each point's own label is left out)."
-    from sklearn.neighbors import NearestNeighbors
     X, y = _rows(X), np.asarray(y)
     idx = NearestNeighbors(n_neighbors=k + 1).fit(X).kneighbors(X, return_distance=False)
     idx = np.array([[j for j in row if j != i][:k] for i, row in enumerate(idx)])
@@ -251,16 +257,12 @@ def loo_knn_accuracy(X: np.ndarray, y: np.ndarray, k: int = 5) -> float:
 # %% ../nbs/10_metrics.ipynb #5b1d0048
 def logistic_regression(C: float = 1.0, random_state: int | None = 0, scale: bool = True, max_iter: int = 5000):
     "Unfitted `StandardScaler -> LogisticRegression(C)` pipeline (the bare `LogisticRegression` when `scale=False`)."
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
     lr = LogisticRegression(C=C, max_iter=max_iter, random_state=random_state)
     return make_pipeline(StandardScaler(), lr) if scale else lr
 
 # %% ../nbs/10_metrics.ipynb #5b1d0051
 def linear_probe_auc(X: np.ndarray, y: np.ndarray, cv: int = 5, seed: int = 0, C: float = 1.0) -> dict:
     "Cross-validated ROC AUC (mean, std over folds) of standardise + logistic regression on `X`, `y` (training data only)."
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
     X, y = _rows(X), np.asarray(y)
     scoring = 'roc_auc' if len(np.unique(y)) == 2 else 'roc_auc_ovr'
     est = logistic_regression(C=C, random_state=seed)
@@ -282,7 +284,6 @@ def class_distances(X: np.ndarray, y: np.ndarray, max_pairs: int = 20000, seed: 
 # %% ../nbs/10_metrics.ipynb #5b1d0058
 def class_structure(X: np.ndarray, y: np.ndarray, k: int = 5, cv: int = 5, seed: int = 0) -> dict:
     "Silhouette, Fisher ratio, leave-one-out kNN accuracy, linear-probe AUC and the inter/intra median distance ratio."
-    from sklearn.metrics import silhouette_score
     X, y = _rows(X), np.asarray(y)
     if len(np.unique(y)) < 2: raise ValueError("class_structure needs at least two classes")
     d = class_distances(X, y, seed=seed)
@@ -295,7 +296,6 @@ def class_structure(X: np.ndarray, y: np.ndarray, k: int = 5, cv: int = 5, seed:
 # %% ../nbs/10_metrics.ipynb #5b1d0059
 def knn_overlap(X_a: np.ndarray, X_b: np.ndarray, k: int = 10) -> float:
     "Mean fraction of each point's `k` nearest neighbours (itself excluded) that two spaces share."
-    from sklearn.neighbors import NearestNeighbors
     nn = lambda X: NearestNeighbors(n_neighbors=k + 1).fit(X).kneighbors(X, return_distance=False)[:, 1:]
     a, b = nn(_rows(X_a)), nn(_rows(X_b))
     return float(np.mean([len(set(r) & set(s)) / k for r, s in zip(a, b)]))
@@ -303,7 +303,6 @@ def knn_overlap(X_a: np.ndarray, X_b: np.ndarray, k: int = 10) -> float:
 # %% ../nbs/10_metrics.ipynb #5b1d0061
 def neighbourhood_preservation(X_pixels: np.ndarray, X_latent: np.ndarray, k: int = 10) -> dict:
     "Trustworthiness, continuity and kNN overlap of latent-space neighbourhoods w.r.t. pixel space."
-    from sklearn.manifold import trustworthiness
     P, L = _rows(X_pixels), _rows(X_latent)
     return {'trustworthiness': float(trustworthiness(P, L, n_neighbors=k)),
             'continuity': float(trustworthiness(L, P, n_neighbors=k)), 'knn_overlap': knn_overlap(P, L, k), 'k': k}

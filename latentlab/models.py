@@ -25,6 +25,7 @@ from scipy.special import logit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNetClassifier
 from tqdm.auto import tqdm
 
 import latentlab
@@ -33,7 +34,7 @@ from .backbones import BACKBONES, load_backbone
 from .classifiers import CLASSIFIERS, pixel_features
 from .config import RunConfig, atomic_path, defaults
 from .data import IMAGE_SUFFIXES, ImageSet, _resize, read_image, to_uint8
-from .evaluation import classification_metrics, choose_threshold, fit_select, predict_labels, predict_scores
+from .evaluation import choose_threshold, classification_metrics, fit_select, predict_labels, predict_scores
 from .guidance import OODScorer
 from .latents import encode_dataset
 
@@ -310,7 +311,6 @@ def dump_torch(estimator, folder: Path) -> list:
 # %% ../nbs/33_models.ipynb #844795ce
 def load_torch(folder: Path, device: str | None = None):
     "A `TorchClassifier` from `dump_torch`'s files: its module rebuilt from its parameters, the weights loaded strictly."
-    from skorch import NeuralNetClassifier
     info = json.loads((folder/'torch.json').read_text())
     allowed = _torch_classes()
     if info['class'] not in allowed: raise UntrustedModel(f"torch.json names {info['class']!r}, not one of {sorted(allowed)}")

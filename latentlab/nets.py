@@ -20,6 +20,7 @@ from skorch.callbacks import Callback, EarlyStopping, EpochScoring, LRScheduler
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 from torch import nn
+from tqdm.auto import tqdm
 
 from .backbones import BACKBONES, global_pool, rgb_input
 from .classifiers import register_classifier
@@ -80,7 +81,6 @@ class EpochProgress(Callback):
 
     def on_train_begin(self, net, **kwargs):
         "Open the bar, named after the module."
-        from tqdm.auto import tqdm
         self.bar_ = tqdm(total=self.total, desc=type(net.module_).__name__, unit='epoch', leave=False)
 
     def on_epoch_end(self, net, **kwargs):

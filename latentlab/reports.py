@@ -5,6 +5,7 @@
 # %% ../nbs/41_reports.ipynb #41-reports-003
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -60,7 +61,6 @@ def report_template(name_or_path: str | Path) -> Path:
 # %% ../nbs/41_reports.ipynb #2b6e7113
 def report_parameters(template: str | Path) -> dict:
     "The parameters a template declares (its `parameters` cell) with their default values."
-    import ast
     import papermill as pm
     def value(src):
         try: return ast.literal_eval(src)

@@ -8,16 +8,23 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import multiprocessing
 import os
+import signal
 import socket
+import threading
 import time
 import traceback
 import uuid
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import closing, contextmanager
+from multiprocessing import util
 from pathlib import Path
 from typing import Callable
 
+import cloudpickle
 import pandas as pd
+import yaml
 from tqdm.auto import tqdm
 
 from .config import Registry, atomic_path, runs_dir
@@ -36,7 +43,6 @@ def load_sweep(spec, name: str | None = None) -> dict:
     if isinstance(spec, (str, Path)):
         source = Path(spec)
         if not source.is_file(): raise FileNotFoundError(f"sweep file {source} not found")
-        import yaml
         try: data = yaml.safe_load(source.read_text())
         except yaml.YAMLError as e: raise ValueError(f"sweep file {source} is not valid YAML: {e}") from e
     else: data = spec
@@ -115,9 +121,7 @@ def run_cell(cell: dict, root, sweep: str, runner=None, threads: int | None = No
     row = {'cell_id': cell['cell_id'], 'status': 'failed', 'run_id': None, 'path': None, 'seconds': None,
            'error': None, 'traceback': None, 'worker': f'{socket.gethostname()}:{os.getpid()}'}
     try:
-        if isinstance(runner, bytes):
-            import cloudpickle
-            runner = cloudpickle.loads(runner)
+        if isinstance(runner, bytes): runner = cloudpickle.loads(runner)
         fn = runner if runner is not None else CELL_RUNNERS[cell['kind']]
         with thread_limit(threads): rec = fn(dict(cell['config']), Path(root))
         path = getattr(rec, 'path', None)
@@ -203,8 +207,6 @@ def _failure(cell: dict, e: BaseException) -> dict:
 # %% ../nbs/42_sweeps.ipynb #8863d759
 def _pool_init():
     "Local pool initializer: stop the child processes a cell left when the process exits or is terminated; ignore Ctrl-C."
-    import multiprocessing, signal
-    from multiprocessing import util
     def stop():
         for p in multiprocessing.active_children(): p.terminate()
         for p in multiprocessing.active_children(): p.join(10)
@@ -217,8 +219,6 @@ def _pool_init():
 # %% ../nbs/42_sweeps.ipynb #f105a05d
 def _local_pool(workers: int):
     "A pool of `workers` spawned processes for sweep cells, each stopping its idle child processes on exit (`_pool_init`)."
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context('spawn'), initializer=_pool_init)
 
 # %% ../nbs/42_sweeps.ipynb #e7435515
@@ -234,14 +234,14 @@ def _completed(todo: list, args, workers: int, scheduler, sweep: str):
     "Yield `(cell, row)` as the cells of `todo` finish on the chosen backend; `args(cell)` are run_cell's other arguments."
     if not todo: return
     if scheduler is not None:
-        from distributed import Client, as_completed
-        client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+        import distributed     # slow to import: only for a cluster
+        client = scheduler if isinstance(scheduler, distributed.Client) else distributed.Client(scheduler)
         futures = {}
         try:
             for c in todo:
                 f = client.submit(run_cell, c, *args(c), pure=False, key=f"cell-{sweep}-{c['cell_id']}-{uuid.uuid4().hex[:8]}")
                 futures[f.key] = (f, c)
-            for f in as_completed([f for f, _ in futures.values()]):
+            for f in distributed.as_completed([f for f, _ in futures.values()]):
                 c = futures[f.key][1]
                 try: yield c, f.result()
                 except Exception as e: yield c, _failure(c, e)
@@ -251,7 +251,6 @@ def _completed(todo: list, args, workers: int, scheduler, sweep: str):
     elif workers == 0:
         for c in todo: yield c, run_cell(c, *args(c))
     else:
-        from concurrent.futures import as_completed
         pool = _local_pool(workers)
         try:
             futures = {pool.submit(run_cell, c, *args(c)): c for c in todo}
@@ -272,7 +271,6 @@ class SweepInterrupted(KeyboardInterrupt):
 @contextmanager
 def _sigterm_as_interrupt():
     "While a sweep runs in the main thread, SIGTERM raises KeyboardInterrupt as Ctrl-C does: the sweep then stops its cells and writes its status."
-    import signal, threading
     if threading.current_thread() is not threading.main_thread(): yield; return
     def interrupt(signum, frame): raise KeyboardInterrupt(f'stopped by signal {signum}')
     old = signal.signal(signal.SIGTERM, interrupt)
@@ -308,7 +306,6 @@ def run_sweep(spec, root=None, workers: int = 1, scheduler=None, retry_failed: b
             try: check(dict(c['config']))
             except Exception as e: raise ValueError(f"cell {c['cell_id']} ({c['kind']} {c['config']}): {e}") from e
     if scheduler is not None or workers > 0:
-        import cloudpickle
         runners = {k: cloudpickle.dumps(fn) for k, fn in runners.items()}
     if threads is None and scheduler is not None: threads = 1
     elif threads is None and workers > 0: threads = max(1, (os.cpu_count() or 1) // workers)
