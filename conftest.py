@@ -23,7 +23,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 os.environ.setdefault('LATENTLAB_CACHE', str(ROOT/'.cache'/'test'))
-os.environ.setdefault('LATENTLAB_RUNS', tempfile.mkdtemp(prefix='latentlab-runs-'))
+_WORKER = os.environ.get('PYTEST_XDIST_WORKER')     # pytest -n N: each worker its own runs folder, not the controller's
+if _WORKER or 'LATENTLAB_RUNS' not in os.environ:
+    os.environ['LATENTLAB_RUNS'] = tempfile.mkdtemp(prefix=f"latentlab-runs-{_WORKER or 'main'}-")
 os.environ.setdefault('TQDM_DISABLE', '1')
 
 _DIRECTIVE = re.compile(r'^\s*#\|\s*(.+?)\s*$')

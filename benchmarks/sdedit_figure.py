@@ -1,9 +1,10 @@
-"""Real BreastMNIST images beside their SDEdit variations from the pool-trained latent diffusion model (issue 26).
+"""Real images (BreastMNIST or PneumoniaMNIST) beside their SDEdit variations from the pool-trained latent diffusion model (issue 26).
 
-The model is the one `benchmarks/sweeps/synthetic_small.yaml` trains (pretrained on every TAEF2 latent of the
+The model is the one `benchmarks/sweeps/synthetic_sizes_<dataset>.yaml` trains (pretrained on every TAEF2 latent of the
 training split, labels unused; fine-tuned on 25 labelled images per class, seed 0), read from the cache when that
 sweep ran. Rows: three real images per class, then `--variations` SDEdit variations of each (strength s, guidance
-g), decoded by TAEF2.  python benchmarks/sdedit_figure.py [--strength 0.5 --guidance 3 --out PNG]"""
+g), decoded by TAEF2.
+    python benchmarks/sdedit_figure.py [--dataset breastmnist --size 64 --strength 0.5 --guidance 3 --out PNG]"""
 import argparse
 import numpy as np
 from PIL import Image, ImageDraw
@@ -16,9 +17,11 @@ from latentlab.latents import encode_dataset
 p = argparse.ArgumentParser()
 p.add_argument('--strength', type=float, default=0.5); p.add_argument('--guidance', type=float, default=3.0)
 p.add_argument('--variations', type=int, default=5)
-p.add_argument('--out', default='docs/evidence/synthetic/sdedit_breastmnist.png')
+p.add_argument('--dataset', default='breastmnist'); p.add_argument('--size', type=int, default=64)
+p.add_argument('--out', default=None, help='default: docs/evidence/synthetic/sdedit_<dataset>.png')
 a = p.parse_args()
-train = load_medmnist('breastmnist', size=64)['train']
+a.out = a.out or f'docs/evidence/synthetic/sdedit_{a.dataset}.png'
+train = load_medmnist(a.dataset, size=a.size)['train']
 ae = load_autoencoder('taef2', resolution=128)
 lat = encode_dataset(ae, train, progress=False)
 idx = subsample_indices(train, 25, seed=0)
@@ -32,7 +35,7 @@ pick = np.concatenate([np.flatnonzero(y == c)[:3] for c in np.unique(y)])
 z = sdedit_variations(sampler.model_, X[pick], np.searchsorted(sampler.classes_, y[pick]), a.variations, a.strength,
                       a.guidance, 20, seed=0)                                  # (variations, N, C, h, w)
 real = train.images[idx][pick]
-dec = ae.decode(z.reshape(-1, *lat.shape), size=(64, 64), gray=True).reshape(a.variations, len(pick), 64, 64)
+dec = ae.decode(z.reshape(-1, *lat.shape), size=(a.size, a.size), gray=True).reshape(a.variations, len(pick), a.size, a.size)
 s, pad = 96, 4
 sheet = Image.new('L', ((a.variations + 1) * (s + pad) + 150, len(pick) * (s + pad) + 24), 255)
 d = ImageDraw.Draw(sheet)

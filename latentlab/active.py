@@ -38,7 +38,8 @@ __all__ = ['STRATEGIES', 'embed', 'register_strategy', 'select', 'pick_random', 
 
 # %% ../nbs/34_active.ipynb #34-active-006
 def embed(X, n_components: int = 32, normalize: bool = True, random_state: int = 0) -> np.ndarray:
-    "Rows `X` standardised, projected on their first `n_components` principal axes, scaled to unit length."
+    """Rows `X` standardised, projected on their first `n_components` principal axes, scaled to
+    unit length."""
     X = np.asarray(X, dtype=np.float32)
     if X.ndim != 2 or len(X) < 2: raise ValueError(f"embed wants at least two rows (N, D), got shape {X.shape}")
     n = int(min(n_components, *X.shape))
@@ -50,14 +51,16 @@ def embed(X, n_components: int = 32, normalize: bool = True, random_state: int =
 STRATEGIES = Registry('strategy')
 
 def register_strategy(name: str, fn: Callable, uses_model: bool = False, description: str = '') -> Callable:
-    "Register selection function `fn` as strategy `name`; `uses_model`: it needs the classifier's pool probabilities."
+    """Register selection function `fn` as strategy `name`; `uses_model`: it needs the
+    classifier's pool probabilities."""
     if not callable(fn): raise TypeError(f"strategy {name!r} must be a function, got {type(fn).__name__}")
     return STRATEGIES.register(name, fn, uses_model=bool(uses_model), description=description)
 
 # %% ../nbs/34_active.ipynb #34-active-011
 def select(strategy: str, Z_labelled, y_labelled, Z_pool, k: int, random_state: int = 0, proba=None,
            **params) -> tuple:
-    "`k` pool rows picked by registered `strategy`: `(indices into Z_pool, best first; their scores)`."
+    """`k` pool rows picked by registered `strategy`: `(indices into Z_pool, best first; their
+    scores)`."""
     fn, info = STRATEGIES[strategy], STRATEGIES.info(strategy)
     Z_pool = np.asarray(Z_pool, dtype=np.float64)
     if Z_pool.ndim != 2: raise ValueError(f"Z_pool must be rows (N, D), got shape {Z_pool.shape}")
@@ -86,7 +89,8 @@ register_strategy('random', pick_random, description='uniform draws from the poo
 
 # %% ../nbs/34_active.ipynb #34-active-016
 def pick_margin(Z_labelled, y_labelled, Z_pool, k: int, random_state: int = 0, proba=None) -> tuple:
-    "The `k` pool rows whose two most probable classes under `proba` are closest; score: that margin."
+    """The `k` pool rows whose two most probable classes under `proba` are closest; score: that
+    margin."""
     p = np.sort(np.asarray(proba, dtype=np.float64), axis=1)
     if p.ndim != 2 or len(p) != len(Z_pool) or p.shape[1] < 2:
         raise ValueError(f"proba must be class probabilities (N, K >= 2) of the {len(Z_pool)} pool rows, got {p.shape}")
@@ -99,7 +103,8 @@ register_strategy('margin', pick_margin, uses_model=True,
 
 # %% ../nbs/34_active.ipynb #34-active-019
 def pick_kmeans(Z_labelled, y_labelled, Z_pool, k: int, random_state: int = 0, proba=None) -> tuple:
-    "The pool row nearest each centroid of `k`-means on the pool, largest cluster first; score: the cluster's size."
+    """The pool row nearest each centroid of `k`-means on the pool, largest cluster first; score:
+    the cluster's size."""
     km = KMeans(k, n_init=10, random_state=random_state).fit(Z_pool)
     dist, sizes = km.transform(Z_pool), np.bincount(km.labels_, minlength=k)
     order = np.argsort(-sizes, kind='stable')
@@ -113,7 +118,8 @@ register_strategy('kmeans', pick_kmeans,
 
 # %% ../nbs/34_active.ipynb #34-active-021
 def pick_coreset(Z_labelled, y_labelled, Z_pool, k: int, random_state: int = 0, proba=None) -> tuple:
-    "Greedy k-center: each pick the pool row farthest from every labelled or picked row; score: that distance."
+    """Greedy k-center: each pick the pool row farthest from every labelled or picked row; score:
+    that distance."""
     chosen, scores = [], []
     if len(Z_labelled): dist = pairwise_distances(Z_pool, Z_labelled).min(1)
     else:                # no labelled rows: start at the row nearest the pool's mean
@@ -130,7 +136,8 @@ register_strategy('coreset', pick_coreset,
 
 # %% ../nbs/34_active.ipynb #34-active-024
 def typicality(Z, n_neighbors: int = 20, squared: bool = True) -> np.ndarray:
-    "Inverse mean squared distance (`squared=False`: distance) of each row of `Z` to its `n_neighbors` nearest others."
+    """Inverse mean squared distance (`squared=False`: distance) of each row of `Z` to its
+    `n_neighbors` nearest others."""
     Z = np.asarray(Z, dtype=np.float64)
     k = min(int(n_neighbors), len(Z) - 1)
     if k < 1: return np.full(len(Z), np.nan)
@@ -139,7 +146,8 @@ def typicality(Z, n_neighbors: int = 20, squared: bool = True) -> np.ndarray:
 
 # %% ../nbs/34_active.ipynb #34-active-026
 def _typiclust_order(clusters: np.ndarray, n_labelled: int, min_cluster_size: int) -> tuple:
-    "Cluster ids in TypiClust's order (fewest labelled, then largest, then id): the big ones, then the small ones."
+    """Cluster ids in TypiClust's order (fewest labelled, then largest, then id): the big ones,
+    then the small ones."""
     sizes = np.bincount(clusters)
     have = np.bincount(clusters[:n_labelled], minlength=len(sizes))
     ids = np.flatnonzero(sizes)
@@ -149,7 +157,8 @@ def _typiclust_order(clusters: np.ndarray, n_labelled: int, min_cluster_size: in
 # %% ../nbs/34_active.ipynb #34-active-027
 def pick_typiclust(Z_labelled, y_labelled, Z_pool, k: int, random_state: int = 0, proba=None, n_neighbors: int = 20,
                    min_cluster_size: int = 5, max_clusters: int = 500, squared: bool = True) -> tuple:
-    "TypiClust: the most typical pool row of each of the largest clusters without labels; score: its typicality."
+    """TypiClust: the most typical pool row of each of the largest clusters without labels;
+    score: its typicality."""
     n_lab = len(Z_labelled)
     Z = np.vstack([Z_labelled, Z_pool])
     n_clusters = min(n_lab + k, max_clusters, len(Z))
@@ -174,7 +183,8 @@ register_strategy('typiclust', pick_typiclust,
 
 # %% ../nbs/34_active.ipynb #34-active-031
 def coverage_graph(Z, delta: float) -> sparse.csr_matrix:
-    "Sparse boolean adjacency of the rows of `Z` nearer than `delta` to each other (each row to itself too)."
+    """Sparse boolean adjacency of the rows of `Z` nearer than `delta` to each other (each row to
+    itself too)."""
     Z = np.asarray(Z, dtype=np.float64)
     rows, cols, start = [], [], 0
     for block in pairwise_distances_chunked(Z, working_memory=64):
@@ -186,7 +196,8 @@ def coverage_graph(Z, delta: float) -> sparse.csr_matrix:
 # %% ../nbs/34_active.ipynb #34-active-033
 def pick_probcover(Z_labelled, y_labelled, Z_pool, k: int, random_state: int = 0, proba=None,
                    delta: float | None = None, n_clusters: int | None = None, alpha: float = 0.95) -> tuple:
-    "ProbCover: greedily the pool rows whose δ-balls cover the most uncovered rows; score: how many they cover."
+    """ProbCover: greedily the pool rows whose δ-balls cover the most uncovered rows; score: how
+    many they cover."""
     n_lab = len(Z_labelled)
     Z = np.vstack([Z_labelled, Z_pool])
     if delta is None:
@@ -211,7 +222,8 @@ def pick_probcover(Z_labelled, y_labelled, Z_pool, k: int, random_state: int = 0
 
 # %% ../nbs/34_active.ipynb #34-active-035
 def purity(Z, clusters, deltas) -> np.ndarray:
-    "Share of rows whose δ-ball (rows nearer than δ) holds only rows of their own cluster, for each δ in `deltas`."
+    """Share of rows whose δ-ball (rows nearer than δ) holds only rows of their own cluster, for
+    each δ in `deltas`."""
     Z, clusters = np.asarray(Z, dtype=np.float64), np.asarray(clusters)
     other = np.full(len(Z), np.inf)           # distance to the nearest row of another cluster
     for c in np.unique(clusters):
@@ -223,7 +235,8 @@ def purity(Z, clusters, deltas) -> np.ndarray:
 
 # %% ../nbs/34_active.ipynb #34-active-037
 def choose_delta(Z, n_clusters: int = 2, alpha: float = 0.95, step: float = 0.05, random_state: int = 0) -> float:
-    "ProbCover's radius: the largest multiple of `step` whose balls are `alpha`-pure for `n_clusters`-means of `Z`."
+    """ProbCover's radius: the largest multiple of `step` whose balls are `alpha`-pure for
+    `n_clusters`-means of `Z`."""
     Z = np.asarray(Z, dtype=np.float64)
     clusters = KMeans(n_clusters, n_init=10, random_state=random_state).fit_predict(Z)
     top = float(np.linalg.norm(Z.max(0) - Z.min(0)))         # no two rows are farther apart
@@ -239,7 +252,8 @@ register_strategy('probcover', pick_probcover,
 
 # %% ../nbs/34_active.ipynb #34-active-042
 def fit_labelled(name: str, X, y, X_val=None, y_val=None, random_state: int = 0, n_classes: int | None = None) -> tuple:
-    "Classifier `name` fitted on a few labelled rows: `(model, params)`, chosen by validation AUC when val is given."
+    """Classifier `name` fitted on a few labelled rows: `(model, params)`, chosen by validation
+    AUC when val is given."""
     X, y = np.asarray(X), np.asarray(y).astype(np.int64)
     counts = np.bincount(y)[np.unique(y)]
     if len(counts) < 2:
@@ -259,7 +273,8 @@ def _rows(X) -> np.ndarray:
 # %% ../nbs/34_active.ipynb #34-active-046
 def suggest(X_labelled, y_labelled, X_pool, k: int = 10, strategy: str = 'typiclust', ids=None, random_state: int = 0,
             n_components: int = 32, classifier: str = 'logreg', **params) -> pd.DataFrame:
-    "The `k` rows of `X_pool` worth labelling next by `strategy`: `rank`, `id`, `row`, `score`, `strategy`, best first."
+    """The `k` rows of `X_pool` worth labelling next by `strategy`: `rank`, `id`, `row`, `score`,
+    `strategy`, best first."""
     X_lab, X_pool = _rows(X_labelled), _rows(X_pool)
     y_lab = np.asarray(y_labelled, dtype=np.int64).reshape(-1)
     if len(X_lab) and X_lab.shape[1] != X_pool.shape[1]:
@@ -277,7 +292,8 @@ def suggest(X_labelled, y_labelled, X_pool, k: int = 10, strategy: str = 'typicl
 
 # %% ../nbs/34_active.ipynb #34-active-051
 def read_unlabelled(folder: str | Path, size: int | None = None) -> tuple:
-    "`(uint8 images, paths)` of the image files in `folder`, all resized to `size` (default: the most common size)."
+    """`(uint8 images, paths)` of the image files in `folder`, all resized to `size` (default:
+    the most common size)."""
     root = Path(folder).expanduser()
     if not root.is_dir(): raise FileNotFoundError(f"folder of unlabelled images {root} does not exist")
     files = sorted(f for f in root.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
@@ -298,7 +314,8 @@ def read_unlabelled(folder: str | Path, size: int | None = None) -> tuple:
 def suggest_images(labelled: ImageSet, images, ids=None, k: int = 10, strategy: str = 'typiclust',
                    autoencoder: str | Autoencoder | None = None, resolution: int | None = None, random_state: int = 0,
                    progress: bool = True, **params) -> pd.DataFrame:
-    "`suggest` on images: a labelled `ImageSet` and pool `images` (uint8) encoded by `autoencoder` (cached)."
+    """`suggest` on images: a labelled `ImageSet` and pool `images` (uint8) encoded by
+    `autoencoder` (cached)."""
     ae = autoencoder if isinstance(autoencoder, Autoencoder) else load_autoencoder(autoencoder, resolution)
     images = np.asarray(images)
     pool = ImageSet(images, np.zeros(len(images), np.int64), ['unlabelled'], 'pool', f'{labelled.name}-pool')
@@ -309,7 +326,8 @@ def suggest_images(labelled: ImageSet, images, ids=None, k: int = 10, strategy: 
 
 # %% ../nbs/34_active.ipynb #34-active-054
 def _tile(images, ncols: int, gap: int = 4, min_cell: int = 96) -> tuple:
-    "`(canvas, cell height, cell width)`: RGB `images` upscaled to at least `min_cell` px, `ncols` a row, white gaps."
+    """`(canvas, cell height, cell width)`: RGB `images` upscaled to at least `min_cell` px,
+    `ncols` a row, white gaps."""
     a = np.asarray(images)
     if a.dtype != np.uint8 or a.ndim not in (3, 4) or not len(a):
         raise ValueError(f"contact sheets take uint8 images (N, H, W) or (N, H, W, 3), got {a.dtype} {a.shape}")
@@ -327,7 +345,8 @@ def _tile(images, ncols: int, gap: int = 4, min_cell: int = 96) -> tuple:
 
 # %% ../nbs/34_active.ipynb #34-active-055
 def contact_sheet(images, captions=None, ncols: int = 8, title: str = ''):
-    "A plotly figure of `images` in a grid, `ncols` a row, each with its caption underneath (rank order)."
+    """A plotly figure of `images` in a grid, `ncols` a row, each with its caption underneath
+    (rank order)."""
     import plotly.graph_objects as go
     gap = 22 if captions else 4                        # room for a caption under each image
     canvas, h, w = _tile(images, ncols, gap=gap)
@@ -345,7 +364,8 @@ def contact_sheet(images, captions=None, ncols: int = 8, title: str = ''):
 
 # %% ../nbs/34_active.ipynb #34-active-056
 def save_contact_sheet(images, path: str | Path, captions=None, ncols: int = 8) -> Path:
-    "Write `images` as one PNG grid with a caption under each (Pillow), atomically; return the path."
+    """Write `images` as one PNG grid with a caption under each (Pillow), atomically; return the
+    path."""
     canvas, h, w = _tile(images, ncols, gap=18)
     ncols = max(1, min(int(ncols), len(images)))
     im = Image.fromarray(np.pad(canvas, ((0, 18), (0, 0), (0, 0)), constant_values=255))
@@ -366,7 +386,8 @@ def write_suggestions(table: pd.DataFrame, path: str | Path) -> Path:
 
 # %% ../nbs/34_active.ipynb #34-active-061
 def label_schedule(n_classes: int, start_per_class: int = 2, step: int = 10, budget: int = 100) -> list:
-    "Labelled-set sizes scored by `simulate`: `start_per_class` per class, then multiples of `step`, then `budget`."
+    """Labelled-set sizes scored by `simulate`: `start_per_class` per class, then multiples of
+    `step`, then `budget`."""
     start = int(start_per_class) * int(n_classes)
     if budget < start: raise ValueError(f"budget {budget} is below the starting set of {start} labels")
     sizes = [start] + [n for n in range(step, budget + 1, step) if n > start]
@@ -374,7 +395,8 @@ def label_schedule(n_classes: int, start_per_class: int = 2, step: int = 10, bud
 
 # %% ../nbs/34_active.ipynb #34-active-063
 def score_round(model, X_val, y_val, X_test, y_test, n_classes: int) -> dict:
-    "`auc`, `acc`, `balanced_acc` on test (two classes: at the threshold chosen on validation) and `val_auc`."
+    """`auc`, `acc`, `balanced_acc` on test (two classes: at the threshold chosen on validation)
+    and `val_auc`."""
     p_val, p_test = predict_scores(model, X_val, n_classes), predict_scores(model, X_test, n_classes)
     cut = choose_threshold(y_val, p_val) if n_classes == 2 else None
     out = classification_metrics(y_test, p_test, n_classes, cut)
@@ -383,7 +405,8 @@ def score_round(model, X_val, y_val, X_test, y_test, n_classes: int) -> dict:
 
 # %% ../nbs/34_active.ipynb #34-active-065
 def _trajectory(strategy, classifiers, Z, X, y, seed, schedule, n_classes, params, bar) -> list:
-    "One run of active learning from seed `seed`'s starting set: tidy rows of every classifier's scores at each size."
+    """One run of active learning from seed `seed`'s starting set: tidy rows of every
+    classifier's scores at each size."""
     start = subsample_indices(SimpleNamespace(labels=y['train'], classes=list(range(n_classes)), split='train'),
                               schedule[0] // n_classes, seed=seed)
     labelled, rows, proba = list(start), [], None
@@ -411,7 +434,8 @@ def simulate(X: dict, y: dict, strategies: list | None = None, classifiers: tupl
              seeds=(0, 1, 2, 3, 4), start_per_class: int = 2, step: int = 10, budget: int = 100,
              n_components: int = 32, dataset: str = '', strategy_params: dict | None = None,
              progress: bool = True) -> pd.DataFrame:
-    "Active learning replayed on `X['train']` (labels revealed when picked): tidy test scores per strategy and size."
+    """Active learning replayed on `X['train']` (labels revealed when picked): tidy test scores
+    per strategy and size."""
     for s in ('train', 'val', 'test'):
         if s not in X or s not in y:
             raise KeyError(f"simulate needs 'train' (the pool), 'val' and 'test' rows and labels; {s!r} is missing")
@@ -438,7 +462,8 @@ def simulate(X: dict, y: dict, strategies: list | None = None, classifiers: tupl
 
 # %% ../nbs/34_active.ipynb #34-active-069c
 def gain_table(results: pd.DataFrame, sizes=(20, 50), metric: str = 'auc', baseline: str = 'random') -> pd.DataFrame:
-    "Mean `metric` over seeds [95%] per dataset, classifier, size and strategy, and its paired gain over `baseline`."
+    """Mean `metric` over seeds [95%] per dataset, classifier, size and strategy, and its paired
+    gain over `baseline`."""
     df = results[(results.metric == metric) & results.n_labelled.isin(list(sizes))]
     if df.empty:
         held = sorted(int(n) for n in results.n_labelled.unique())

@@ -26,7 +26,8 @@ __all__ = ['AUGMENTERS', 'SMOTE_KINDS', 'Multiply', 'LatentSampler', 'synthesize
 
 # %% ../nbs/20_augment.ipynb #20-augment-005
 class Multiply:
-    "A `sampling_strategy` callable: every class ends with `round(factor * count)` samples (`factor >= 1`)."
+    """A `sampling_strategy` callable: every class ends with `round(factor * count)` samples
+    (`factor >= 1`)."""
     def __init__(self, factor: float):
         if not factor >= 1: raise ValueError(f"a multiplier must be >= 1 (1 = no new samples), got {factor!r}")
         self.factor = float(factor)
@@ -38,7 +39,8 @@ class Multiply:
 
 # %% ../nbs/20_augment.ipynb #20-augment-009
 class LatentSampler(BaseOverSampler):
-    "Base class of latent augmenters: imbalanced-learn over-sampler with `multiplier` and `random_state`."
+    """Base class of latent augmenters: imbalanced-learn over-sampler with `multiplier` and
+    `random_state`."""
     _parameter_constraints: dict = {**BaseOverSampler._parameter_constraints,
                                     'multiplier': [Interval(Real, 1, None, closed='left'), None]}
     _min_class_size = 1
@@ -84,7 +86,8 @@ class LatentSampler(BaseOverSampler):
 
 # %% ../nbs/20_augment.ipynb #20-augment-011
 def synthesize(sampler, X, y, n_per_class: int | dict) -> tuple:
-    "`(X_new, y_new)`: only the synthetic rows an over-sampler makes when asked for `n_per_class` more of each class."
+    """`(X_new, y_new)`: only the synthetic rows an over-sampler makes when asked for
+    `n_per_class` more of each class."""
     X, y = np.asarray(X), np.asarray(y)
     classes, counts = np.unique(y, return_counts=True)
     want = n_per_class if isinstance(n_per_class, dict) else {c: n_per_class for c in classes.tolist()}
@@ -99,13 +102,15 @@ AUGMENTERS = Registry('augmenter', package=True)
 
 # %% ../nbs/20_augment.ipynb #af5bf025
 def register_augmenter(name: str, factory) -> None:
-    "Register `factory(random_state=..., **params) -> sampler` (an imblearn-style `fit_resample` sampler) as augmenter `name`."
+    """Register `factory(random_state=..., **params) -> sampler` (an imblearn-style
+    `fit_resample` sampler) as augmenter `name`."""
     if not callable(factory): raise TypeError(f"augmenter {name!r}: the factory must be callable, got {factory!r}")
     AUGMENTERS.register(name, factory)
 
 # %% ../nbs/20_augment.ipynb #5e945336
 def make_augmenter(name: str, random_state: int | None = 0, shape: tuple | None = None, pool=None, **params):
-    "Augmenter `name` from `AUGMENTERS`; `shape` (latent `(C, h, w)`) and `pool` go to those that take them."
+    """Augmenter `name` from `AUGMENTERS`; `shape` (latent `(C, h, w)`) and `pool` go to those
+    that take them."""
     s = AUGMENTERS[name](random_state=random_state, **params)
     if shape is not None and 'shape' in s.get_params(): s.set_params(shape=tuple(shape))
     if pool is not None and 'pool' in s.get_params(): s.set_params(pool=pool)
@@ -113,7 +118,8 @@ def make_augmenter(name: str, random_state: int | None = 0, shape: tuple | None 
 
 # %% ../nbs/20_augment.ipynb #5b3763af
 class DuplicateReal(LatentSampler):
-    "Copies of the real rows of each class, spread evenly over them: the control that adds rows but no information."
+    """Copies of the real rows of each class, spread evenly over them: the control that adds rows
+    but no information."""
     def _generate(self, X, y, cls, n, rng):
         Xc = X[y == cls]
         order = np.concatenate([rng.permutation(len(Xc)) for _ in range(-(-n // len(Xc)))])[:n]
@@ -130,7 +136,8 @@ def lerp(a, b, t) -> np.ndarray:
 
 # %% ../nbs/20_augment.ipynb #4d2e0008
 def slerp(a, b, t, eps: float = 1e-7) -> np.ndarray:
-    "Spherical interpolation of rows `a, b` with weights `t`; falls back to `lerp` for (anti)parallel pairs."
+    """Spherical interpolation of rows `a, b` with weights `t`; falls back to `lerp` for
+    (anti)parallel pairs."""
     a64, b64 = np.asarray(a, np.float64), np.asarray(b, np.float64)
     t = np.asarray(t, dtype=np.float64).reshape(-1, 1)
     cos = (a64 * b64).sum(1, keepdims=True) / np.clip(np.linalg.norm(a64, axis=1, keepdims=True)
@@ -143,7 +150,8 @@ def slerp(a, b, t, eps: float = 1e-7) -> np.ndarray:
 
 # %% ../nbs/20_augment.ipynb #20-augment-016
 class LatentInterpolation(LatentSampler):
-    "Samples between same-class pairs (random partners or among `k_neighbors` nearest), linear or spherical."
+    """Samples between same-class pairs (random partners or among `k_neighbors` nearest), linear
+    or spherical."""
     _min_class_size = 2
     _parameter_constraints: dict = {**LatentSampler._parameter_constraints, 'method': [StrOptions({'linear', 'slerp'})],
                                     'k_neighbors': [Interval(Integral, 1, None, closed='left'), None],
@@ -179,7 +187,8 @@ register_augmenter('interp-knn', lambda **kw: LatentInterpolation('linear', k_ne
 
 # %% ../nbs/20_augment.ipynb #20-augment-021
 class LatentNoise(LatentSampler):
-    "Real samples of the class plus Gaussian noise, `scale` x the data's spread (isotropic or per latent channel)."
+    """Real samples of the class plus Gaussian noise, `scale` x the data's spread (isotropic or
+    per latent channel)."""
     _parameter_constraints: dict = {**LatentSampler._parameter_constraints, 'scale': [Interval(Real, 0, None, closed='left')],
                                     'per_channel': ['boolean'], 'shape': [tuple, list, None]}
     def __init__(self, scale: float = 0.1, per_channel: bool = False, shape: tuple | None = None,
@@ -217,7 +226,8 @@ def _smote_classes() -> dict:
 # %% ../nbs/20_augment.ipynb #20-augment-025
 def latent_smote(kind: str = 'smote', sampling_strategy='auto', multiplier: float | None = None,
                  random_state: int | None = None, **params):
-    "imbalanced-learn's `kind` of SMOTE (`smote`, `borderline`, `svm`, `adasyn`) with our `multiplier` option."
+    """imbalanced-learn's `kind` of SMOTE (`smote`, `borderline`, `svm`, `adasyn`) with our
+    `multiplier` option."""
     classes = _smote_classes()
     if kind not in classes: raise ValueError(f"unknown SMOTE kind {kind!r}; choose from {list(classes)}")
     strategy = Multiply(multiplier) if multiplier is not None else sampling_strategy
@@ -243,7 +253,8 @@ def move_to_probability(X, w, b: float, p) -> np.ndarray:
 
 # %% ../nbs/20_augment.ipynb #20-augment-032
 class LinearInversion(LatentSampler):
-    "Samples moved along a per-class logistic regression's normal to probability `target_proba` of their new class."
+    """Samples moved along a per-class logistic regression's normal to probability `target_proba`
+    of their new class."""
     _parameter_constraints: dict = {**LatentSampler._parameter_constraints,
                                     'target_proba': [Interval(Real, 0, 1, closed='neither'), tuple, list],
                                     'source': [StrOptions({'same', 'other'})], 'C': [Interval(Real, 0, None, closed='neither')]}

@@ -38,7 +38,8 @@ class _Clamp(torch.nn.Module):
 
 # %% ../nbs/02_autoencoders.ipynb #26703718
 class TinyBlock(torch.nn.Module):
-    "taesd.py's `Block(n, n, use_midblock_gn=pool)`: `x = x + pool(x)` (if `pool`), then `relu(conv(x) + x)`."
+    """taesd.py's `Block(n, n, use_midblock_gn=pool)`: `x = x + pool(x)` (if `pool`), then
+    `relu(conv(x) + x)`."""
     def __init__(self, n: int = 64, pool: bool = False):
         super().__init__()
         nn = torch.nn
@@ -55,7 +56,8 @@ class TinyBlock(torch.nn.Module):
 
 # %% ../nbs/02_autoencoders.ipynb #aa1a5bf7
 def tiny_encoder(latent_channels: int = 32, pooled: tuple = (11, 12, 13), n: int = 64) -> torch.nn.Sequential:
-    "taesd.py's `Encoder` (3 stride-2 stages, downscale 8); blocks at the indices in `pooled` get the GroupNorm branch."
+    """taesd.py's `Encoder` (3 stride-2 stages, downscale 8); blocks at the indices in `pooled`
+    get the GroupNorm branch."""
     B = lambda i: TinyBlock(n, pool=i in pooled)
     down = lambda: _conv3(n, n, stride=2, bias=False)
     return torch.nn.Sequential(_conv3(3, n), B(1), down(), B(3), B(4), B(5), down(), B(7), B(8), B(9),
@@ -63,7 +65,8 @@ def tiny_encoder(latent_channels: int = 32, pooled: tuple = (11, 12, 13), n: int
 
 # %% ../nbs/02_autoencoders.ipynb #50cdef33
 def tiny_decoder(latent_channels: int = 32, pooled: tuple = (3, 4, 5), n: int = 64) -> torch.nn.Sequential:
-    "taesd.py's `Decoder` (clamp, 3 x2 upsampling stages); blocks at the indices in `pooled` get the GroupNorm branch."
+    """taesd.py's `Decoder` (clamp, 3 x2 upsampling stages); blocks at the indices in `pooled`
+    get the GroupNorm branch."""
     nn = torch.nn
     B = lambda i: TinyBlock(n, pool=i in pooled)
     up = lambda: [nn.Upsample(scale_factor=2), _conv3(n, n, bias=False)]
@@ -72,7 +75,8 @@ def tiny_decoder(latent_channels: int = 32, pooled: tuple = (3, 4, 5), n: int = 
 
 # %% ../nbs/02_autoencoders.ipynb #cb03dd44
 def tiny_encoder_32x(latent_channels: int = 32, pooled: tuple = (), n: int = 64) -> torch.nn.Sequential:
-    "taesd.py's `F32Encoder` (TAESana): two stride-2 stem convs, then 3 stride-2 stages (downscale 32)."
+    """taesd.py's `F32Encoder` (TAESana): two stride-2 stem convs, then 3 stride-2 stages
+    (downscale 32)."""
     nn = torch.nn
     B = lambda i: TinyBlock(n, pool=i in pooled)
     down = lambda: _conv3(n, n, stride=2, bias=False)
@@ -93,7 +97,8 @@ def tiny_decoder_32x(latent_channels: int = 32, pooled: tuple = ()) -> torch.nn.
 
 # %% ../nbs/02_autoencoders.ipynb #e2d0d299
 class CannotDecode(ValueError):
-    "Raised by `decode` of an autoencoder that has no decoder (an encoder only, such as TAESana here)."
+    """Raised by `decode` of an autoencoder that has no decoder (an encoder only, such as TAESana
+    here)."""
 
 # %% ../nbs/02_autoencoders.ipynb #a90a54dc
 class TinyAutoencoder(torch.nn.Module):
@@ -137,7 +142,8 @@ class TinyAutoencoder(torch.nn.Module):
 # %% ../nbs/02_autoencoders.ipynb #9392cacb
 @patch
 def save_pretrained(self: TinyAutoencoder, save_directory: str | Path) -> Path:
-    "Save into folder `save_directory` (networks as safetensors, layout and architecture as config.json), atomically."
+    """Save into folder `save_directory` (networks as safetensors, layout and architecture as
+    config.json), atomically."""
     with atomic_path(save_directory) as tmp:
         Path(tmp).mkdir(parents=True, exist_ok=True)
         nets = {'encoder': self.encoder, 'decoder': self.decoder}
@@ -156,7 +162,8 @@ def save_pretrained(self: TinyAutoencoder, save_directory: str | Path) -> Path:
 @patch(cls_method=True)
 def from_pretrained(cls: TinyAutoencoder, pretrained_model_name_or_path: str | Path,
                     torch_dtype: torch.dtype | None = None) -> TinyAutoencoder:
-    "A TinyAutoencoder saved with `save_pretrained`, weights loaded strictly, in `torch_dtype` (default float32)."
+    """A TinyAutoencoder saved with `save_pretrained`, weights loaded strictly, in `torch_dtype`
+    (default float32)."""
     path = Path(pretrained_model_name_or_path)
     if not (path/'config.json').is_file() or not (path/'encoder.safetensors').is_file():
         raise FileNotFoundError(f"{path} is not a saved TinyAutoencoder (no config.json / encoder.safetensors): "
@@ -173,7 +180,8 @@ def from_pretrained(cls: TinyAutoencoder, pretrained_model_name_or_path: str | P
 
 # %% ../nbs/02_autoencoders.ipynb #92d5082e
 def split_files(path: str | Path, prefix: str | None = None) -> dict | None:
-    "`{'prefix', 'encoder', 'decoder'}` of the split files at `path` (folder or encoder file), or None."
+    """`{'prefix', 'encoder', 'decoder'}` of the split files at `path` (folder or encoder file),
+    or None."""
     path = Path(path).expanduser()
     if path.is_file():
         m = re.fullmatch(r'(.+)_encoder\.(safetensors|pth)', path.name)
@@ -197,7 +205,8 @@ def split_files(path: str | Path, prefix: str | None = None) -> dict | None:
 
 # %% ../nbs/02_autoencoders.ipynb #de1f6815
 def read_state_dict(path: str | Path) -> dict:
-    "The tensors of a `.safetensors` file or a `.pth` state dict (loaded with `weights_only=True`), on the CPU."
+    """The tensors of a `.safetensors` file or a `.pth` state dict (loaded with
+    `weights_only=True`), on the CPU."""
     path = Path(path)
     if path.suffix == '.safetensors':
         return load_file(str(path))
@@ -215,7 +224,8 @@ _NETS = {8: (tiny_encoder, tiny_decoder, 'Encoder', 'Decoder'),
          32: (tiny_encoder_32x, tiny_decoder_32x, 'F32Encoder', 'F32Decoder')}
 
 def tiny_layout(encoder_state: dict, decoder_state: dict | None = None) -> dict:
-    "`latent_channels`, `downscale` (8 or 32) and pooled blocks of taesd.py's networks, read from their state dicts."
+    """`latent_channels`, `downscale` (8 or 32) and pooled blocks of taesd.py's networks, read
+    from their state dicts."""
     if not encoder_state or not all(re.match(r'\d+\.', k) for k in encoder_state):
         raise ValueError(f"not a taesd.py encoder state dict (keys like '0.weight', '1.conv.0.weight'), "
                          f"got keys like {sorted(encoder_state)[:2]}")
@@ -239,7 +249,8 @@ def tiny_layout(encoder_state: dict, decoder_state: dict | None = None) -> dict:
 
 # %% ../nbs/02_autoencoders.ipynb #d2318b8c
 def _autoencoder_tiny(encoder_state: dict, decoder_state: dict, latent_channels: int):
-    "diffusers `AutoencoderTiny(latent_channels)` holding the original TAESD-layout weights (keys renamed, strict)."
+    """diffusers `AutoencoderTiny(latent_channels)` holding the original TAESD-layout weights
+    (keys renamed, strict)."""
     from diffusers import AutoencoderTiny
     state = {f'encoder.layers.{k}': v for k, v in encoder_state.items()}
     for k, v in decoder_state.items():
@@ -266,7 +277,8 @@ def load_tiny_split(path: str | Path, prefix: str | None = None):
 
 # %% ../nbs/02_autoencoders.ipynb #02-autoencod-009
 class Autoencoder:
-    "An autoencoder behind a NumPy interface: `encode(uint8 images)` -> latents, `decode(latents)` -> images."
+    """An autoencoder behind a NumPy interface: `encode(uint8 images)` -> latents,
+    `decode(latents)` -> images."""
     def __init__(self, model: torch.nn.Module, name: str, source: str, resolution: int = 128,
                  sample: bool = False, seed: int = 0, device: str | None = None, batch_size: int = 32):
         from diffusers import AutoencoderKL, AutoencoderTiny
@@ -339,7 +351,8 @@ def can_decode(self: Autoencoder) -> bool:
 # %% ../nbs/02_autoencoders.ipynb #3984dcb7
 @patch
 def require_decoder(self: Autoencoder) -> None:
-    "Raise `CannotDecode` (what is missing, what to use instead) unless this autoencoder can decode."
+    """Raise `CannotDecode` (what is missing, what to use instead) unless this autoencoder can
+    decode."""
     if self.can_decode: return
     other = defaults('autoencoder')
     others = [n for n in AUTOENCODERS.names() if n != self.name]
@@ -351,7 +364,8 @@ def require_decoder(self: Autoencoder) -> None:
 @patch
 def decode(self: Autoencoder, latents: np.ndarray, size: int | tuple | None = None, gray: bool = False,
            batch_size: int | None = None, progress: bool = False) -> np.ndarray:
-    "`uint8` images from scaled latents: RGB `(N, R, R, 3)`, resized to `size` and/or averaged to gray if asked."
+    """`uint8` images from scaled latents: RGB `(N, R, R, 3)`, resized to `size` and/or averaged
+    to gray if asked."""
     self.require_decoder()
     z_all = np.asarray(latents, dtype=np.float32)
     if z_all.ndim == 3: z_all = z_all[None]
@@ -451,7 +465,8 @@ def register_autoencoder(name: str, loader: Callable) -> None:
 
 # %% ../nbs/02_autoencoders.ipynb #02-autoencod-013
 def load_path(path: str | Path, prefix: str | None = None) -> tuple:
-    "`(model, name)` at `path`: a diffusers folder (by its config.json) or split tiny-autoencoder files."
+    """`(model, name)` at `path`: a diffusers folder (by its config.json) or split
+    tiny-autoencoder files."""
     from diffusers import AutoencoderKL, AutoencoderTiny
     path = Path(path).expanduser()
     cfg_file = path/'config.json'
@@ -476,7 +491,8 @@ TAESD_GITHUB_URL = 'https://github.com/madebyollin/taesd/raw/main/{file}'
 
 # %% ../nbs/02_autoencoders.ipynb #0415c404
 def _download_tiny(name: str, hub_id: str | None, looked: Path):
-    "`(model, where)` from the hub (diffusers folder), else the GitHub `.pth` files downloaded into the cache."
+    """`(model, where)` from the hub (diffusers folder), else the GitHub `.pth` files downloaded
+    into the cache."""
     tried = []
     if hub_id:
         from diffusers import AutoencoderTiny
@@ -526,7 +542,8 @@ register_autoencoder('sd-vae-ft-ema', _kl_loader('sd-vae-ft-ema', 'stabilityai/s
 def load_autoencoder(name: str | None = None, resolution: int | None = None, source: str | None = None,
                      device: str | None = None, sample: bool = False, seed: int = 0,
                      batch_size: int = 32) -> Autoencoder:
-    "An `Autoencoder` by registered `name` or by path (diffusers folder, split files); `RunConfig`'s by default."
+    """An `Autoencoder` by registered `name` or by path (diffusers folder, split files);
+    `RunConfig`'s by default."""
     if name is None: name = defaults('autoencoder')
     if resolution is None: resolution = defaults('resolution')
     if name in AUTOENCODERS:
@@ -542,7 +559,8 @@ def load_autoencoder(name: str | None = None, resolution: int | None = None, sou
 
 # %% ../nbs/02_autoencoders.ipynb #02-autoencod-023
 def tiny_kl_autoencoder(folder: str | Path, seed: int = 0, latent_channels: int = 4):
-    "Save a small randomly initialised diffusers `AutoencoderKL` (downscale 4) to `folder`; return the folder."
+    """Save a small randomly initialised diffusers `AutoencoderKL` (downscale 4) to `folder`;
+    return the folder."""
     from diffusers import AutoencoderKL
     torch.manual_seed(seed)
     model = AutoencoderKL(in_channels=3, out_channels=3, latent_channels=latent_channels,

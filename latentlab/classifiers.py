@@ -41,7 +41,8 @@ CLASSIFIERS = Registry('classifier', package=True)
 def register_classifier(name: str, factory: Callable, grid: dict | None = None, features: tuple = ('latent', 'pixel'),
                         shaped: bool = False, uses_val: bool = False, description: str = '',
                         large_n: tuple | None = None) -> Callable:
-    "Register classifier `name`: `factory(random_state[, shape])` makes an unfitted estimator, `grid` its plain-named hyper-parameters."
+    """Register classifier `name`: `factory(random_state[, shape])` makes an unfitted estimator,
+    `grid` its plain-named hyper-parameters."""
     bad = sorted(set(features) - {'latent', 'pixel'})
     if bad or not features: raise ValueError(f"features must be a non-empty subset of ('latent', 'pixel'), got {features!r}")
     grid = {k: list(v) for k, v in (grid or {}).items()}
@@ -55,7 +56,8 @@ def register_classifier(name: str, factory: Callable, grid: dict | None = None, 
 
 # %% ../nbs/30_classifiers.ipynb #9b8fd0bc
 def _full_name(model, name: str, key: str) -> str:
-    "scikit-learn's name for the plain parameter `key`: the innermost estimator's parameter of that name."
+    """scikit-learn's name for the plain parameter `key`: the innermost estimator's parameter of
+    that name."""
     keys = model.get_params().keys()
     if '__' in key or key in keys: return key
     hits = sorted((q for q in keys if q.endswith('__' + key)), key=len, reverse=True)
@@ -64,7 +66,8 @@ def _full_name(model, name: str, key: str) -> str:
 
 # %% ../nbs/30_classifiers.ipynb #ce81d229
 def make_classifier(name: str, random_state: int = 0, shape: tuple | None = None, **params):
-    "A fresh, unfitted estimator `name` from `CLASSIFIERS`; `params` name its parameters plainly (`C=1`); `shape` for shaped models."
+    """A fresh, unfitted estimator `name` from `CLASSIFIERS`; `params` name its parameters
+    plainly (`C=1`); `shape` for shaped models."""
     factory, info = CLASSIFIERS[name], CLASSIFIERS.info(name)
     if info['shaped'] and shape is None: raise ValueError(f"classifier {name!r} needs the sample shape: pass shape=(C, h, w)")
     model = factory(random_state, shape=tuple(shape)) if info['shaped'] else factory(random_state)
@@ -78,17 +81,20 @@ def param_grid(name: str) -> list:
 
 # %% ../nbs/30_classifiers.ipynb #5179f231
 def calibrated(estimator, cv: int = 5):
-    "`estimator`'s scores as probabilities by temperature scaling fitted on `cv` folds: the order of the scores is kept."
+    """`estimator`'s scores as probabilities by temperature scaling fitted on `cv` folds: the
+    order of the scores is kept."""
     return CalibratedClassifierCV(estimator, method='temperature', cv=cv, ensemble=False)
 
 # %% ../nbs/30_classifiers.ipynb #7cf293c2
 class SVDComponents(TransformerMixin, BaseEstimator):
-    "The top `n_components` singular directions of the (standardised) features, fewer when the data has fewer."
+    """The top `n_components` singular directions of the (standardised) features, fewer when the
+    data has fewer."""
     def __init__(self, n_components: int = 64, random_state: int | None = None):
         self.n_components, self.random_state = n_components, random_state
 
     def fit(self, X, y=None):
-        "Fit a `TruncatedSVD` with at most `n_components`, at most one fewer than the features or samples."
+        """Fit a `TruncatedSVD` with at most `n_components`, at most one fewer than the features
+        or samples."""
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         k = max(1, min(int(self.n_components), X.shape[1] - 1, X.shape[0]))
         self.svd_ = TruncatedSVD(k, random_state=self.random_state).fit(X)
@@ -101,14 +107,16 @@ class SVDComponents(TransformerMixin, BaseEstimator):
 
 # %% ../nbs/30_classifiers.ipynb #30187afc
 def _scale_gamma(X: np.ndarray, gamma) -> float:
-    "The RBF `gamma`: a number as it is, or `'scale'`, `1 / (d * Var X)` of the training rows as `SVC` computes it."
+    """The RBF `gamma`: a number as it is, or `'scale'`, `1 / (d * Var X)` of the training rows
+    as `SVC` computes it."""
     if gamma != 'scale': return float(gamma)
     var = X.var()
     return 1.0 / (X.shape[1] * var) if var > 0 else 1.0
 
 # %% ../nbs/30_classifiers.ipynb #0c77d915
 class RBFKernel(TransformerMixin, BaseEstimator):
-    "RBF kernel of rows against the training rows, `exp(-gamma |x - x'|²)`, for `SVC(kernel='precomputed')`; `gamma='scale'` as in `SVC`."
+    """RBF kernel of rows against the training rows, `exp(-gamma |x - x'|²)`, for
+    `SVC(kernel='precomputed')`; `gamma='scale'` as in `SVC`."""
     def __init__(self, gamma: float | str = 'scale'):
         self.gamma = gamma
 
@@ -181,13 +189,15 @@ register_classifier('mlp', _mlp, {'alpha': [0.01, 1.0]}, description='MLP, one h
 
 # %% ../nbs/30_classifiers.ipynb #e677916a
 class KernelFeatures(TransformerMixin, BaseEstimator):
-    "Features whose dot products approximate the RBF kernel (`gamma='scale'` as `SVC`): Nyström or random Fourier."
+    """Features whose dot products approximate the RBF kernel (`gamma='scale'` as `SVC`): Nyström
+    or random Fourier."""
     def __init__(self, method: str = 'nystroem', n_components: int = 1024, gamma: float | str = 'scale',
                  random_state: int | None = None):
         self.method, self.n_components, self.gamma, self.random_state = method, n_components, gamma, random_state
 
     def fit(self, X, y=None):
-        "Fix `gamma_` from the training rows and fit the map (Nyström: at most as many landmarks as rows)."
+        """Fix `gamma_` from the training rows and fit the map (Nyström: at most as many
+        landmarks as rows)."""
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         if self.method not in ('nystroem', 'fourier'):
             raise ValueError(f"method must be 'nystroem' or 'fourier', got {self.method!r}")
@@ -200,14 +210,16 @@ class KernelFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        "The approximate kernel features `(len(X), n_components)`, in `X`'s float dtype (latents: `float32`)."
+        """The approximate kernel features `(len(X), n_components)`, in `X`'s float dtype
+        (latents: `float32`)."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         return self.map_.transform(X).astype(X.dtype, copy=False)
 
 # %% ../nbs/30_classifiers.ipynb #90dff2b3
 class ShardedSGDClassifier(ClassifierMixin, BaseEstimator):
-    "A linear model trained by SGD, `partial_fit` over shards of rows: time and memory grow linearly in the rows."
+    """A linear model trained by SGD, `partial_fit` over shards of rows: time and memory grow
+    linearly in the rows."""
     def __init__(self, loss: str = 'log_loss', alpha: float = 1e-3, epochs: int = 10, shard_size: int = 4096,
                  random_state: int | None = None):
         self.loss, self.alpha, self.epochs, self.shard_size, self.random_state = loss, alpha, epochs, shard_size, random_state
@@ -217,7 +229,8 @@ class ShardedSGDClassifier(ClassifierMixin, BaseEstimator):
         self.sgd_ = SGDClassifier(loss=self.loss, alpha=self.alpha, average=True, random_state=rs.randint(2**31 - 1))
 
     def fit(self, X, y):
-        "Standardise with statistics gathered shard by shard, then `epochs` passes of SGD over shuffled shards."
+        """Standardise with statistics gathered shard by shard, then `epochs` passes of SGD over
+        shuffled shards."""
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         self.classes_ = np.unique(y)
@@ -232,7 +245,8 @@ class ShardedSGDClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def partial_fit(self, X, y, classes=None):
-        "One SGD pass over the shard `(X, y)`, the scaling first updated with it; `classes` on the first call."
+        """One SGD pass over the shard `(X, y)`, the scaling first updated with it; `classes` on
+        the first call."""
         first = not hasattr(self, 'sgd_')
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], reset=first)
         if first:
@@ -283,7 +297,8 @@ register_classifier('rff-svm', _kernel_svm('fourier', 2048), {'C': [0.1, 1.0, 10
 
 # %% ../nbs/30_classifiers.ipynb #245242f4
 def large_n_choice(name: str, n: int) -> tuple:
-    "`(classifier to fit on n training rows, why)`: `name` and '' unless n is above `name`'s large-n limit."
+    """`(classifier to fit on n training rows, why)`: `name` and '' unless n is above `name`'s
+    large-n limit."""
     sub = CLASSIFIERS.info(name).get('large_n')
     if not sub or int(n) <= int(sub[1]): return name, ''
     substitute, limit, why = sub

@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest='command', metavar='COMMAND', required=True)
     for name in COMMANDS._entries:                  # registration order: the order of the help
         fn, info = COMMANDS[name], COMMANDS.info(name)
-        help = (fn.__doc__ or '').strip()
+        help = ' '.join((fn.__doc__ or '').split())
         cmd = sub.add_parser(name, help=help, description=f"{help}. {info['description']}".strip())
         for o in info['options']:
             if o == 'config': add_config_options(cmd)
@@ -95,7 +95,8 @@ def main(argv: list | None = None) -> int:
 
 # %% ../nbs/60_cli.ipynb #76e29d1d
 def _print_table(rec) -> None:
-    "Print the test metrics of record `rec` with intervals, and the validation AUC that chose each model."
+    """Print the test metrics of record `rec` with intervals, and the validation AUC that chose
+    each model."""
     res = rec.results[rec.results.split == 'test']
     ci = lambda m: res[res.metric == m].set_index(['features', 'classifier']).apply(
         lambda r: f"{r['value']:.3f} [{r['low']:.3f}, {r['high']:.3f}]", axis=1).rename(m)
@@ -144,7 +145,8 @@ def config(args) -> int:
 RUNS_COLUMNS = ('run_id', 'experiment', 'kind', 'dataset', 'autoencoder', 'rerun_of', 'derived_from')
 
 def _runs_view(df: pd.DataFrame, columns: str | None = None) -> pd.DataFrame:
-    "`df`'s `columns` (comma-separated shell patterns), else a few meta columns and each model's test AUC."
+    """`df`'s `columns` (comma-separated shell patterns), else a few meta columns and each
+    model's test AUC."""
     if columns: cols = [c for p in columns.split(',') for c in df.columns if fnmatch.fnmatchcase(c, p.strip())]
     else: cols = [c for c in RUNS_COLUMNS if c in df.columns] + [c for c in df.columns
                                                                  if c.endswith('/test/auc') and c.count('/') == 3]
@@ -166,7 +168,8 @@ def runs(args) -> int:
 
 # %% ../nbs/60_cli.ipynb #6e779e9f
 def _print_rerun(args, new: RunRecord, cmp: pd.DataFrame, ok: bool) -> int:
-    "Print a re-run's comparison and lineage; the exit status (1 if a plain re-run's metrics differ)."
+    """Print a re-run's comparison and lineage; the exit status (1 if a plain re-run's metrics
+    differ)."""
     with pd.option_context('display.float_format', '{:.6f}'.format, 'display.width', 160, 'display.max_rows', None):
         print(cmp.drop(columns='match').to_string(index=False) if len(cmp) else 'the record has no metrics')
     if new.meta.get('derived_from'):
@@ -194,7 +197,8 @@ def rerun_record(args) -> int:
 
 # %% ../nbs/60_cli.ipynb #622bf810
 def _model_from(ref: str, name: str | None = None, runs_dir: str | None = None) -> tuple:
-    "`(LatentClassifier, description)` of `ref`: an exported model folder, or run `ref`'s model `name` (default: best)."
+    """`(LatentClassifier, description)` of `ref`: an exported model folder, or run `ref`'s model
+    `name` (default: best)."""
     if (Path(ref)/'model.json').is_file(): return load_model(ref), f"model folder {ref}"
     record = find_run(ref, runs_dir)
     names = record_models(record)
@@ -244,7 +248,8 @@ def export(args) -> int:
 
 # %% ../nbs/60_cli.ipynb #dacf4911
 def _labelled_images(ref: str, runs_dir: str | None = None) -> tuple:
-    "`(ImageSet, autoencoder, resolution)` of `ref`: a folder of class folders (RunConfig's encoder), or a run's training images."
+    """`(ImageSet, autoencoder, resolution)` of `ref`: a folder of class folders (RunConfig's
+    encoder), or a run's training images."""
     if Path(ref).is_dir(): return read_class_folders(ref), None, None
     cfg = RunRecord.load(find_run(ref, runs_dir)).config
     train = load_dataset(cfg['dataset'], size=cfg['size'], seed=cfg['seed'], on_error=cfg['on_error'])['train']

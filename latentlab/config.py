@@ -49,7 +49,8 @@ def runs_dir() -> Path:
 
 # %% ../nbs/00_config.ipynb #00-config-011
 def get_device(prefer: str | None = None) -> str:
-    "Torch device name: `prefer`, else `$LATENTLAB_DEVICE`, else `'cuda'` when available, else `'cpu'`."
+    """Torch device name: `prefer`, else `$LATENTLAB_DEVICE`, else `'cuda'` when available, else
+    `'cpu'`."""
     import torch
     choice = (prefer or os.environ.get('LATENTLAB_DEVICE', '')).strip().lower()
     if not choice or choice == 'auto':
@@ -61,7 +62,8 @@ def get_device(prefer: str | None = None) -> str:
 
 # %% ../nbs/00_config.ipynb #00-config-015
 def seed_everything(seed: int = 0) -> np.random.Generator:
-    "Seed Python, NumPy and torch global generators with `seed`; return a fresh `np.random.Generator(seed)`."
+    """Seed Python, NumPy and torch global generators with `seed`; return a fresh
+    `np.random.Generator(seed)`."""
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     random.seed(int(seed))
@@ -73,7 +75,8 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
 # %% ../nbs/00_config.ipynb #00-config-018
 @contextmanager
 def atomic_path(path: str | Path):
-    "Yield a temporary path beside `path` (file or folder); rename it to `path` on success, remove it on error."
+    """Yield a temporary path beside `path` (file or folder); rename it to `path` on success,
+    remove it on error."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
@@ -126,7 +129,8 @@ def config_docs() -> dict:
 
 # %% ../nbs/00_config.ipynb #2344f766
 def defaults(*names: str):
-    "The default of one `RunConfig` field, or a tuple of several: `defaults('autoencoder', 'resolution')`."
+    """The default of one `RunConfig` field, or a tuple of several: `defaults('autoencoder',
+    'resolution')`."""
     d = asdict(RunConfig())
     unknown = [n for n in names if n not in d]
     if unknown: raise KeyError(f"RunConfig has no fields {unknown}; its fields: {list(d)}")
@@ -136,13 +140,15 @@ def defaults(*names: str):
 ALL = 'latentlab.all'   # the module that imports every module of the package (fastcore's `all` pattern)
 
 class Registry:
-    "A named family of entries (datasets, classifiers, ...): `register(name, obj, **info)` adds one, `[name]` looks it up."
+    """A named family of entries (datasets, classifiers, ...): `register(name, obj, **info)` adds
+    one, `[name]` looks it up."""
     def __init__(self, kind: str,
                  package: bool = False):  # entries come from several modules: a lookup imports `latentlab.all` first
         self.kind, self.package, self._entries, self._info = kind, package, {}, {}
 
     def register(self, name: str, obj=None, **info):
-        "Add `obj` under `name` with metadata `info` (replacing an entry of that name); without `obj`, a decorator."
+        """Add `obj` under `name` with metadata `info` (replacing an entry of that name); without
+        `obj`, a decorator."""
         if obj is None: return lambda o: self.register(name, o, **info)
         if not isinstance(name, str) or not name: raise TypeError(f"{self.kind} names are non-empty strings, got {name!r}")
         self._entries[name], self._info[name] = obj, dict(info)
@@ -152,7 +158,8 @@ class Registry:
         if self.package: importlib.import_module(ALL)
 
     def names(self) -> list:
-        "Every registered name, sorted (with `package`, after every module of the package is loaded)."
+        """Every registered name, sorted (with `package`, after every module of the package is
+        loaded)."""
         self._load()
         return sorted(self._entries)
 

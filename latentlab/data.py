@@ -34,14 +34,16 @@ class Labelled:
 
     @staticmethod
     def _index(idx) -> np.ndarray:
-        "`idx` as an integer index array (a boolean mask stays a mask; an empty list is an empty index)."
+        """`idx` as an integer index array (a boolean mask stays a mask; an empty list is an
+        empty index)."""
         idx = np.asarray(idx)
         return idx if idx.dtype == bool else idx.astype(np.int64)
 
 # %% ../nbs/01_data.ipynb #d793603a
 @dataclass(repr=False)
 class ImageSet(Labelled):
-    "Labelled `uint8` images: gray `(N, H, W)` or RGB `(N, H, W, 3)`, integer `labels` in `0..len(classes)-1`."
+    """Labelled `uint8` images: gray `(N, H, W)` or RGB `(N, H, W, 3)`, integer `labels` in
+    `0..len(classes)-1`."""
     images: np.ndarray
     labels: np.ndarray
     classes: list
@@ -77,7 +79,8 @@ class ImageSet(Labelled):
         return ImageSet(self.images[idx], self.labels[idx], self.classes, split or self.split, self.name, list(self.skipped))
 
     def fingerprint(self) -> str:
-        "SHA-256 of the content (shape, pixels, labels, class names): equal content, equal fingerprint."
+        """SHA-256 of the content (shape, pixels, labels, class names): equal content, equal
+        fingerprint."""
         h = hashlib.sha256()
         h.update(json.dumps([list(self.images.shape), self.classes]).encode())
         h.update(np.ascontiguousarray(self.images).tobytes())
@@ -92,7 +95,8 @@ class ImageSet(Labelled):
 
 # %% ../nbs/01_data.ipynb #01-data-009
 def to_uint8(images: np.ndarray) -> np.ndarray:
-    "`images` as `uint8` gray `(..., H, W)` or RGB `(..., H, W, 3)`: alpha dropped, 16-bit and float rescaled."
+    """`images` as `uint8` gray `(..., H, W)` or RGB `(..., H, W, 3)`: alpha dropped, 16-bit and
+    float rescaled."""
     a = np.asarray(images)
     if a.ndim >= 3 and a.shape[-1] in (1, 2, 4) and a.ndim != 2:
         # trailing channel axis: 1 gray, 2 gray+alpha, 4 RGBA
@@ -131,7 +135,8 @@ def split_stratified(data: ImageSet, val: float = 0.15, test: float = 0.15, seed
 # %% ../nbs/01_data.ipynb #a0da2286
 def subsample_indices(data, n_per_class: int | None = None, fraction: float | None = None,
                       seed: int = 0) -> np.ndarray:
-    "Sorted indices of a seeded per-class subset of labelled `data`: `n_per_class` of each class, or `fraction` of each class."
+    """Sorted indices of a seeded per-class subset of labelled `data`: `n_per_class` of each
+    class, or `fraction` of each class."""
     if (n_per_class is None) == (fraction is None):
         raise ValueError("give exactly one of n_per_class or fraction")
     if n_per_class is not None and int(n_per_class) < 1: raise ValueError(f"n_per_class must be >= 1, got {n_per_class}")
@@ -153,7 +158,8 @@ def subsample_indices(data, n_per_class: int | None = None, fraction: float | No
 # %% ../nbs/01_data.ipynb #6e7d19da
 def subsample(data: ImageSet, n_per_class: int | None = None, fraction: float | None = None,
               seed: int = 0) -> ImageSet:
-    "A seeded per-class subset of `data`: `n_per_class` images of each class, or `fraction` of each class."
+    """A seeded per-class subset of `data`: `n_per_class` images of each class, or `fraction` of
+    each class."""
     return data.subset(subsample_indices(data, n_per_class, fraction, seed))
 
 # %% ../nbs/01_data.ipynb #01-data-016
@@ -171,7 +177,8 @@ def _medmnist_info(flag: str) -> dict:
 
 # %% ../nbs/01_data.ipynb #6bdb2aba
 def medmnist_filename(flag: str, size: int = 28) -> str:
-    "File name the `medmnist` package uses for `flag` at `size` px (`breastmnist.npz`, `breastmnist_64.npz`)."
+    """File name the `medmnist` package uses for `flag` at `size` px (`breastmnist.npz`,
+    `breastmnist_64.npz`)."""
     return f"{flag.lower()}.npz" if int(size) == 28 else f"{flag.lower()}_{int(size)}.npz"
 
 # %% ../nbs/01_data.ipynb #f4c7ca57
@@ -205,7 +212,8 @@ IMAGE_SUFFIXES = {'.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.gif', '.we
 ON_ERROR = ('skip', 'raise')
 
 def read_image(path, max_side: int | None = None) -> np.ndarray:
-    "One image file (path or binary file) as `uint8` gray `(H, W)` or RGB `(H, W, 3)`; at most `max_side` pixels a side."
+    """One image file (path or binary file) as `uint8` gray `(H, W)` or RGB `(H, W, 3)`; at most
+    `max_side` pixels a side."""
     try:
         with Image.open(path) as im:
             if max_side and im.format == 'JPEG':    # decode at a reduced scale: a 6000 px photo never fills memory
@@ -230,7 +238,8 @@ def format_problems(problems: list, limit: int = 50) -> str:
 
 # %% ../nbs/01_data.ipynb #c6dd8b0f
 class UnreadableImagesError(ValueError):
-    "An image folder holds files that cannot be used; `.problems` lists each as `{'path', 'reason', 'class'}`."
+    """An image folder holds files that cannot be used; `.problems` lists each as `{'path',
+    'reason', 'class'}`."""
     def __init__(self, root, problems: list):
         self.root, self.problems = str(root), list(problems)
         super().__init__(f"{len(self.problems)} file(s) in {root} cannot be used:\n{format_problems(self.problems)}\n"
@@ -243,7 +252,8 @@ def _resize(img: np.ndarray, size: tuple) -> np.ndarray:
 
 # %% ../nbs/01_data.ipynb #e533c262
 def _class_files(folder: Path, cls: str) -> tuple:
-    "`(image files, problems)` of one class folder: files with an image suffix; every other visible entry is a problem."
+    """`(image files, problems)` of one class folder: files with an image suffix; every other
+    visible entry is a problem."""
     files, problems = [], []
     for f in sorted(folder.iterdir()):
         if f.name.startswith('.'): continue
@@ -256,7 +266,8 @@ def _class_files(folder: Path, cls: str) -> tuple:
 # %% ../nbs/01_data.ipynb #fd0785fd
 def _read_class_folders(root: Path, size: tuple | None, name: str, split: str, classes=None,
                         on_error: str = 'skip') -> ImageSet:
-    "The images of `root/<class>/*` as an `ImageSet`, with every unusable file collected in `.skipped` (or raised)."
+    """The images of `root/<class>/*` as an `ImageSet`, with every unusable file collected in
+    `.skipped` (or raised)."""
     if on_error not in ON_ERROR: raise ValueError(f"on_error must be one of {ON_ERROR}, got {on_error!r}")
     fixed = classes is not None
     classes = classes or [p.name for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith('.')]
@@ -302,7 +313,8 @@ def _read_class_folders(root: Path, size: tuple | None, name: str, split: str, c
 # %% ../nbs/01_data.ipynb #a191c29f
 def load_image_folder(path: str | Path, size: int | None = None, val: float = 0.15, test: float = 0.15,
                       seed: int = 0, on_error: str = 'skip') -> dict:
-    "Train/val/test `ImageSet`s from a folder with one sub-folder per class (or `train/`, `val/`, `test/` of those)."
+    """Train/val/test `ImageSet`s from a folder with one sub-folder per class (or `train/`,
+    `val/`, `test/` of those)."""
     if on_error not in ON_ERROR: raise ValueError(f"on_error must be one of {ON_ERROR}, got {on_error!r}")
     root = Path(path).expanduser()
     if not root.is_dir(): raise FileNotFoundError(f"image folder {root} does not exist")
@@ -321,7 +333,8 @@ def load_image_folder(path: str | Path, size: int | None = None, val: float = 0.
 
 # %% ../nbs/01_data.ipynb #5bd66eb8
 def read_class_folders(path: str | Path, size: int | None = None, on_error: str = 'skip') -> ImageSet:
-    "All images of a folder with one sub-folder per class, as one `ImageSet` (no split); unusable files skipped and listed."
+    """All images of a folder with one sub-folder per class, as one `ImageSet` (no split);
+    unusable files skipped and listed."""
     root = Path(path).expanduser()
     if not root.is_dir(): raise FileNotFoundError(f"image folder {root} does not exist")
     return _read_class_folders(root, None if size is None else (int(size), int(size)), root.name, 'all', on_error=on_error)
@@ -354,13 +367,15 @@ DATASETS = Registry('dataset')
 
 # %% ../nbs/01_data.ipynb #47848ea4
 def register_dataset(name: str, loader, description: str = ''):
-    "Register `loader(size=None, seed=0, on_error='skip') -> {'train': ImageSet, 'val': ..., 'test': ...}` under `name`."
+    """Register `loader(size=None, seed=0, on_error='skip') -> {'train': ImageSet, 'val': ...,
+    'test': ...}` under `name`."""
     if not callable(loader): raise TypeError(f"the loader of dataset {name!r} must be callable, got {type(loader).__name__}")
     return DATASETS.register(name, loader, description=description)
 
 # %% ../nbs/01_data.ipynb #01-data-031
 def load_dataset(source: str | Path, size: int | None = None, seed: int = 0, on_error: str = 'skip') -> dict:
-    "Splits of `source`: a registered name (`register_dataset`), a MedMNIST flag, an `.npz` path, or an image folder (`on_error`: see `load_image_folder`)."
+    """Splits of `source`: a registered name (`register_dataset`), a MedMNIST flag, an `.npz`
+    path, or an image folder (`on_error`: see `load_image_folder`)."""
     s = str(source)
     if s in DATASETS: return DATASETS[s](size=size, seed=seed, on_error=on_error)
     p = Path(s).expanduser()

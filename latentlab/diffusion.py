@@ -75,7 +75,8 @@ class _threads:
 
 # %% ../nbs/22_diffusion.ipynb #22-diffusion-007b
 class LatentDiffusion:
-    "A trained class-conditional latent diffusion model: UNet, schedules, standardisation, class count."
+    """A trained class-conditional latent diffusion model: UNet, schedules, standardisation,
+    class count."""
     def __init__(self, unet, config: DiffusionConfig, shape: tuple, n_classes: int, mean, std, info: dict | None = None):
         self.unet, self.config, self.shape, self.n_classes = unet.eval(), config, tuple(shape), int(n_classes)
         self.mean = torch.as_tensor(np.asarray(mean, np.float32)).view(1, -1, 1, 1).to(unet.device, unet.dtype)
@@ -96,7 +97,8 @@ class LatentDiffusion:
 # %% ../nbs/22_diffusion.ipynb #e2a1c015
 @patch
 def to(self: LatentDiffusion, device: str | torch.device | None = None, dtype: torch.dtype | None = None) -> LatentDiffusion:
-    "Move the UNet and the standardisation statistics to `device` and/or `dtype`; returns the model."
+    """Move the UNet and the standardisation statistics to `device` and/or `dtype`; returns the
+    model."""
     self.unet.to(**{k: v for k, v in dict(device=device, dtype=dtype).items() if v is not None})
     self.mean, self.std = (t.to(self.unet.device, self.unet.dtype) for t in (self.mean, self.std))
     return self
@@ -104,7 +106,8 @@ def to(self: LatentDiffusion, device: str | torch.device | None = None, dtype: t
 # %% ../nbs/22_diffusion.ipynb #e2a1c019
 @patch
 def save_pretrained(self: LatentDiffusion, save_directory: str | Path) -> Path:
-    "Save into folder `save_directory` (UNet as safetensors, the rest as JSON), atomically; returns the folder."
+    """Save into folder `save_directory` (UNet as safetensors, the rest as JSON), atomically;
+    returns the folder."""
     with atomic_path(save_directory) as tmp:
         self.unet.save_pretrained(tmp, safe_serialization=True)
         (Path(tmp)/'latentdiffusion.json').write_text(json.dumps({
@@ -116,7 +119,8 @@ def save_pretrained(self: LatentDiffusion, save_directory: str | Path) -> Path:
 @patch(cls_method=True)
 def from_pretrained(cls: LatentDiffusion, pretrained_model_name_or_path: str | Path, torch_dtype: torch.dtype | None = None,
                     device: str | None = None) -> LatentDiffusion:
-    "A model saved with `save_pretrained`, with weights in `torch_dtype` (default float32) on `device` (default `get_device()`)."
+    """A model saved with `save_pretrained`, with weights in `torch_dtype` (default float32) on
+    `device` (default `get_device()`)."""
     from diffusers import UNet2DModel
     path = Path(pretrained_model_name_or_path)
     if not (path/'latentdiffusion.json').is_file():
@@ -128,7 +132,8 @@ def from_pretrained(cls: LatentDiffusion, pretrained_model_name_or_path: str | P
 
 # %% ../nbs/22_diffusion.ipynb #22-diffusion-009
 def diffusion_cache_key(latents, labels, n_classes: int, config: DiffusionConfig, seed: int, **extra) -> str:
-    "Cache key of a diffusion model: hash of its training latents, labels, class count, config, seed and `extra`."
+    """Cache key of a diffusion model: hash of its training latents, labels, class count, config,
+    seed and `extra`."""
     h = hashlib.sha256()
     h.update(np.ascontiguousarray(latents, np.float32).tobytes()); h.update(np.ascontiguousarray(labels, np.int64).tobytes())
     meta = {'format': 1, 'shape': list(np.shape(latents)), 'n_classes': int(n_classes), 'config': asdict(config),
@@ -143,7 +148,8 @@ def diffusion_cache_key(latents, labels, n_classes: int, config: DiffusionConfig
 # %% ../nbs/22_diffusion.ipynb #22-diffusion-009b
 def _train(latents, labels, n_classes: int, cfg: DiffusionConfig, seed: int, progress: bool, device: str,
            label_confidence=None, sample_weights=None, init: LatentDiffusion | None = None) -> LatentDiffusion:
-    "Train a `LatentDiffusion` on latents `(N, C, h, w)` (label -1: none) on `device`, from `init` if given."
+    """Train a `LatentDiffusion` on latents `(N, C, h, w)` (label -1: none) on `device`, from
+    `init` if given."""
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
     z = torch.as_tensor(latents)
@@ -227,7 +233,8 @@ def train_diffusion(latents, labels=None, n_classes: int | None = None, config: 
 # %% ../nbs/22_diffusion.ipynb #22-diffusion-011
 def _denoise(model: LatentDiffusion, y, x, z0, steps: int, strength: float, guidance_scale: float,
              guidance_loss, guidance_weight: float) -> torch.Tensor:
-    "DDIM from noise `x` (or from starts `z0`, standardised) toward classes `y`, all on the model's device; standardised result."
+    """DDIM from noise `x` (or from starts `z0`, standardised) toward classes `y`, all on the
+    model's device; standardised result."""
     sched = model.scheduler
     sched.set_timesteps(steps)
     timesteps = sched.timesteps
@@ -255,7 +262,8 @@ def _denoise(model: LatentDiffusion, y, x, z0, steps: int, strength: float, guid
 def sample(self: LatentDiffusion, labels, guidance_scale: float = 2.0, steps: int = 30, seed: int = 0, start=None,
            strength: float = 0.6, guidance_loss=None, guidance_weight: float = 0.0, batch_size: int = 256,
            progress: bool = False, threads: int | None = 1) -> np.ndarray:
-    "Latents `(B, C, h, w)` of classes `labels` by DDIM with classifier-free and optional loss guidance; from noise or `start`."
+    """Latents `(B, C, h, w)` of classes `labels` by DDIM with classifier-free and optional loss
+    guidance; from noise or `start`."""
     labels = np.asarray(labels).astype(np.int64).reshape(-1)
     if len(labels) and (labels.min() < 0 or labels.max() >= self.n_classes):
         raise ValueError(f"labels must be classes 0..{self.n_classes - 1}, got {sorted(set(labels.tolist()))}")
@@ -276,7 +284,8 @@ def sample(self: LatentDiffusion, labels, guidance_scale: float = 2.0, steps: in
 
 # %% ../nbs/22_diffusion.ipynb #22-diffusion-019
 class DiffusionSampler(LatentSampler):
-    "Latent diffusion as an over-sampler: trains (cached) on the given latents, samples each class (noise or SDEdit starts)."
+    """Latent diffusion as an over-sampler: trains (cached) on the given latents, samples each
+    class (noise or SDEdit starts)."""
     _parameter_constraints: dict = {**LatentSampler._parameter_constraints, 'shape': [tuple, list, None],
                                     'config': [DiffusionConfig, None], 'guidance_scale': [Interval(Real, 0, None, closed='left')],
                                     'steps': [Interval(Integral, 1, None, closed='left')], 'start': [StrOptions({'same', 'other'}), None],
@@ -320,7 +329,8 @@ register_augmenter('diffusion-sdedit', lambda **kw: DiffusionSampler(start='same
 
 # %% ../nbs/22_diffusion.ipynb #b3e4eb8c
 def _canonical_order(X: np.ndarray) -> np.ndarray:
-    "Indices that sort rows `X` by the hash of their bytes: the same rows in any order give the same sorted set."
+    """Indices that sort rows `X` by the hash of their bytes: the same rows in any order give the
+    same sorted set."""
     X = np.ascontiguousarray(X, np.float32)
     return np.argsort([hashlib.sha1(r.tobytes()).hexdigest() for r in X.reshape(len(X), -1)], kind='stable')
 
@@ -336,7 +346,8 @@ def pretrain_diffusion(latents, n_classes: int, config: DiffusionConfig | None =
 
 # %% ../nbs/22_diffusion.ipynb #3c466b16
 def _pseudo_labels(X, y, pool, n_classes: int, random_state: int = 0) -> tuple:
-    "`(labels, confidence)` of `pool` rows from a classifier fitted on labelled rows `X, y` (class indices)."
+    """`(labels, confidence)` of `pool` rows from a classifier fitted on labelled rows `X, y`
+    (class indices)."""
     p = fit_latent_classifier(X, y, random_state=random_state).predict_proba(pool)
     conf = (p.max(1) - 1 / n_classes) / (1 - 1 / n_classes)
     return p.argmax(1).astype(np.int64), np.clip(conf, 0, 1)
@@ -346,7 +357,8 @@ def pool_diffusion(X, y, pool, shape: tuple, n_classes: int | None = None, confi
                    finetune_steps: int = 300, finetune_lr: float = 5e-4, labelled_share: float = 0.5,
                    pseudo_labels: bool = False, pretrain_seed: int = 0, seed: int = 0, cache: bool = True,
                    progress: bool = False, threads: int | None = 1, device: str | None = None) -> LatentDiffusion:
-    "Diffusion pretrained on labelled rows `X` and unlabelled `pool` (flat), fine-tuned on `X, y` (class indices)."
+    """Diffusion pretrained on labelled rows `X` and unlabelled `pool` (flat), fine-tuned on `X,
+    y` (class indices)."""
     shape = tuple(int(s) for s in shape)
     X = np.asarray(X, np.float32).reshape(len(X), *shape)
     pool = np.asarray(pool, np.float32).reshape(len(pool), *shape)
@@ -370,7 +382,8 @@ def pool_diffusion(X, y, pool, shape: tuple, n_classes: int | None = None, confi
 def sdedit_variations(model: LatentDiffusion, start, labels, variations: int = 10, strength: float = 0.5,
                       guidance_scale: float = 2.0, steps: int = 30, seed: int = 0, cache: bool = True,
                       threads: int | None = 1, progress: bool = False) -> np.ndarray:
-    "`(variations, N, C, h, w)` SDEdit variations of each start latent toward its class (cached for a cached model)."
+    """`(variations, N, C, h, w)` SDEdit variations of each start latent toward its class (cached
+    for a cached model)."""
     start = np.asarray(start, np.float32).reshape(len(start), *model.shape)
     labels = np.asarray(labels).astype(np.int64).reshape(-1)
     if len(labels) != len(start): raise ValueError(f"{len(start)} start latents for {len(labels)} labels")
@@ -392,7 +405,8 @@ def sdedit_variations(model: LatentDiffusion, start, labels, variations: int = 1
 
 # %% ../nbs/22_diffusion.ipynb #cd1f5799
 class PoolSDEdit(LatentSampler):
-    "SDEdit variations of labelled latents from a diffusion model pretrained on the pool and fine-tuned; filtered."
+    """SDEdit variations of labelled latents from a diffusion model pretrained on the pool and
+    fine-tuned; filtered."""
     _may_fall_short = True
     _ood_pool_rows = 1000
     _parameter_constraints: dict = {
@@ -455,7 +469,8 @@ class PoolSDEdit(LatentSampler):
 
     @property
     def report_(self) -> dict:
-        "What the last fit made: the filter's counts, the model's training seconds (pretraining, fine-tuning), cache use."
+        """What the last fit made: the filter's counts, the model's training seconds
+        (pretraining, fine-tuning), cache use."""
         check_is_fitted(self, 'filter_counts_')
         info = self.model_.info
         tuned = 'init' in info

@@ -25,7 +25,8 @@ __all__ = ['PROJECTIONS', 'thumbnail_uri', 'image_grid', 'project', 'plotlyjs_ht
 
 # %% ../nbs/11_embeddings.ipynb #11-embedding-004
 def thumbnail_uri(image: np.ndarray, size: int | None = 64, fmt: str = 'PNG', quality: int = 85) -> str:
-    "A `uint8` image (gray or RGB) as a PNG (or JPEG) `data:` URI, resized to `size` px on its longer side."
+    """A `uint8` image (gray or RGB) as a PNG (or JPEG) `data:` URI, resized to `size` px on its
+    longer side."""
     im = Image.fromarray(np.asarray(image, dtype=np.uint8))
     if size: im = im.resize((size, max(1, round(size * im.height / im.width))), Image.Resampling.LANCZOS)
     buf = io.BytesIO(); im.save(buf, format=fmt.upper(), **({'quality': quality} if fmt.upper() == 'JPEG' else {}))
@@ -33,7 +34,8 @@ def thumbnail_uri(image: np.ndarray, size: int | None = 64, fmt: str = 'PNG', qu
 
 # %% ../nbs/11_embeddings.ipynb #9c4f0005
 def image_grid(rows: dict, titles: list | None = None, height_per_row: int = 110, gap: int = 2):
-    "A plotly figure showing each entry of `rows` (`name -> uint8 images`) as one labelled row of images."
+    """A plotly figure showing each entry of `rows` (`name -> uint8 images`) as one labelled row
+    of images."""
     import plotly.graph_objects as go
     if not rows: raise ValueError("image_grid needs at least one row")
     rgb = lambda a: np.repeat(a[..., None], 3, -1) if a.ndim == 3 else a
@@ -78,7 +80,8 @@ def _fit_projection(X: np.ndarray, method: str, n_components: int, seed: int, pc
 # %% ../nbs/11_embeddings.ipynb #9c4f0014
 def project(X: np.ndarray, method: str = 'pca', n_components: int = 2, seed: int = 0, pca_first: int = 50,
             cache: bool = True, **params) -> np.ndarray:
-    "Rows of `X` projected to `n_components` dims by `pca`, `umap` or `tsne` (`float32`), cached by input."
+    """Rows of `X` projected to `n_components` dims by `pca`, `umap` or `tsne` (`float32`),
+    cached by input."""
     from latentlab.config import atomic_path, cache_dir
     if method not in PROJECTIONS: raise ValueError(f"unknown projection {method!r}: use one of {PROJECTIONS}")
     X = np.asarray(X, np.float32).reshape(len(X), -1)
@@ -96,7 +99,8 @@ _PLOTLYJS_SENT = {'done': False}
 
 # %% ../nbs/11_embeddings.ipynb #9c4f0016
 def plotlyjs_html(force: bool = False) -> str:
-    "`<script>` with plotly.js inline, the first time it is asked for in this process (or when `force`); else ''."
+    """`<script>` with plotly.js inline, the first time it is asked for in this process (or when
+    `force`); else ''."""
     if _PLOTLYJS_SENT['done'] and not force: return ''
     from plotly.offline import get_plotlyjs
     _PLOTLYJS_SENT['done'] = True
@@ -104,7 +108,8 @@ def plotlyjs_html(force: bool = False) -> str:
 
 # %% ../nbs/11_embeddings.ipynb #9c4f0019
 def figure_html(fig, include_plotlyjs: bool | None = None):
-    "A plotly figure as an `IPython.display.HTML` output that works offline (plotly.js embedded the first time)."
+    """A plotly figure as an `IPython.display.HTML` output that works offline (plotly.js embedded
+    the first time)."""
     from IPython.display import HTML
     js = plotlyjs_html(force=bool(include_plotlyjs)) if include_plotlyjs is not False else ''
     return HTML(js + fig.to_html(include_plotlyjs=False, full_html=False, config={'displaylogo': False}))
@@ -155,7 +160,8 @@ _EXPLORER_CSS = """
 
 # %% ../nbs/11_embeddings.ipynb #9c4f0026
 def _color_spec(values) -> dict:
-    "Marker settings for one colouring: numeric values -> continuous scale; others -> discrete codes with named ticks."
+    """Marker settings for one colouring: numeric values -> continuous scale; others -> discrete
+    codes with named ticks."""
     import plotly.express as px
     v = np.asarray(values)
     if v.dtype.kind in 'fiu' and len(np.unique(v)) > 10:
@@ -175,7 +181,8 @@ def _color_spec(values) -> dict:
 def embedding_explorer(projections: dict, images: np.ndarray, recons: np.ndarray | None = None,
                        colors: dict | None = None, info: pd.DataFrame | None = None, title: str = '',
                        thumb_size: int = 56, height: int = 520, max_selected: int = 120):
-    "Interactive scatter of `projections` (`name -> (N, 2)`) whose hover / selection shows `images` (and `recons`) in a side panel."
+    """Interactive scatter of `projections` (`name -> (N, 2)`) whose hover / selection shows
+    `images` (and `recons`) in a side panel."""
     import plotly.graph_objects as go
     if not projections: raise ValueError("embedding_explorer needs at least one projection")
     n = len(images)
@@ -223,7 +230,8 @@ def reconstruction_grid(images: np.ndarray, recons: np.ndarray, gain: float = 4.
 
 # %% ../nbs/11_embeddings.ipynb #9c4f0033
 def latent_channel_grid(latents: np.ndarray, max_channels: int = 16, names: list | None = None, upscale: int = 4):
-    "An `image_grid` with one row per latent `(C, h, w)` showing its first `max_channels` channels as gray images."
+    """An `image_grid` with one row per latent `(C, h, w)` showing its first `max_channels`
+    channels as gray images."""
     z = np.asarray(latents, np.float32)[:, :max_channels]
     lo, hi = z.min(axis=(0, 2, 3), keepdims=True), z.max(axis=(0, 2, 3), keepdims=True)
     g = ((z - lo) / np.maximum(hi - lo, 1e-8) * 255).round().astype(np.uint8)

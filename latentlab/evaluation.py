@@ -46,7 +46,8 @@ METRICS = ('auc', 'acc', 'balanced_acc', 'f1')
 
 # %% ../nbs/31_evaluation.ipynb #d8ea75df
 def predict_labels(proba, threshold: float | None = None) -> np.ndarray:
-    "Labels from class probabilities `(N, K)`: the most probable class, or for two classes `p(1) >= threshold`."
+    """Labels from class probabilities `(N, K)`: the most probable class, or for two classes
+    `p(1) >= threshold`."""
     p = np.asarray(proba, dtype=np.float64)
     if threshold is None: return p.argmax(1)
     if p.shape[1] != 2: raise ValueError(f"a decision threshold needs two classes, got {p.shape[1]}")
@@ -54,7 +55,8 @@ def predict_labels(proba, threshold: float | None = None) -> np.ndarray:
 
 # %% ../nbs/31_evaluation.ipynb #10de9f58
 def classification_metrics(y_true, proba, n_classes: int | None = None, threshold: float | None = None) -> dict:
-    "`{'auc', 'acc', 'balanced_acc', 'f1'}` of labels `y_true` against class probabilities `proba` `(N, K)`."
+    """`{'auc', 'acc', 'balanced_acc', 'f1'}` of labels `y_true` against class probabilities
+    `proba` `(N, K)`."""
     y = np.asarray(y_true).astype(int)
     p = np.asarray(proba, dtype=np.float64)
     if p.ndim != 2 or len(p) != len(y): raise ValueError(f"proba must be (N, K) for {len(y)} labels, got {p.shape}")
@@ -78,7 +80,8 @@ def classification_metrics(y_true, proba, n_classes: int | None = None, threshol
 
 # %% ../nbs/31_evaluation.ipynb #3f1ab847
 def choose_threshold(y_val, proba_val, metric: str = 'balanced_acc') -> float:
-    "The threshold on `p(1)` that maximises `metric` (`'balanced_acc'` or `'acc'`) on validation; midpoints between scores."
+    """The threshold on `p(1)` that maximises `metric` (`'balanced_acc'` or `'acc'`) on
+    validation; midpoints between scores."""
     y, p = np.asarray(y_val).astype(int), np.asarray(proba_val, dtype=np.float64)
     if p.ndim != 2 or p.shape[1] != 2: raise ValueError(f"choose_threshold needs two-class probabilities (N, 2), got {p.shape}")
     if metric not in ('balanced_acc', 'acc'): raise ValueError(f"metric must be 'balanced_acc' or 'acc', got {metric!r}")
@@ -92,7 +95,8 @@ def choose_threshold(y_val, proba_val, metric: str = 'balanced_acc') -> float:
 
 # %% ../nbs/31_evaluation.ipynb #e4702d51
 def _binary_metrics(y: np.ndarray, p1: np.ndarray, pred: np.ndarray) -> dict:
-    "AUC, accuracy, balanced accuracy and macro F1 of replicates: rows of labels `y`, scores `p1`, predictions `pred` `(B, N)`."
+    """AUC, accuracy, balanced accuracy and macro F1 of replicates: rows of labels `y`, scores
+    `p1`, predictions `pred` `(B, N)`."""
     pos, neg = y.sum(1), (1 - y).sum(1)
     ranks = rankdata(p1, axis=1)
     auc = ((ranks * y).sum(1) - pos * (pos + 1) / 2) / (pos * neg)
@@ -106,7 +110,8 @@ def _binary_metrics(y: np.ndarray, p1: np.ndarray, pred: np.ndarray) -> dict:
 # %% ../nbs/31_evaluation.ipynb #630dba4a
 def bootstrap_intervals(y_true, proba, n_classes: int | None = None, threshold: float | None = None,
                         n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> dict:
-    "`{metric: (low, high)}`: percentile intervals of each metric over `n_boot` stratified bootstrap replicates of the test set."
+    """`{metric: (low, high)}`: percentile intervals of each metric over `n_boot` stratified
+    bootstrap replicates of the test set."""
     y, p = np.asarray(y_true).astype(int), np.asarray(proba, dtype=np.float64)
     rng = np.random.default_rng(seed)
     groups = [np.flatnonzero(y == c) for c in np.unique(y)]
@@ -125,7 +130,8 @@ def bootstrap_intervals(y_true, proba, n_classes: int | None = None, threshold: 
 
 # %% ../nbs/31_evaluation.ipynb #a2866a10
 def auc_resolution(y, auc: float = 0.8) -> float:
-    "Width of the 95% interval of a two-class AUC of `auc` on labels `y` (Hanley-McNeil); macro over one-vs-rest for more classes."
+    """Width of the 95% interval of a two-class AUC of `auc` on labels `y` (Hanley-McNeil); macro
+    over one-vs-rest for more classes."""
     y = np.asarray(y).astype(int)
     widths = []
     for c in (np.unique(y)[1:] if len(np.unique(y)) == 2 else np.unique(y)):
@@ -139,7 +145,8 @@ def auc_resolution(y, auc: float = 0.8) -> float:
 # %% ../nbs/31_evaluation.ipynb #9ea0b89f
 def score_proba(y, proba, n_classes: int | None = None, threshold: float | None = None, n_boot: int = 1000,
                 seed: int = 0, warn: bool = True) -> dict:
-    "Metrics of probabilities `proba` against labels `y` with bootstrap 95% intervals (`<metric>_low/_high`), `n`, `small_test`."
+    """Metrics of probabilities `proba` against labels `y` with bootstrap 95% intervals
+    (`<metric>_low/_high`), `n`, `small_test`."""
     y = np.asarray(y).astype(int)
     proba = np.asarray(proba, dtype=np.float64)
     n_classes = n_classes or proba.shape[1]
@@ -158,14 +165,16 @@ def score_proba(y, proba, n_classes: int | None = None, threshold: float | None 
 # %% ../nbs/31_evaluation.ipynb #7e93b344
 def score(estimator, X, y, n_classes: int | None = None, threshold: float | None = None, n_boot: int = 1000,
           seed: int = 0, warn: bool = True) -> dict:
-    "Metrics of a fitted `estimator` on `(X, y)` with bootstrap 95% intervals: `score_proba` of its predictions."
+    """Metrics of a fitted `estimator` on `(X, y)` with bootstrap 95% intervals: `score_proba` of
+    its predictions."""
     y = np.asarray(y).astype(int)
     n_classes = n_classes or int(y.max()) + 1
     return score_proba(y, predict_scores(estimator, X, n_classes), n_classes, threshold, n_boot, seed, warn)
 
 # %% ../nbs/31_evaluation.ipynb #f2742625
 def _uncalibrated(model):
-    "`model` with its temperature `CalibratedClassifierCV` replaced by a fresh copy of the estimator inside; None if it has none."
+    """`model` with its temperature `CalibratedClassifierCV` replaced by a fresh copy of the
+    estimator inside; None if it has none."""
     steps = model.steps if isinstance(model, Pipeline) else [('model', model)]
     last = steps[-1][1]
     if not (isinstance(last, CalibratedClassifierCV) and last.method == 'temperature' and not last.ensemble
@@ -175,7 +184,8 @@ def _uncalibrated(model):
 
 # %% ../nbs/31_evaluation.ipynb #59ef4059
 def _probe_scores(probe, X_train, y_train, X_val, shared: dict) -> np.ndarray:
-    "Validation decision scores of the uncalibrated `probe`, its leading transformers fitted once while their parameters repeat (`shared`)."
+    """Validation decision scores of the uncalibrated `probe`, its leading transformers fitted
+    once while their parameters repeat (`shared`)."""
     flat = lambda m: [s for _, sub in m.steps for s in flat(sub)] if isinstance(m, Pipeline) else [m]
     steps = flat(probe)                        # nested pipelines unrolled: scaler, kernel, SVC
     key = joblib.hash([(type(s).__name__, s.get_params(deep=False)) for s in steps[:-1]])
@@ -187,7 +197,8 @@ def _probe_scores(probe, X_train, y_train, X_val, shared: dict) -> np.ndarray:
 
 # %% ../nbs/31_evaluation.ipynb #9e1e3bc6
 def _select(name, X_train, y_train, X_val, y_val, metric, random_state, n_classes, shape, fit_kw, rank_only, mix):
-    "`fit_select`'s loop over the grid (see there); `mix`: `(synthetic row mask, synthetic_p)` for models that mix."
+    """`fit_select`'s loop over the grid (see there); `mix`: `(synthetic row mask, synthetic_p)`
+    for models that mix."""
     best, tried, shared = None, [], {}
     folds = int(min(c for c in np.bincount(np.asarray(y_train).astype(int)) if c > 0))
     for params in param_grid(name) or [{}]:
@@ -213,7 +224,8 @@ def _select(name, X_train, y_train, X_val, y_val, metric, random_state, n_classe
 
 # %% ../nbs/31_evaluation.ipynb #9927f946
 def fewer_folds(model, n: int):
-    "`model` with every cross-validated calibrator inside it using at most `n` folds (for classes of few labels)."
+    """`model` with every cross-validated calibrator inside it using at most `n` folds (for
+    classes of few labels)."""
     params = model.get_params()
     owner = lambda k: params.get(k.rsplit('__', 1)[0]) if '__' in k else model
     cv = {k: min(v, n) for k, v in params.items() if k.endswith('cv') and isinstance(v, int)
@@ -225,7 +237,8 @@ def fit_select(name: str, X_train, y_train, X_val, y_val, metric: str = 'auc', r
                n_classes: int | None = None, shape: tuple | None = None,
                synthetic: int = 0,                 # the last this many training rows are synthetic ...
                synthetic_p: float | None = None):  # ... and models that mix (torch) swap an item for one with this chance
-    "Fit classifier `name` for each grid point on train; return `(best fitted model, its params, every point's val scores)`."
+    """Fit classifier `name` for each grid point on train; return `(best fitted model, its
+    params, every point's val scores)`."""
     X_train, X_val = np.asarray(X_train), np.asarray(X_val)
     y_train, y_val = np.asarray(y_train), np.asarray(y_val)
     if len(np.unique(y_train)) < 2: raise ValueError("training labels hold a single class: nothing to learn")
@@ -244,7 +257,8 @@ def fit_select(name: str, X_train, y_train, X_val, y_val, metric: str = 'auc', r
 def evaluate_classifier(name: str, X: dict, y: dict, n_classes: int | None = None, shape: tuple | None = None,
                         metric: str = 'auc', random_state: int = 0, threshold: str = 'argmax', n_boot: int = 1000,
                         views: dict | None = None, synthetic: int = 0, synthetic_p: float | None = None) -> tuple:
-    "Select `name` on `X['val']`, score val and test (with intervals): `(record entry, {split: probabilities}, model)`."
+    """Select `name` on `X['val']`, score val and test (with intervals): `(record entry, {split:
+    probabilities}, model)`."""
     if threshold not in ('argmax', 'val'): raise ValueError(f"threshold must be 'argmax' or 'val', got {threshold!r}")
     n_classes = n_classes or int(max(np.max(y['train']), np.max(y['val']))) + 1
     model, params, tried = fit_select(name, X['train'], y['train'], X['val'], y['val'], metric, random_state,
@@ -256,7 +270,8 @@ def evaluate_classifier(name: str, X: dict, y: dict, n_classes: int | None = Non
 # %% ../nbs/31_evaluation.ipynb #a076aea0
 def score_entry(y: dict, proba: dict, n_classes: int, threshold: str = 'argmax', n_boot: int = 1000, seed: int = 0,
                 **extra) -> dict:
-    "A record entry from val and test probabilities: the threshold (chosen on val if asked) and both splits' scores."
+    """A record entry from val and test probabilities: the threshold (chosen on val if asked) and
+    both splits' scores."""
     cut = choose_threshold(y['val'], proba['val']) if threshold == 'val' and n_classes == 2 else None
     entry = {**extra, 'threshold': cut}
     for s in ('val', 'test'): entry[s] = score_proba(y[s], proba[s], n_classes, cut, n_boot, seed, warn=s == 'test')
@@ -264,7 +279,8 @@ def score_entry(y: dict, proba: dict, n_classes: int, threshold: str = 'argmax',
 
 # %% ../nbs/31_evaluation.ipynb #965ffdaa
 def fuse_select(y_val, probas_val: list, metric: str = 'auc', steps: int = 5) -> tuple:
-    "Weights of a late fusion of several models' validation probabilities, chosen on validation: `(weights, score)`."
+    """Weights of a late fusion of several models' validation probabilities, chosen on
+    validation: `(weights, score)`."""
     k = len(probas_val)
     if k < 2: raise ValueError(f"fusion needs at least two models' probabilities, got {k}")
     candidates = ([np.array([w, 1 - w]) for w in np.linspace(0, 1, steps)] if k == 2
@@ -277,7 +293,8 @@ def fuse_select(y_val, probas_val: list, metric: str = 'auc', steps: int = 5) ->
 
 # %% ../nbs/31_evaluation.ipynb #a79a3089
 def _soft_targets(y, proba, alpha: float, T: float) -> np.ndarray:
-    "`alpha * softmax(log proba / T) + (1 - alpha) * onehot(y)`; rows without a label (`y < 0`) take the soft part alone."
+    """`alpha * softmax(log proba / T) + (1 - alpha) * onehot(y)`; rows without a label (`y < 0`)
+    take the soft part alone."""
     logp = np.log(np.clip(proba, 1e-12, 1)) / T
     soft = np.exp(logp - logp.max(1, keepdims=True)); soft /= soft.sum(1, keepdims=True)
     hard = np.eye(proba.shape[1])[np.clip(y, 0, None)]
@@ -288,7 +305,8 @@ def _soft_targets(y, proba, alpha: float, T: float) -> np.ndarray:
 def distill_select(X_train, y_train, teacher_train, X_val, y_val, metric: str = 'auc', random_state: int = 0,
                    n_classes: int | None = None, X_pool=None, teacher_pool=None, temperatures: tuple = (1, 2, 4),
                    alphas: tuple = (0.5, 1.0)):
-    "Logistic regression distilled from a teacher's probabilities; `C`, `T`, `alpha` chosen on validation."
+    """Logistic regression distilled from a teacher's probabilities; `C`, `T`, `alpha` chosen on
+    validation."""
     X, y, P = np.asarray(X_train), np.asarray(y_train).astype(int), np.asarray(teacher_train, np.float64)
     if X_pool is not None and len(X_pool):
         X, y, P = np.r_[X, np.asarray(X_pool)], np.r_[y, -np.ones(len(X_pool), int)], np.r_[P, teacher_pool]
@@ -312,7 +330,8 @@ IMAGE_TRANSFORMS = ('hflip', 'rot', 'crop')
 
 # %% ../nbs/31_evaluation.ipynb #16b247cc
 def transform_images(data, kind: str, seed: int = 0):
-    "A transformed copy of ImageSet `data` (same labels and order): `'hflip'`, `'rot'` (±10°) or `'crop'` (85-100%), seeded."
+    """A transformed copy of ImageSet `data` (same labels and order): `'hflip'`, `'rot'` (±10°)
+    or `'crop'` (85-100%), seeded."""
     if kind not in IMAGE_TRANSFORMS: raise ValueError(f"unknown image transform {kind!r}; choose from {IMAGE_TRANSFORMS}")
     imgs = data.images
     if kind == 'hflip': out = np.ascontiguousarray(imgs[:, :, ::-1])
@@ -336,7 +355,8 @@ BROKEN_KINDS = ('noise', 'blank', 'blur', 'inverted')
 
 # %% ../nbs/31_evaluation.ipynb #af5039f6
 def broken_images(data, kind: str, seed: int = 0):
-    "A copy of ImageSet `data` made unusable in one way: `'noise'`, `'blank'`, `'blur'` or `'inverted'` (seeded)."
+    """A copy of ImageSet `data` made unusable in one way: `'noise'`, `'blank'`, `'blur'` or
+    `'inverted'` (seeded)."""
     if kind not in BROKEN_KINDS: raise ValueError(f"unknown broken-input kind {kind!r}; choose from {BROKEN_KINDS}")
     imgs = data.images
     if kind == 'noise': out = np.random.default_rng(seed).integers(0, 256, imgs.shape, dtype=np.uint8)
@@ -350,7 +370,8 @@ def broken_images(data, kind: str, seed: int = 0):
 
 # %% ../nbs/31_evaluation.ipynb #836dae75
 def mean_interval(values, level: float = 0.95, bounds: tuple | None = None) -> tuple:
-    "`(mean, low, high)` of `values` over seeds: Student-t interval of the mean, within `bounds` if given (`nan` for one value)."
+    """`(mean, low, high)` of `values` over seeds: Student-t interval of the mean, within
+    `bounds` if given (`nan` for one value)."""
     v = np.asarray(values, dtype=np.float64)
     v = v[np.isfinite(v)]
     if len(v) == 0: return (float('nan'),) * 3
@@ -363,7 +384,8 @@ def mean_interval(values, level: float = 0.95, bounds: tuple | None = None) -> t
 # %% ../nbs/31_evaluation.ipynb #209df348
 def paired_gain(results: pd.DataFrame, by: str, baseline, value: str = 'value', pair_on: tuple = ('seed',),
                 group: tuple = ()) -> pd.DataFrame:
-    "Per variant of column `by`: mean gain over `baseline` paired on `pair_on`, with its 95% interval and the number of pairs."
+    """Per variant of column `by`: mean gain over `baseline` paired on `pair_on`, with its 95%
+    interval and the number of pairs."""
     missing = [c for c in (by, value, *pair_on, *group) if c not in results.columns]
     if missing: raise KeyError(f"results lack columns {missing}")
     key = [*group, *pair_on]
@@ -382,7 +404,8 @@ def paired_gain(results: pd.DataFrame, by: str, baseline, value: str = 'value', 
 # %% ../nbs/31_evaluation.ipynb #c01c2007
 def learning_curve(results: pd.DataFrame, by: list, x: str = 'n_per_class', value: str = 'value',
                    bounds: tuple | None = (0, 1)) -> pd.DataFrame:
-    "Mean of `value` over seeds with its 95% interval within `bounds` (every metric here lies in [0, 1]) for every (`by`..., `x`)."
+    """Mean of `value` over seeds with its 95% interval within `bounds` (every metric here lies
+    in [0, 1]) for every (`by`..., `x`)."""
     missing = [c for c in (*by, x, value) if c not in results.columns]
     if missing: raise KeyError(f"results lack columns {missing}")
     rows = []
@@ -394,7 +417,8 @@ def learning_curve(results: pd.DataFrame, by: list, x: str = 'n_per_class', valu
 # %% ../nbs/31_evaluation.ipynb #980ace59
 def plot_learning_curves(curves: pd.DataFrame, line: str, x: str = 'n_per_class', title: str = '',
                          y_title: str = 'test AUC', reference: dict | None = None):
-    "A plotly figure: one line per value of column `line`, mean and 95% interval over seeds; `reference` draws labelled horizontal lines."
+    """A plotly figure: one line per value of column `line`, mean and 95% interval over seeds;
+    `reference` draws labelled horizontal lines."""
     import plotly.graph_objects as go
     fig = go.Figure()
     present = set(curves[x])     # the x order, whatever line comes first: a categorical's own (10, 25, ..., 'full'), numbers ascending

@@ -55,7 +55,8 @@ _CHOICES = {'threshold': ('argmax', 'val'), 'selection_metric': ('auc', 'acc', '
             'on_error': ('skip', 'raise')}
 
 def _check_type(name: str, value, annotation: str):
-    "Raise a `TypeError` unless `value` fits the field's annotation (`'int'`, `'int | None'`, `'list'`, ...)."
+    """Raise a `TypeError` unless `value` fits the field's annotation (`'int'`, `'int | None'`,
+    `'list'`, ...)."""
     ok = {'int': lambda v: isinstance(v, int) and not isinstance(v, bool), 'float': lambda v: isinstance(v, (int, float)),
           'str': lambda v: isinstance(v, str), 'bool': lambda v: isinstance(v, bool), 'list': lambda v: isinstance(v, list),
           'dict': lambda v: isinstance(v, dict), 'None': lambda v: v is None}
@@ -65,7 +66,8 @@ def _check_type(name: str, value, annotation: str):
 
 # %% ../nbs/40_experiments.ipynb #d36ac928
 def _check_names(cfg: dict):
-    "Raise a `ValueError` for a name no registry knows (classifiers, augmenter, image transforms) or a bad choice."
+    """Raise a `ValueError` for a name no registry knows (classifiers, augmenter, image
+    transforms) or a bad choice."""
     spaces = ['latent', 'pixel', *BACKBONES.names()]
     for k, allowed in [('classifiers', CLASSIFIERS), ('image_augment', IMAGE_TRANSFORMS)]:
         bad = [x for x in cfg[k] if x not in allowed]
@@ -89,7 +91,8 @@ def _check_names(cfg: dict):
 
 # %% ../nbs/40_experiments.ipynb #6c30cabc
 def make_config(overrides: dict | None = None, **kwargs) -> dict:
-    "The `RunConfig` defaults updated with `overrides` and `kwargs`, type- and name-checked, as a plain dict."
+    """The `RunConfig` defaults updated with `overrides` and `kwargs`, type- and name-checked, as
+    a plain dict."""
     new = {**(overrides or {}), **kwargs}
     known = [f.name for f in fields(RunConfig)]
     unknown = sorted(set(new) - set(known))
@@ -105,14 +108,16 @@ def make_config(overrides: dict | None = None, **kwargs) -> dict:
 
 # %% ../nbs/40_experiments.ipynb #cda3e91f
 def _flow(raw: str):
-    "A YAML flow list or mapping (`[a, b]`, `{k: 1}`) as the sweep files write them; anything else stays the string `raw`."
+    """A YAML flow list or mapping (`[a, b]`, `{k: 1}`) as the sweep files write them; anything
+    else stays the string `raw`."""
     if raw[:1] not in ('[', '{'): return raw
     try: return yaml.safe_load(raw)
     except yaml.YAMLError: return raw
 
 # %% ../nbs/40_experiments.ipynb #cda3e915
 def parse_overrides(pairs: list) -> dict:
-    "`['key=value', ...]` as a dict, values read as literals where they are literals (`64`, `null`, `[1, 2]`, `[a, b]`)."
+    """`['key=value', ...]` as a dict, values read as literals where they are literals (`64`,
+    `null`, `[1, 2]`, `[a, b]`)."""
     out = {}
     for pair in pairs or []:
         if '=' not in pair: raise ValueError(f"override {pair!r} is not key=value")
@@ -163,13 +168,15 @@ class RunRecord:
 
     @property
     def timings(self) -> dict:
-        "Wall times of the run's stages (`timings.json`): kept apart from the metrics, which must reproduce."
+        """Wall times of the run's stages (`timings.json`): kept apart from the metrics, which
+        must reproduce."""
         p = self.path/'timings.json'
         return json.loads(p.read_text()) if p.is_file() else {}
 
     @property
     def version(self) -> dict:
-        "The code and environment that made the run (`version.json`): git commit, uncommitted changes, packages, Python."
+        """The code and environment that made the run (`version.json`): git commit, uncommitted
+        changes, packages, Python."""
         p = self.path/'version.json'
         return json.loads(p.read_text()) if p.is_file() else {}
 
@@ -192,7 +199,8 @@ class RunRecord:
 
 # %% ../nbs/40_experiments.ipynb #83afead1
 def flatten_metrics(metrics: dict, prefix: str = '') -> dict:
-    "Numeric leaves of a nested metrics dict as `{'a/b/c': value}` (strings, lists, booleans and None are left out)."
+    """Numeric leaves of a nested metrics dict as `{'a/b/c': value}` (strings, lists, booleans
+    and None are left out)."""
     out = {}
     for k, v in metrics.items():
         key = f'{prefix}{k}'
@@ -202,7 +210,8 @@ def flatten_metrics(metrics: dict, prefix: str = '') -> dict:
 
 # %% ../nbs/40_experiments.ipynb #bdb04852
 def timing_keys(metrics: dict) -> list:
-    "Flattened names of entries in `metrics` that look like wall times (ending `_s` or `seconds`): they belong in timings."
+    """Flattened names of entries in `metrics` that look like wall times (ending `_s` or
+    `seconds`): they belong in timings."""
     def timing(k):
         last = k.replace('.', '/').rsplit('/', 1)[-1].lower()
         return last.endswith('_s') or last.endswith('seconds') or last.endswith(' s')
@@ -215,7 +224,8 @@ def _new_run_id() -> str:
 # %% ../nbs/40_experiments.ipynb #45eb182f
 @contextmanager
 def _scratch():
-    "A temporary folder, removed afterwards (what a record is assembled from before `write_record` copies it in)."
+    """A temporary folder, removed afterwards (what a record is assembled from before
+    `write_record` copies it in)."""
     d = Path(tempfile.mkdtemp(prefix='latentlab-'))
     try: yield d
     finally: shutil.rmtree(d, ignore_errors=True)
@@ -223,7 +233,8 @@ def _scratch():
 # %% ../nbs/40_experiments.ipynb #a5cfefea
 def write_record(config: dict, metrics: dict, results: pd.DataFrame, timings: dict, meta: dict,
                  root: str | Path | None = None, files: dict | None = None) -> RunRecord:
-    "Write a run record `root/<config['experiment']>/<new run id>/` atomically (plus extra `files`: name -> path)."
+    """Write a run record `root/<config['experiment']>/<new run id>/` atomically (plus extra
+    `files`: name -> path)."""
     bad = timing_keys(metrics)
     if bad: raise ValueError(f"metrics {bad} look like timings; pass them in `timings` (timings.json) so re-runs can match")
     root = Path(root) if root is not None else runs_dir()
@@ -244,7 +255,8 @@ def write_record(config: dict, metrics: dict, results: pd.DataFrame, timings: di
 # %% ../nbs/40_experiments.ipynb #84b1a47d
 @dataclass
 class FeatureSpace:
-    "A run's rows in one feature space: `X` and `y` per split, one sample's `shape`, TTA `views`, the row `spec`."
+    """A run's rows in one feature space: `X` and `y` per split, one sample's `shape`, TTA
+    `views`, the row `spec`."""
     X: dict
     y: dict
     shape: tuple
@@ -255,12 +267,14 @@ class FeatureSpace:
 
 # %% ../nbs/40_experiments.ipynb #f5d38e6b
 def _train_rows(full: np.ndarray, idx: np.ndarray, copies: list) -> np.ndarray:
-    "The training subsample's rows of `full`, then the rows of each transformed copy of the subsample."
+    """The training subsample's rows of `full`, then the rows of each transformed copy of the
+    subsample."""
     return np.concatenate([full[idx], *copies])
 
 # %% ../nbs/40_experiments.ipynb #99d29904
 def _pixel_space(splits: dict, idx: np.ndarray, copies: list, tta: dict) -> FeatureSpace:
-    "Raw pixels in [0, 1]: the training subsample and its transformed copies, validation and test, their flips."
+    """Raw pixels in [0, 1]: the training subsample and its transformed copies, validation and
+    test, their flips."""
     train = splits['train']
     y = {'train': _train_rows(train.labels, idx, [d.labels for d in copies]), 'val': splits['val'].labels,
          'test': splits['test'].labels}
@@ -273,7 +287,8 @@ def _pixel_space(splits: dict, idx: np.ndarray, copies: list, tta: dict) -> Feat
 # %% ../nbs/40_experiments.ipynb #0ea15343
 def _latent_space(cfg: dict, ae, splits: dict, idx: np.ndarray, copies: list, tta: dict, progress: bool,
                   timings: dict) -> FeatureSpace:
-    "The autoencoder `ae`'s latents of every split (through the cache), of the transformed copies, and of the flips."
+    """The autoencoder `ae`'s latents of every split (through the cache), of the transformed
+    copies, and of the flips."""
     t = time.perf_counter()
     enc = lambda d: encode_dataset(ae, d, progress=progress)
     lat = [enc(d) for d in (splits['train'], *copies, splits['val'], splits['test'])]
@@ -290,7 +305,8 @@ def _latent_space(cfg: dict, ae, splits: dict, idx: np.ndarray, copies: list, tt
 # %% ../nbs/40_experiments.ipynb #4f62b33d
 def _backbone_space(cfg: dict, name: str, splits: dict, idx: np.ndarray, copies: list, tta: dict,
                     progress: bool) -> FeatureSpace:
-    "A frozen ImageNet backbone's pooled features of every split, the transformed copies and the flips (cached)."
+    """A frozen ImageNet backbone's pooled features of every split, the transformed copies and
+    the flips (cached)."""
     bb = load_backbone(name, cfg['resolution'], device=cfg['device'], batch_size=cfg['batch_size'])
     enc = lambda d: backbone_features(bb, d, progress=progress).X
     train = splits['train']
@@ -304,7 +320,8 @@ def _backbone_space(cfg: dict, name: str, splits: dict, idx: np.ndarray, copies:
 
 # %% ../nbs/40_experiments.ipynb #241c99b0
 def _joined_space(parts: list) -> FeatureSpace:
-    "Feature spaces side by side: their rows concatenated (each classifier scales its inputs itself)."
+    """Feature spaces side by side: their rows concatenated (each classifier scales its inputs
+    itself)."""
     cat = lambda rows: np.concatenate([np.asarray(r, np.float32) for r in rows], axis=1)
     X = {s: cat([p.X[s] for p in parts]) for s in ('train', 'val', 'test')}
     views = {s: [cat([p.views[s][0] for p in parts])] for s in parts[0].views}
@@ -346,7 +363,8 @@ def _add_synthetic(spaces: dict, latent: FeatureSpace, cfg: dict, ae, image_shap
 
 # %% ../nbs/40_experiments.ipynb #24a6dd85
 def _experiment_features(cfg: dict, splits: dict, idx: np.ndarray, progress: bool, timings: dict) -> dict:
-    "The run's feature spaces by name (`'latent'`, `'pixel'`, backbones, `'a+b'` joined), synthetic rows added if asked."
+    """The run's feature spaces by name (`'latent'`, `'pixel'`, backbones, `'a+b'` joined),
+    synthetic rows added if asked."""
     # transform the whole split (cheap; each image keeps its seeded draw) but encode only the subsample's copies
     copies = [transform_images(splits['train'], t, cfg['seed']).subset(idx) for t in cfg['image_augment']]
     tta = {s: transform_images(splits[s], 'hflip') for s in ('val', 'test')} if cfg['tta'] else {}
@@ -378,7 +396,8 @@ def _evaluate_pair(cname: str, X: dict, y: dict, n_classes: int, shape, cfg: dic
 # %% ../nbs/40_experiments.ipynb #06554560
 def _evaluate_pairs(pairs: list, cfg: dict, n_classes: int, n_jobs: int | None = None, progress: bool = False,
                     min_size: int = 2**20) -> list:
-    "`_evaluate_pair` of each `(classifier, X, y, shape, views[, synthetic])` in `pairs`, in order; large scikit-learn ones on `n_jobs` processes."
+    """`_evaluate_pair` of each `(classifier, X, y, shape, views[, synthetic])` in `pairs`, in
+    order; large scikit-learn ones on `n_jobs` processes."""
     n_jobs = torch.get_num_threads() if n_jobs is None else n_jobs
     if not isinstance(n_jobs, int) or n_jobs < 1: raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
     pooled = [i for i, p in enumerate(pairs) if not CLASSIFIERS.info(p[0])['shaped'] and p[1]['train'].size >= min_size]
@@ -396,7 +415,8 @@ def _evaluate_pairs(pairs: list, cfg: dict, n_classes: int, n_jobs: int | None =
 
 # %% ../nbs/40_experiments.ipynb #490ab4f6
 def _large_n(keys: list, spaces: dict) -> tuple:
-    "`keys` with each classifier too costly for its space's training rows replaced (`large_n_choice`), and why."
+    """`keys` with each classifier too costly for its space's training rows replaced
+    (`large_n_choice`), and why."""
     out, why = [], {}
     for f, c in keys:
         sub, reason = large_n_choice(c, len(spaces[f].X['train']))
@@ -406,7 +426,8 @@ def _large_n(keys: list, spaces: dict) -> tuple:
 
 # %% ../nbs/40_experiments.ipynb #dc001fd9
 def _fusion_entries(spaces: dict, probas: dict, cfg: dict, n_classes: int, classifiers: list) -> dict:
-    "`{'fusion/<classifier>': entry}`: each of `classifiers`' probabilities over the `fuse` spaces, weighted on validation."
+    """`{'fusion/<classifier>': entry}`: each of `classifiers`' probabilities over the `fuse`
+    spaces, weighted on validation."""
     out, y = {}, spaces[cfg['fuse'][0]].y
     for c in classifiers:
         parts = [probas.get((f, c)) for f in cfg['fuse']]
@@ -419,7 +440,8 @@ def _fusion_entries(spaces: dict, probas: dict, cfg: dict, n_classes: int, class
 
 # %% ../nbs/40_experiments.ipynb #efeb17c8
 def _distilled(spaces: dict, teacher, cfg: dict, n_classes: int, n_real: int) -> list:
-    "`((features, 'logreg-kd'), (entry, proba, model, seconds))` per non-pixel space: logreg distilled from `teacher`."
+    """`((features, 'logreg-kd'), (entry, proba, model, seconds))` per non-pixel space: logreg
+    distilled from `teacher`."""
     px, out = spaces['pixel'], []
     t_train = predict_scores(teacher, px.X['train'][:n_real], n_classes)
     use_pool = cfg['distill_pool'] and px.pool is not None and len(px.pool)
@@ -437,7 +459,8 @@ def _distilled(spaces: dict, teacher, cfg: dict, n_classes: int, n_real: int) ->
 
 # %% ../nbs/40_experiments.ipynb #ca67cdfa
 def _keep_models(spaces: dict, keys: list, done: list, classes: list, n_real: int, cfg: dict, folder: Path) -> list:
-    "Save each pair's fitted model as a `LatentClassifier` in `folder/<features>/<classifier>`; return their names."
+    """Save each pair's fitted model as a `LatentClassifier` in `folder/<features>/<classifier>`;
+    return their names."""
     ood, names = {}, []
     for (f, c), (entry, proba, model, _) in zip(keys, done):
         sp = spaces[f]
@@ -515,14 +538,16 @@ META_COLUMNS = ('run_id', 'experiment', 'kind', 'template', 'started', 'finished
                 'changed', 'git_commit')
 
 def _cell(v):
-    "A config value as a table cell: lists become tuples (hashable, so `groupby` works), dicts JSON text."
+    """A config value as a table cell: lists become tuples (hashable, so `groupby` works), dicts
+    JSON text."""
     if isinstance(v, (list, tuple)): return tuple(_cell(x) for x in v)
     if isinstance(v, dict): return json.dumps(v, sort_keys=True)
     return v
 
 # %% ../nbs/40_experiments.ipynb #995271d3
 def record_row(rec: RunRecord) -> dict:
-    "One run record as a flat dict: meta columns, every config entry (a report's parameters), flattened metrics."
+    """One run record as a flat dict: meta columns, every config entry (a report's parameters),
+    flattened metrics."""
     m = rec.meta
     row = {'run_id': rec.run_id, 'experiment': rec.path.parent.name, 'kind': m.get('kind', 'experiment'),
            'template': m.get('template'), 'started': m.get('started'), 'finished': m.get('finished'),
@@ -537,7 +562,8 @@ def record_row(rec: RunRecord) -> dict:
 
 # %% ../nbs/40_experiments.ipynb #95b66117
 def list_runs(root: str | Path | None = None, experiment: str | None = None, kind: str | None = None) -> pd.DataFrame:
-    "Every run record under `root` (default: the runs folder) as a table, newest first: meta, config and flattened metrics."
+    """Every run record under `root` (default: the runs folder) as a table, newest first: meta,
+    config and flattened metrics."""
     root = Path(root) if root is not None else runs_dir()
     rows = []
     for metrics_file in sorted(root.glob('*/*/metrics.json')):
@@ -566,7 +592,8 @@ def find_run(run_id: str, root: str | Path | None = None) -> Path:
 
 # %% ../nbs/40_experiments.ipynb #766d34e6
 def pipeline_name(cfg: dict, features: str) -> str:
-    "A feature space by name: `pixels-{size}`, latents `{autoencoder}-{resolution}`, backbones `{name}-{resolution}`, ..."
+    """A feature space by name: `pixels-{size}`, latents `{autoencoder}-{resolution}`, backbones
+    `{name}-{resolution}`, ..."""
     ae = f"{cfg.get('autoencoder')}-{cfg.get('resolution')}"
     pixels = f"pixels-{cfg['size']}" if cfg.get('size') else 'pixels'
     named = {'pixel': pixels, 'latent': ae, 'ensemble': f"{ae}+pixels"}
@@ -574,7 +601,8 @@ def pipeline_name(cfg: dict, features: str) -> str:
 
 # %% ../nbs/40_experiments.ipynb #74108ce2
 def augmentation_name(cfg: dict) -> str:
-    "What a run added to its training data, by name: generator (`(decoded)`), `images:` transforms, `tta`; `'none'` for nothing."
+    """What a run added to its training data, by name: generator (`(decoded)`), `images:`
+    transforms, `tta`; `'none'` for nothing."""
     parts = [cfg['augmenter']] if cfg.get('augmenter') else []
     if parts and cfg.get('decode_synthetic'): parts[-1] += ' (decoded)'
     if parts and cfg.get('synthetic_p') is not None: parts[-1] += f" (p={cfg['synthetic_p']:g})"
@@ -584,14 +612,16 @@ def augmentation_name(cfg: dict) -> str:
 
 # %% ../nbs/40_experiments.ipynb #d32721bf
 def one_per_model(results: pd.DataFrame, keys: list) -> pd.DataFrame:
-    "`results` (with `run_id`) without the rows whose `keys` a newer record repeats, in their own order."
+    """`results` (with `run_id`) without the rows whose `keys` a newer record repeats, in their
+    own order."""
     df = results.reset_index(drop=True)
     repeated = df.sort_values('run_id', ascending=False, kind='stable').duplicated(keys).sort_index()
     return df[~repeated.to_numpy()].reset_index(drop=True)
 
 # %% ../nbs/40_experiments.ipynb #1dcb0d31
 def name_sources(df: pd.DataFrame) -> pd.DataFrame:
-    "`df` (with `dataset`, `pipeline`, `size`) with `@{size}px` added to each latent pipeline that a data set has from several source sizes."
+    """`df` (with `dataset`, `pipeline`, `size`) with `@{size}px` added to each latent pipeline
+    that a data set has from several source sizes."""
     if not len(df): return df
     latent = df[~df.pipeline.str.startswith('pixels')]
     several = latent.groupby(['dataset', 'pipeline'])['size'].transform('nunique') > 1
@@ -601,7 +631,8 @@ def name_sources(df: pd.DataFrame) -> pd.DataFrame:
 
 # %% ../nbs/40_experiments.ipynb #29a60e65
 def compare_metrics(a: dict, b: dict, tol: float = 0.0) -> pd.DataFrame:
-    "Every numeric metric of two records side by side: difference, whether it is within `tol`, and a status word."
+    """Every numeric metric of two records side by side: difference, whether it is within `tol`,
+    and a status word."""
     fa, fb = flatten_metrics(a), flatten_metrics(b)
     rows = []
     for key in sorted(set(fa) | set(fb)):
@@ -616,13 +647,15 @@ def compare_metrics(a: dict, b: dict, tol: float = 0.0) -> pd.DataFrame:
 RUNNERS = Registry('runner', package=True)
 
 def register_runner(kind: str, fn=None, description: str = ''):
-    "Register `fn(record, changes, progress, lineage) -> RunRecord` as the runner of records of `kind` (a decorator without `fn`)."
+    """Register `fn(record, changes, progress, lineage) -> RunRecord` as the runner of records of
+    `kind` (a decorator without `fn`)."""
     return RUNNERS.register(kind, fn, description=description)
 
 # %% ../nbs/40_experiments.ipynb #51711b55
 @contextmanager
 def thread_limit(threads: int | None):
-    "Limit torch's and the BLAS libraries' thread pools to `threads` inside the block (no limit when None)."
+    """Limit torch's and the BLAS libraries' thread pools to `threads` inside the block (no limit
+    when None)."""
     if not threads: yield; return
     before = torch.get_num_threads()
     torch.set_num_threads(int(threads))
@@ -638,14 +671,16 @@ def _run_experiment_again(old: RunRecord, changes: dict, progress: bool, lineage
 
 # %% ../nbs/40_experiments.ipynb #39534de4
 def config_changes(old: RunRecord, changes: dict) -> dict:
-    "The entries of `changes` that differ from record `old`'s config (a report's parameters), as `{key: [old, new]}`."
+    """The entries of `changes` that differ from record `old`'s config (a report's parameters),
+    as `{key: [old, new]}`."""
     cfg = old.config.get('parameters', old.config) if old.meta.get('kind') == 'report' else old.config
     return {k: [cfg.get(k), v] for k, v in (changes or {}).items() if cfg.get(k, object()) != v}
 
 # %% ../nbs/40_experiments.ipynb #6ddb49e9
 def rerun(run_id: str, root: str | Path | None = None, progress: bool = True, tol: float = 0.0,
           changes: dict | None = None):
-    "Re-execute record `run_id` (with config `changes`, if any); return `(new RunRecord, comparison table, all metrics same)`."
+    """Re-execute record `run_id` (with config `changes`, if any); return `(new RunRecord,
+    comparison table, all metrics same)`."""
     old = RunRecord.load(find_run(run_id, root))
     kind = old.meta.get('kind', 'experiment')
     if kind not in RUNNERS: raise ValueError(f"run {old.run_id} is a {kind!r} record; no runner is registered for it "
@@ -658,7 +693,8 @@ def rerun(run_id: str, root: str | Path | None = None, progress: bool = True, to
 
 # %% ../nbs/40_experiments.ipynb #9726f7a2
 def version_changes(a: RunRecord, b: RunRecord) -> dict:
-    "What differs between two records' code and environment (`RunRecord.version`): `{key: (a's, b's)}`, packages as `packages.NAME`."
+    """What differs between two records' code and environment (`RunRecord.version`): `{key: (a's,
+    b's)}`, packages as `packages.NAME`."""
     flat = lambda v: {**{k: x for k, x in v.items() if k != 'packages'},
                       **{f'packages.{k}': x for k, x in (v.get('packages') or {}).items()}}
     va, vb = flat(a.version), flat(b.version)
@@ -666,7 +702,8 @@ def version_changes(a: RunRecord, b: RunRecord) -> dict:
 
 # %% ../nbs/40_experiments.ipynb #f9a3cf01
 def describe_version_changes(changes: dict, dirty: bool = False) -> str:
-    "`version_changes` in one line (commits shortened), or that nothing changed; `dirty`: the code had uncommitted changes."
+    """`version_changes` in one line (commits shortened), or that nothing changed; `dirty`: the
+    code had uncommitted changes."""
     short = lambda k, x: x[:7] if k == 'git_commit' and isinstance(x, str) else x
     if changes: return '; '.join(f"{k} {short(k, a)} -> {short(k, b)}" for k, (a, b) in changes.items())
     return 'the same as the original run (git commit, packages, Python)' + (', both with uncommitted changes' if dirty else '')

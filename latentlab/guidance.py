@@ -59,7 +59,8 @@ class SquareFeatures(TransformerMixin, BaseEstimator):
 
 # %% ../nbs/21_guidance.ipynb #6f3a0010
 def _torch_step(step):
-    "A torch function for one fitted pipeline step (scaler, square features, logistic regression, relu MLP)."
+    """A torch function for one fitted pipeline step (scaler, square features, logistic
+    regression, relu MLP)."""
     T = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float32)
     on = lambda t, h: t.to(h.device, h.dtype) if torch.is_tensor(t) else t   # the parameters follow the input's device
     if isinstance(step, StandardScaler):
@@ -89,7 +90,8 @@ def _steps(model) -> list:
 
 # %% ../nbs/21_guidance.ipynb #6f3a0016
 def torch_logits(model):
-    "A torch function `z -> logits (B, K)` equal to a fitted sklearn model/pipeline of scalers, `SquareFeatures`, `LogisticRegression` or MLP."
+    """A torch function `z -> logits (B, K)` equal to a fitted sklearn model/pipeline of scalers,
+    `SquareFeatures`, `LogisticRegression` or MLP."""
     fs = [_torch_step(s) for s in _steps(model)]
     def logits(z):
         h = _flat(z)
@@ -99,12 +101,14 @@ def torch_logits(model):
 
 # %% ../nbs/21_guidance.ipynb #6f3a0018
 def fit_latent_classifier(X, y, C: float = 0.1, random_state: int = 0):
-    "`logistic_regression(C)` (standardise + logistic regression) fitted on flattened latents: the differentiable class judge."
+    """`logistic_regression(C)` (standardise + logistic regression) fitted on flattened latents:
+    the differentiable class judge."""
     return logistic_regression(C=C, random_state=random_state).fit(X, y)
 
 # %% ../nbs/21_guidance.ipynb #21-guidance-008
 def make_discriminator(kind: str = 'quadratic', random_state: int = 0):
-    "Unfitted real-vs-synthetic classifier: `quadratic` (logistic regression on standardised `[x, x**2]`), `logreg` or `mlp`."
+    """Unfitted real-vs-synthetic classifier: `quadratic` (logistic regression on standardised
+    `[x, x**2]`), `logreg` or `mlp`."""
     lr = logistic_regression(C=0.01, random_state=random_state)   # standardise + logistic regression
     if kind == 'quadratic': return make_pipeline(StandardScaler(), SquareFeatures(), lr)
     if kind == 'logreg': return lr
@@ -138,12 +142,14 @@ def fit_discriminator(real, synthetic, kind: str = 'quadratic', random_state: in
 
 # %% ../nbs/21_guidance.ipynb #6f3a0029
 def _rows_2d(X):
-    "Shaped latents `(N, C, h, w)` flattened to rows; 2-D input (arrays, lists, DataFrames) as it is."
+    """Shaped latents `(N, C, h, w)` flattened to rows; 2-D input (arrays, lists, DataFrames) as
+    it is."""
     return np.asarray(X).reshape(len(X), -1) if getattr(X, 'ndim', 2) > 2 else X
 
 # %% ../nbs/21_guidance.ipynb #652d2760
 def ledoit_wolf_factors(X, max_components: int | None = None) -> tuple:
-    "Ledoit-Wolf precision of rows `X` as `(mean, iso, V, coef)`: `iso*I + V.T @ diag(coef) @ V`; top `max_components` kept."
+    """Ledoit-Wolf precision of rows `X` as `(mean, iso, V, coef)`: `iso*I + V.T @ diag(coef) @
+    V`; top `max_components` kept."""
     X = np.asarray(X, dtype=np.float64)
     n, d = X.shape
     if n >= d:   # the dense estimate is cheap: factor scikit-learn's precision
@@ -171,14 +177,16 @@ def ledoit_wolf_factors(X, max_components: int | None = None) -> tuple:
 
 # %% ../nbs/21_guidance.ipynb #6f3a0031
 def _mahalanobis(X, factors) -> np.ndarray:
-    "Squared Mahalanobis distance of each row of `X` under `ledoit_wolf_factors`' `(mean, iso, V, coef)`, divided by the dimension."
+    """Squared Mahalanobis distance of each row of `X` under `ledoit_wolf_factors`' `(mean, iso,
+    V, coef)`, divided by the dimension."""
     mean, iso, V, coef = factors
     d = X - mean
     return (iso * (d ** 2).sum(1) + ((d @ V.T) ** 2) @ coef) / X.shape[1]
 
 # %% ../nbs/21_guidance.ipynb #21-guidance-013
 class OODScorer(BaseEstimator):
-    "Out-of-distribution score fitted on real latents: Mahalanobis (Ledoit-Wolf) or mean kNN distance; higher = more OOD."
+    """Out-of-distribution score fitted on real latents: Mahalanobis (Ledoit-Wolf) or mean kNN
+    distance; higher = more OOD."""
     _parameter_constraints: dict = {'method': [StrOptions({'mahalanobis', 'knn'})], 'k': [Interval(Integral, 1, None, closed='left')],
                                     'max_components': [Interval(Integral, 1, None, closed='left'), None]}
 
@@ -186,7 +194,8 @@ class OODScorer(BaseEstimator):
         self.method, self.k, self.max_components = method, k, max_components
 
     def fit(self, X, y=None) -> 'OODScorer':
-        "Fit on real latents `X` (flat or shaped; `y` is ignored): the statistics and out-of-sample training scores."
+        """Fit on real latents `X` (flat or shaped; `y` is ignored): the statistics and
+        out-of-sample training scores."""
         self._validate_params()
         X = validate_data(self, _rows_2d(X), dtype=np.float64)
         need = 5 if self.method == 'mahalanobis' else self.k + 1   # 5 folds of cross-fitting / k neighbours besides itself
@@ -206,7 +215,8 @@ class OODScorer(BaseEstimator):
         return self
 
     def score_samples(self, X, relative: bool = False) -> np.ndarray:
-        "OOD score of each latent in `X` (flat or shaped; higher = more unusual); `relative=True` divides by the median training score."
+        """OOD score of each latent in `X` (flat or shaped; higher = more unusual);
+        `relative=True` divides by the median training score."""
         check_is_fitted(self)
         X = validate_data(self, _rows_2d(X), dtype=np.float64, reset=False)
         s = (_mahalanobis(X, (self.mean_, self.isotropic_, self.components_, self.coef_)) if self.method == 'mahalanobis'
@@ -214,7 +224,8 @@ class OODScorer(BaseEstimator):
         return s / self.median_ if relative else s
 
     def threshold(self, q: float = 0.95) -> float:
-        "The `q`-quantile of the (out-of-sample) training scores: beyond it, a latent is unusual for the real data."
+        """The `q`-quantile of the (out-of-sample) training scores: beyond it, a latent is
+        unusual for the real data."""
         check_is_fitted(self)
         return float(np.quantile(self.train_scores_, q))
 
@@ -233,19 +244,22 @@ class OODScorer(BaseEstimator):
 
 # %% ../nbs/21_guidance.ipynb #6f3a0042
 def ood_auroc(scorer: OODScorer, X_in, X_out) -> float:
-    "ROC AUC of `scorer` separating out-of-distribution `X_out` (positive) from in-distribution `X_in`."
+    """ROC AUC of `scorer` separating out-of-distribution `X_out` (positive) from in-distribution
+    `X_in`."""
     s_in, s_out = scorer.score_samples(X_in), scorer.score_samples(X_out)
     return float(roc_auc_score(np.r_[np.zeros(len(s_in)), np.ones(len(s_out))], np.r_[s_in, s_out]))
 
 # %% ../nbs/21_guidance.ipynb #21-guidance-020
 def classification_loss(model):
-    "Loss: cross-entropy of a fitted classifier's prediction for `z` against the intended class `target`."
+    """Loss: cross-entropy of a fitted classifier's prediction for `z` against the intended class
+    `target`."""
     f = torch_logits(model)
     return lambda z, target: torch.nn.functional.cross_entropy(f(z), target.long(), reduction='none')
 
 # %% ../nbs/21_guidance.ipynb #6f3a0045
 def discrimination_loss(discriminator):
-    "Loss: `-log P(real | z)` under a discriminator fitted with `fit_discriminator` (real = class 1)."
+    """Loss: `-log P(real | z)` under a discriminator fitted with `fit_discriminator` (real =
+    class 1)."""
     f = torch_logits(discriminator)
     return lambda z, target=None: torch.nn.functional.softplus(-(f(z)[:, 1] - f(z)[:, 0]))
 
@@ -270,7 +284,8 @@ def combine_losses(weighted: dict):
 # %% ../nbs/21_guidance.ipynb #21-guidance-022
 def guided_generate(z0, target, losses: dict, proximity: float = 0.0, steps: int = 100, lr: float = 0.05,
                     progress: bool = False, device: str | None = None) -> tuple:
-    "Latents optimised from `z0` toward classes `target` under `{name: (loss, weight)}` (+ proximity) on `device`; returns `(z, history)`."
+    """Latents optimised from `z0` toward classes `target` under `{name: (loss, weight)}` (+
+    proximity) on `device`; returns `(z, history)`."""
     z0 = np.asarray(z0, np.float32)
     device = get_device(device)
     z = torch.tensor(z0, requires_grad=True, device=device)
@@ -291,7 +306,8 @@ def guided_generate(z0, target, losses: dict, proximity: float = 0.0, steps: int
 
 # %% ../nbs/21_guidance.ipynb #21-guidance-027
 class GuidedSampler(LatentSampler):
-    "Metric-guided generation as an over-sampler: starts moved by Adam under class, OOD, discriminator and proximity losses."
+    """Metric-guided generation as an over-sampler: starts moved by Adam under class, OOD,
+    discriminator and proximity losses."""
     _parameter_constraints: dict = {**LatentSampler._parameter_constraints, 'start': [StrOptions({'other', 'same', 'noise'})],
                                     **{w: [Interval(Real, 0, None, closed='left')] for w in ('w_class', 'w_ood', 'w_disc', 'proximity', 'jitter')},
                                     'steps': [Interval(Integral, 1, None, closed='left')], 'lr': [Interval(Real, 0, None, closed='neither')],
@@ -352,7 +368,8 @@ def mean_pairwise_distance(X) -> float:
 # %% ../nbs/21_guidance.ipynb #6f3a0061
 def measure_synthetic(X_real, y_real, X_syn, y_syn, X_seen=None, scorer: OODScorer | None = None,
                       classifier=None, random_state: int = 0) -> dict:
-    "Realism, typicality, class consistency, diversity and memorisation of synthetic latents (see the table above)."
+    """Realism, typicality, class consistency, diversity and memorisation of synthetic latents
+    (see the table above)."""
     X_real, X_syn = np.asarray(X_real, np.float32), np.asarray(X_syn, np.float32)
     X_real, X_syn = X_real.reshape(len(X_real), -1), X_syn.reshape(len(X_syn), -1)
     y_real, y_syn = np.asarray(y_real), np.asarray(y_syn)
@@ -380,7 +397,8 @@ def measure_synthetic(X_real, y_real, X_syn, y_syn, X_seen=None, scorer: OODScor
 # %% ../nbs/21_guidance.ipynb #660f9ae3
 def filter_synthetic(X_syn, y_syn, classifier=None, scorer: OODScorer | None = None, min_confidence: float | None = 0.5,
                      ood_quantile: float | None = 1.0) -> tuple:
-    "`(keep, counts)`: mask of synthetic latents whose class is confident and whose OOD score is in the real range."
+    """`(keep, counts)`: mask of synthetic latents whose class is confident and whose OOD score
+    is in the real range."""
     X_syn = np.asarray(X_syn, np.float32).reshape(len(X_syn), -1)
     y_syn = np.asarray(y_syn)
     ok_class, ok_ood = np.ones(len(X_syn), bool), np.ones(len(X_syn), bool)
@@ -401,7 +419,8 @@ def filter_synthetic(X_syn, y_syn, classifier=None, scorer: OODScorer | None = N
 
 # %% ../nbs/21_guidance.ipynb #7ed2a76f
 def frechet_distance_rows(x, y) -> float:
-    "Fréchet distance between Gaussians fitted to rows `x` and `y`, through the `n x m` cross-product (exact, any dims)."
+    """Fréchet distance between Gaussians fitted to rows `x` and `y`, through the `n x m`
+    cross-product (exact, any dims)."""
     x, y = (np.asarray(a, np.float64).reshape(len(a), -1) for a in (x, y))
     if x.shape[1] != y.shape[1]: raise ValueError(f"samples have {x.shape[1]} and {y.shape[1]} features")
     if min(len(x), len(y)) < 2: raise ValueError("each set needs at least 2 samples")
@@ -412,7 +431,8 @@ def frechet_distance_rows(x, y) -> float:
 
 # %% ../nbs/21_guidance.ipynb #4c4e0149
 def knn_precision_recall(real, synthetic, k: int = 3) -> tuple:
-    "`(precision, recall)` of `synthetic` against `real` rows: shares inside the other set's k-NN manifold."
+    """`(precision, recall)` of `synthetic` against `real` rows: shares inside the other set's
+    k-NN manifold."""
     real, synthetic = (np.asarray(a, np.float64).reshape(len(a), -1) for a in (real, synthetic))
     if min(len(real), len(synthetic)) <= k: raise ValueError(f"each set needs more than k={k} samples")
     def inside(ref, query):                      # share of `query` within the k-NN balls around `ref`
@@ -422,7 +442,8 @@ def knn_precision_recall(real, synthetic, k: int = 3) -> tuple:
 
 # %% ../nbs/21_guidance.ipynb #73c00181
 def synthetic_quality(X_ref, y_ref, X_syn, y_syn, k: int = 3) -> dict:
-    "Fréchet distance, MMD², k-NN precision and recall of synthetic latents against held-out real ones, per class."
+    """Fréchet distance, MMD², k-NN precision and recall of synthetic latents against held-out
+    real ones, per class."""
     X_ref, X_syn = (np.asarray(a, np.float32).reshape(len(a), -1) for a in (X_ref, X_syn))
     y_ref, y_syn = np.asarray(y_ref), np.asarray(y_syn)
     rows, w = [], []

@@ -38,7 +38,8 @@ __all__ = ['SHARD_DTYPE', 'ENCODE_ENV', 'ENCODE_DEFAULTS', 'PRECISIONS', 'ENGINE
 # %% ../nbs/03_latents.ipynb #03-latents-005
 @dataclass(repr=False)
 class LatentSet(Labelled):
-    "Latents `(N, C, h, w)` with labels and provenance (`encoder` spec, `source` image fingerprint)."
+    """Latents `(N, C, h, w)` with labels and provenance (`encoder` spec, `source` image
+    fingerprint)."""
     latents: np.ndarray
     labels: np.ndarray
     classes: list
@@ -74,7 +75,8 @@ class LatentSet(Labelled):
         return replace(self, latents=self.latents[idx], labels=self.labels[idx], split=split or self.split)
 
     def with_latents(self, latents: np.ndarray, labels: np.ndarray, split: str | None = None) -> 'LatentSet':
-        "A `LatentSet` of other latents (flat or shaped) in this one's space: same classes and encoder."
+        """A `LatentSet` of other latents (flat or shaped) in this one's space: same classes and
+        encoder."""
         z = np.asarray(latents, np.float32)
         z = self.unflatten(z) if z.ndim == 2 else z
         return replace(self, latents=z, labels=labels, split=split or self.split, source='', from_cache=False,
@@ -88,14 +90,16 @@ class LatentSet(Labelled):
 
 # %% ../nbs/03_latents.ipynb #03-latents-007
 def latent_cache_key(data: ImageSet | str, encoder_spec: dict) -> str:
-    "Cache key of `data` (an `ImageSet` or its fingerprint) encoded by an autoencoder with `encoder_spec`."
+    """Cache key of `data` (an `ImageSet` or its fingerprint) encoded by an autoencoder with
+    `encoder_spec`."""
     fingerprint = data if isinstance(data, str) else data.fingerprint()
     blob = json.dumps({'format': 1, 'data': fingerprint, 'encoder': encoder_spec}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 # %% ../nbs/03_latents.ipynb #7a3e0014
 def _load_cached(path: Path, key: str, data: ImageSet, spec: dict):
-    "The cached latents at `path` if it is a valid entry for `key`, else None (with a warning if it is bad)."
+    """The cached latents at `path` if it is a valid entry for `key`, else None (with a warning
+    if it is bad)."""
     try:
         with safe_open(str(path), framework='numpy') as f:
             meta = f.metadata() or {}
@@ -110,13 +114,15 @@ def _load_cached(path: Path, key: str, data: ImageSet, spec: dict):
 
 # %% ../nbs/03_latents.ipynb #c4e28bb0
 def shard_bounds(n: int, shard_size: int) -> list:
-    "`[(start, stop), ...]` of consecutive shards of at most `shard_size` images covering `range(n)`."
+    """`[(start, stop), ...]` of consecutive shards of at most `shard_size` images covering
+    `range(n)`."""
     if int(shard_size) < 1: raise ValueError(f"shard_size must be a positive number of images, got {shard_size!r}")
     return [(a, min(a + int(shard_size), n)) for a in range(0, n, int(shard_size))]
 
 # %% ../nbs/03_latents.ipynb #4e5ca60b
 def shard_key(images: np.ndarray, encoder_spec: dict) -> str:
-    "Cache key of one shard: a SHA-256 of its images (shape and pixels) and the encoder spec; labels play no part."
+    """Cache key of one shard: a SHA-256 of its images (shape and pixels) and the encoder spec;
+    labels play no part."""
     a = np.ascontiguousarray(images)
     h = hashlib.sha256(json.dumps(list(a.shape)).encode())
     h.update(a.tobytes())
@@ -127,7 +133,8 @@ def shard_key(images: np.ndarray, encoder_spec: dict) -> str:
 SHARD_DTYPE = np.float16        # latents of a sharded set on disk (and on the wire from workers)
 
 def _read_shard(path: Path, key: str, n: int):
-    "The latents of the shard entry at `path` if it is a valid entry for `key` with `n` latents, else None (warned)."
+    """The latents of the shard entry at `path` if it is a valid entry for `key` with `n`
+    latents, else None (warned)."""
     try:
         with safe_open(str(path), framework='numpy') as f:
             meta, z = f.metadata() or {}, f.get_tensor('latents')
@@ -141,7 +148,8 @@ def _read_shard(path: Path, key: str, n: int):
 
 # %% ../nbs/03_latents.ipynb #ccf1128d
 def _save_entry(path: Path, tensors: dict, metadata: dict) -> None:
-    "Write safetensors `tensors` with string `metadata` to `path` atomically (a temporary file, then a rename)."
+    """Write safetensors `tensors` with string `metadata` to `path` atomically (a temporary file,
+    then a rename)."""
     with atomic_path(path) as tmp:
         stn.save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp),
                       metadata={k: str(v) for k, v in metadata.items()})
@@ -163,7 +171,8 @@ def _cores() -> int:
 _SHARED = None     # a pool process's copy of `run_tasks`'s `shared`, set once by `_pool_start`
 
 def _pool_start(shared, threads: int | None) -> None:
-    "Local pool initializer: keep `shared` for the tasks, take `threads` torch threads, leave Ctrl-C to the parent."
+    """Local pool initializer: keep `shared` for the tasks, take `threads` torch threads, leave
+    Ctrl-C to the parent."""
     global _SHARED
     _SHARED = shared
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -183,7 +192,8 @@ def _stop_pool(pool) -> None:
 
 # %% ../nbs/03_latents.ipynb #8b0bb6ba
 def _pool_tasks(fn, items, shared, workers: int, threads, in_flight: int, retries: int, name: str):
-    "`run_tasks` on local pools of spawned processes: a pool that breaks (a dead worker) is replaced, its tasks resent."
+    """`run_tasks` on local pools of spawned processes: a pool that breaks (a dead worker) is
+    replaced, its tasks resent."""
     pending, tries = deque(enumerate(items)), Counter()
     while pending:
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn'), initializer=_pool_start,
@@ -223,7 +233,8 @@ def _host_threads(client) -> dict:
 
 # %% ../nbs/03_latents.ipynb #95244484
 def _dask_call(fn: Callable, item, shared, hosts: dict):
-    "A Dask task: set torch's threads to this host's share of cores per worker thread, then `fn(item, shared)`."
+    """A Dask task: set torch's threads to this host's share of cores per worker thread, then
+    `fn(item, shared)`."""
     from distributed import get_worker
     from distributed.comm import get_address_host
     _limit_threads(max(1, _cores() // max(1, hosts.get(get_address_host(get_worker().address), 1))))
@@ -232,7 +243,8 @@ def _dask_call(fn: Callable, item, shared, hosts: dict):
 # %% ../nbs/03_latents.ipynb #aeb23afc
 @contextmanager
 def _dask_client(scheduler):
-    "A client of `scheduler` (a `Client` as it is); inside a task of that cluster, one that secedes while it waits."
+    """A client of `scheduler` (a `Client` as it is); inside a task of that cluster, one that
+    secedes while it waits."""
     from distributed import Client, get_worker, worker_client
     if isinstance(scheduler, Client): yield scheduler; return
     try: here = get_worker().scheduler.address
@@ -246,7 +258,8 @@ def _dask_client(scheduler):
 
 # %% ../nbs/03_latents.ipynb #9d39385d
 def _dask_tasks(fn, items, shared, scheduler, in_flight: int | None, name: str):
-    "`run_tasks` on a Dask cluster: `shared` scattered once to every worker, at most `in_flight` tasks submitted."
+    """`run_tasks` on a Dask cluster: `shared` scattered once to every worker, at most
+    `in_flight` tasks submitted."""
     from distributed import as_completed
     with _dask_client(scheduler) as client:
         done, live, todo = as_completed(), {}, iter(enumerate(items))
@@ -270,7 +283,8 @@ def _dask_tasks(fn, items, shared, scheduler, in_flight: int | None, name: str):
 # %% ../nbs/03_latents.ipynb #04a1b214
 def run_tasks(fn: Callable, items, shared=None, workers: int = 0, scheduler=None, in_flight: int | None = None,
               retries: int = 2, name: str = 'task'):
-    "Yield `(i, fn(items[i], shared))` as tasks finish: here (`workers=0`), on a local pool, or on Dask (`scheduler`)."
+    """Yield `(i, fn(items[i], shared))` as tasks finish: here (`workers=0`), on a local pool, or
+    on Dask (`scheduler`)."""
     if scheduler is not None: yield from _dask_tasks(fn, items, shared, scheduler, in_flight, name); return
     if not isinstance(workers, int) or workers < 0:
         raise ValueError(f"workers must be a non-negative integer (0: in this process), got {workers!r}")
@@ -301,7 +315,8 @@ def _count(name: str, value, least: int) -> int:
 
 # %% ../nbs/03_latents.ipynb #83c60366
 def encode_options(**given) -> dict:
-    "How `encode_dataset` shards and runs: `given`, else the `encoding(...)` block, else `LATENTLAB_*`, else defaults."
+    """How `encode_dataset` shards and runs: `given`, else the `encoding(...)` block, else
+    `LATENTLAB_*`, else defaults."""
     unknown = sorted(set(given) - set(ENCODE_DEFAULTS))
     if unknown: raise TypeError(f"unknown encoding options {unknown}; they are {list(ENCODE_DEFAULTS)}")
     out = dict(ENCODE_DEFAULTS)
@@ -319,7 +334,8 @@ def encode_options(**given) -> dict:
 @contextmanager
 def encoding(shard_size: int | None = None, workers: int | None = None, scheduler=None, precision: str | None = None,
              engine: str | None = None):
-    "Within the block, `encode_dataset` (and everything that calls it) shards and runs as given; yields the options."
+    """Within the block, `encode_dataset` (and everything that calls it) shards and runs as
+    given; yields the options."""
     given = {k: v for k, v in dict(shard_size=shard_size, workers=workers, scheduler=scheduler,
                                    precision=precision, engine=engine).items() if v is not None}
     token = _ENCODING.set({**_ENCODING.get(), **given})
@@ -336,7 +352,8 @@ def _resolve_precision(precision: str, device: str) -> str:
 _ORT_SESSIONS = {}
 
 def encoder_graph(ae):
-    "`ae`'s encoder as one torch module: preprocessed images in [-1, 1] -> scaled latents (a posterior's mean)."
+    """`ae`'s encoder as one torch module: preprocessed images in [-1, 1] -> scaled latents (a
+    posterior's mean)."""
     import torch
     class EncoderGraph(torch.nn.Module):   # what an engine (ONNX export, jit, compile) runs instead of `ae.encode`
         def __init__(self): super().__init__(); self.model = ae.model
@@ -347,7 +364,8 @@ def encoder_graph(ae):
     return EncoderGraph().eval()
 
 def _onnx_session(ae):
-    "An ONNX Runtime session running `ae`'s encoder network on the CPU (exported to the cache the first time)."
+    """An ONNX Runtime session running `ae`'s encoder network on the CPU (exported to the cache
+    the first time)."""
     import torch
     try: import onnxruntime as ort
     except ImportError: raise ImportError("engine='onnxruntime' needs onnxruntime and onnx: pip install onnxruntime onnx") from None
@@ -367,7 +385,8 @@ def _onnx_session(ae):
     return _ORT_SESSIONS[key, threads]
 
 def _onnx_encode(ae, images: np.ndarray, batch_size: int, progress: bool = False) -> np.ndarray:
-    "Scaled latents of `uint8` images through `_onnx_session(ae)`, in batches (what `ae.encode` gives, within 1e-5)."
+    """Scaled latents of `uint8` images through `_onnx_session(ae)`, in batches (what `ae.encode`
+    gives, within 1e-5)."""
     if ae.sample: raise ValueError(f"{ae.name} samples its posterior: the onnxruntime engine encodes means only")
     sess, images = _onnx_session(ae), np.asarray(images)
     out = [sess.run(['z'], {'x': ae.preprocess(images[i:i + batch_size]).cpu().numpy()})[0]
@@ -377,7 +396,8 @@ def _onnx_encode(ae, images: np.ndarray, batch_size: int, progress: bool = False
 # %% ../nbs/03_latents.ipynb #4f5e3ede
 def _encode_block(ae, images: np.ndarray, batch_size: int, precision: str = 'fp32', seed: int | None = None,
                   progress: bool = False, engine: str = 'torch') -> np.ndarray:
-    "`ae.encode(images)` in batches of `batch_size`, under autocast for `fp16`/`bf16`, sampled with `seed` if given."
+    """`ae.encode(images)` in batches of `batch_size`, under autocast for `fp16`/`bf16`, sampled
+    with `seed` if given."""
     import torch      # here only: the rest of this module stays free of torch
     if engine == 'onnxruntime': return _onnx_encode(ae, images, batch_size, progress)
     if ae.sample and seed is not None: ae = copy.copy(ae); ae.seed = int(seed)
@@ -389,13 +409,15 @@ def _encode_block(ae, images: np.ndarray, batch_size: int, precision: str = 'fp3
 
 # %% ../nbs/03_latents.ipynb #f59957c1
 def _batch_size(ae, batch_size: int | None) -> int:
-    "Images per encoder batch: `batch_size`, else the autoencoder's (at least 256 on a GPU, which wants big batches)."
+    """Images per encoder batch: `batch_size`, else the autoencoder's (at least 256 on a GPU,
+    which wants big batches)."""
     if batch_size: return int(batch_size)
     return max(ae.batch_size, 256) if str(ae.device).startswith('cuda') else ae.batch_size
 
 # %% ../nbs/03_latents.ipynb #6c280cab
 def _portable(ae):
-    "A copy of `ae` to send to worker processes: the encoder alone (no decoder), on the CPU, its weights hash kept."
+    """A copy of `ae` to send to worker processes: the encoder alone (no decoder), on the CPU,
+    its weights hash kept."""
     ae.weights_hash                                  # computed once here, not in every worker
     model = copy.copy(ae.model)
     model._modules = dict(model._modules)            # its own table of submodules: dropping the decoder leaves `ae`'s
@@ -406,7 +428,8 @@ def _portable(ae):
 
 # %% ../nbs/03_latents.ipynb #f088d1f2
 def _encode_shard_task(item: tuple, shared: tuple) -> np.ndarray:
-    "A worker's task: one shard `(images, batch_size, precision, seed, engine)` encoded by the shared `(encoder, device)`."
+    """A worker's task: one shard `(images, batch_size, precision, seed, engine)` encoded by the
+    shared `(encoder, device)`."""
     images, batch_size, precision, seed, engine = item
     ae, device = shared
     device = get_device(device)
@@ -454,7 +477,8 @@ def _encode_shards(ae, data: ImageSet, spec: dict, opts: dict, precision: str, c
 def encode_dataset(ae, data: ImageSet, cache: bool = True, batch_size: int | None = None, progress: bool = True, *,
                    shard_size: int | None = None, workers: int | None = None, scheduler=None,
                    precision: str | None = None, engine: str | None = None) -> LatentSet:
-    "`data` encoded by `ae` as a `LatentSet`, from the latent cache where it is there; large sets in shards."
+    """`data` encoded by `ae` as a `LatentSet`, from the latent cache where it is there; large
+    sets in shards."""
     if len(data) == 0: raise ValueError(f"{data!r} is empty: nothing to encode")
     opts = encode_options(shard_size=shard_size, workers=workers, scheduler=scheduler, precision=precision, engine=engine)
     prec, eng = _resolve_precision(opts['precision'], ae.device), opts['engine']

@@ -75,7 +75,8 @@ def mmd(x, y, gamma: float | None = None) -> float:
 
 # %% ../nbs/10_metrics.ipynb #5b1d0009
 def reconstruct(ae, images: np.ndarray, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
-    "`decode(encode(images))` with autoencoder `ae`, at the images' own size and mode (gray in, gray out)."
+    """`decode(encode(images))` with autoencoder `ae`, at the images' own size and mode (gray in,
+    gray out)."""
     ae.require_decoder()   # an encoder-only autoencoder says so before encoding anything
     images = np.asarray(images)
     if images.ndim not in (3, 4): raise ValueError(f"reconstruct wants images (N, H, W) or (N, H, W, 3), got {images.shape}")
@@ -88,13 +89,15 @@ PSNR_CAP = 100.0
 
 # %% ../nbs/10_metrics.ipynb #5b1d0012
 def ms_ssim_levels(size: int, kernel_size: int = 11) -> int:
-    "How many MS-SSIM scales (at most 5) an image whose smaller side is `size` px allows (0 if fewer than 2)."
+    """How many MS-SSIM scales (at most 5) an image whose smaller side is `size` px allows (0 if
+    fewer than 2)."""
     levels = max(l for l in range(1, 6) if l == 1 or size > (kernel_size - 1) * 2 ** (l - 1))
     return levels if levels >= 2 else 0
 
 # %% ../nbs/10_metrics.ipynb #5b1d0015
 def error_maps(images: np.ndarray, recons: np.ndarray) -> np.ndarray:
-    "Absolute error `|image - reconstruction|` per pixel (`float32`, 0-255, RGB averaged): `(N, H, W)`."
+    """Absolute error `|image - reconstruction|` per pixel (`float32`, 0-255, RGB averaged): `(N,
+    H, W)`."""
     a, b = np.asarray(images, np.float32), np.asarray(recons, np.float32)
     if a.shape != b.shape: raise ValueError(f"images {a.shape} and reconstructions {b.shape} differ in shape")
     e = np.abs(a - b)
@@ -102,7 +105,8 @@ def error_maps(images: np.ndarray, recons: np.ndarray) -> np.ndarray:
 
 # %% ../nbs/10_metrics.ipynb #5b1d0018
 def _ms_ssim(a: np.ndarray, b: np.ndarray, batch: int = 256) -> np.ndarray:
-    "MS-SSIM per image pair of `uint8` images, with as many scales as their size allows (NaN below two)."
+    """MS-SSIM per image pair of `uint8` images, with as many scales as their size allows (NaN
+    below two)."""
     from torchmetrics.functional.image import multiscale_structural_similarity_index_measure as msssim
     levels = ms_ssim_levels(min(a.shape[1:3]))
     if not levels: return np.full(len(a), np.nan)
@@ -114,7 +118,8 @@ def _ms_ssim(a: np.ndarray, b: np.ndarray, batch: int = 256) -> np.ndarray:
 
 # %% ../nbs/10_metrics.ipynb #5b1d0021
 def reconstruction_metrics(images: np.ndarray, recons: np.ndarray, lpips=None, progress: bool = False) -> pd.DataFrame:
-    "One row per image: `mse`, `psnr`, `ssim`, `ms_ssim` (NaN where too small), and `lpips` when an LPIPS model is given."
+    """One row per image: `mse`, `psnr`, `ssim`, `ms_ssim` (NaN where too small), and `lpips`
+    when an LPIPS model is given."""
     from skimage.metrics import mean_squared_error, peak_signal_noise_ratio, structural_similarity
     a, b = np.asarray(images), np.asarray(recons)
     if a.shape != b.shape: raise ValueError(f"images {a.shape} and reconstructions {b.shape} differ in shape")
@@ -133,7 +138,8 @@ def reconstruction_metrics(images: np.ndarray, recons: np.ndarray, lpips=None, p
 
 # %% ../nbs/10_metrics.ipynb #10-metrics-017
 def reconstruct_dataset(ae, data, cache: bool = True, progress: bool = True):
-    "`(LatentSet, uint8 reconstructions)` of an `ImageSet`, both cached by dataset fingerprint + encoder."
+    """`(LatentSet, uint8 reconstructions)` of an `ImageSet`, both cached by dataset fingerprint
+    + encoder."""
     from latentlab.config import atomic_path, cache_dir
     from latentlab.latents import encode_dataset, latent_cache_key
     ae.require_decoder()
@@ -154,7 +160,8 @@ LPIPS_BACKBONES = {'alex': 'alexnet-owt-7be5be79.pth', 'vgg': 'vgg16-397923af.pt
 
 # %% ../nbs/10_metrics.ipynb #10-metrics-020
 def load_lpips(net: str = 'alex', verbose: bool = True):
-    "An LPIPS model when the `lpips` package and its `net` backbone weights are available locally, else `None` (with a message)."
+    """An LPIPS model when the `lpips` package and its `net` backbone weights are available
+    locally, else `None` (with a message)."""
     fname = LPIPS_BACKBONES[net]
     places = [assets_dir()/'models'/'lpips'/fname, Path(torch.hub.get_dir())/'checkpoints'/fname]
     found = next((p for p in places if p.is_file()), None)
@@ -190,7 +197,8 @@ def metrics_table(metrics: pd.DataFrame, labels=None, classes=None, split=None) 
 
 # %% ../nbs/10_metrics.ipynb #5b1d0031
 def summarize_metrics(table: pd.DataFrame, by=('split', 'class'), stats=('mean', 'std', 'median')) -> pd.DataFrame:
-    "Mean / std / median of every metric column per group in `by` (only the columns present), plus the overall row."
+    """Mean / std / median of every metric column per group in `by` (only the columns present),
+    plus the overall row."""
     by = [b for b in by if b in table.columns]
     cols = [c for c in table.columns if c in ('mse', 'psnr', 'ssim', 'ms_ssim', 'lpips')]
     overall = table[cols].agg(list(stats)).T.stack().to_frame().T
@@ -222,7 +230,8 @@ def channel_stats(latents: np.ndarray) -> pd.DataFrame:
 
 # %% ../nbs/10_metrics.ipynb #5b1d0039
 def posterior_kl(ae, images: np.ndarray, batch_size: int = 32) -> np.ndarray:
-    "KL divergence (nats per latent dimension) of a KL autoencoder's posterior to N(0, I), per image."
+    """KL divergence (nats per latent dimension) of a KL autoencoder's posterior to N(0, I), per
+    image."""
     if ae.kind != 'kl': raise ValueError(f"posterior_kl needs a KL autoencoder (a diffusers AutoencoderKL); {ae.name} is deterministic")
     out = []
     with torch.inference_mode():
@@ -245,7 +254,8 @@ def fisher_ratio(X: np.ndarray, y: np.ndarray) -> float:
 
 # %% ../nbs/10_metrics.ipynb #5b1d0045
 def loo_knn_accuracy(X: np.ndarray, y: np.ndarray, k: int = 5) -> float:
-    "Leave-one-out accuracy of a `k`-nearest-neighbour majority vote (each point's own label is left out)."
+    """Leave-one-out accuracy of a `k`-nearest-neighbour majority vote (each point's own label is
+    left out)."""
     X, y = _rows(X), np.asarray(y)
     idx = NearestNeighbors(n_neighbors=k + 1).fit(X).kneighbors(X, return_distance=False)
     idx = np.array([[j for j in row if j != i][:k] for i, row in enumerate(idx)])
@@ -256,13 +266,15 @@ def loo_knn_accuracy(X: np.ndarray, y: np.ndarray, k: int = 5) -> float:
 
 # %% ../nbs/10_metrics.ipynb #5b1d0048
 def logistic_regression(C: float = 1.0, random_state: int | None = 0, scale: bool = True, max_iter: int = 5000):
-    "Unfitted `StandardScaler -> LogisticRegression(C)` pipeline (the bare `LogisticRegression` when `scale=False`)."
+    """Unfitted `StandardScaler -> LogisticRegression(C)` pipeline (the bare `LogisticRegression`
+    when `scale=False`)."""
     lr = LogisticRegression(C=C, max_iter=max_iter, random_state=random_state)
     return make_pipeline(StandardScaler(), lr) if scale else lr
 
 # %% ../nbs/10_metrics.ipynb #5b1d0051
 def linear_probe_auc(X: np.ndarray, y: np.ndarray, cv: int = 5, seed: int = 0, C: float = 1.0) -> dict:
-    "Cross-validated ROC AUC (mean, std over folds) of standardise + logistic regression on `X`, `y` (training data only)."
+    """Cross-validated ROC AUC (mean, std over folds) of standardise + logistic regression on
+    `X`, `y` (training data only)."""
     X, y = _rows(X), np.asarray(y)
     scoring = 'roc_auc' if len(np.unique(y)) == 2 else 'roc_auc_ovr'
     est = logistic_regression(C=C, random_state=seed)
@@ -273,7 +285,8 @@ def linear_probe_auc(X: np.ndarray, y: np.ndarray, cv: int = 5, seed: int = 0, C
 
 # %% ../nbs/10_metrics.ipynb #5b1d0054
 def class_distances(X: np.ndarray, y: np.ndarray, max_pairs: int = 20000, seed: int = 0) -> pd.DataFrame:
-    "Euclidean distances of (up to `max_pairs` random) pairs, labelled `intra` (same class) or `inter`."
+    """Euclidean distances of (up to `max_pairs` random) pairs, labelled `intra` (same class) or
+    `inter`."""
     X, y = _rows(X), np.asarray(y)
     i, j = np.triu_indices(len(X), 1)
     if len(i) > max_pairs:
@@ -283,7 +296,8 @@ def class_distances(X: np.ndarray, y: np.ndarray, max_pairs: int = 20000, seed: 
 
 # %% ../nbs/10_metrics.ipynb #5b1d0058
 def class_structure(X: np.ndarray, y: np.ndarray, k: int = 5, cv: int = 5, seed: int = 0) -> dict:
-    "Silhouette, Fisher ratio, leave-one-out kNN accuracy, linear-probe AUC and the inter/intra median distance ratio."
+    """Silhouette, Fisher ratio, leave-one-out kNN accuracy, linear-probe AUC and the inter/intra
+    median distance ratio."""
     X, y = _rows(X), np.asarray(y)
     if len(np.unique(y)) < 2: raise ValueError("class_structure needs at least two classes")
     d = class_distances(X, y, seed=seed)
@@ -309,7 +323,8 @@ def neighbourhood_preservation(X_pixels: np.ndarray, X_latent: np.ndarray, k: in
 
 # %% ../nbs/10_metrics.ipynb #5b1d0063
 def distance_correlations(images: np.ndarray, X_latent: np.ndarray, n_pairs: int = 2000, seed: int = 0) -> dict:
-    "Spearman rho of latent distance vs pixel distance and vs SSIM, over `n_pairs` random pairs of images."
+    """Spearman rho of latent distance vs pixel distance and vs SSIM, over `n_pairs` random pairs
+    of images."""
     from skimage.metrics import structural_similarity
     images = np.asarray(images); L = _rows(X_latent); P = _rows(images)
     rng = np.random.default_rng(seed)

@@ -47,7 +47,8 @@ __all__ = ['SKOPS_TRUSTED', 'MODEL_FORMAT', 'feature_spec', 'conform_image', 'im
 # %% ../nbs/33_models.ipynb #a208b1e7
 def feature_spec(kind: str = 'latent', image_size: tuple = (64, 64), channels: int = 1, autoencoder: str | None = None,
                  resolution: int | None = None, source: str | None = None, backbone: str | None = None) -> dict:
-    "How an image becomes a model's input row: its size and colour mode, then latents, pixels or backbone features."
+    """How an image becomes a model's input row: its size and colour mode, then latents, pixels
+    or backbone features."""
     if kind not in ('latent', 'pixel', 'backbone'): raise ValueError(f"features must be 'latent', 'pixel' or 'backbone', got {kind!r}")
     if channels not in (1, 3): raise ValueError(f"channels must be 1 (gray) or 3 (RGB), got {channels!r}")
     spec = {'kind': kind, 'image_size': [int(s) for s in image_size], 'channels': int(channels)}
@@ -61,7 +62,8 @@ def feature_spec(kind: str = 'latent', image_size: tuple = (64, 64), channels: i
 
 # %% ../nbs/33_models.ipynb #860fef7f
 def conform_image(image, spec: dict) -> np.ndarray:
-    "One image (any size, gray, RGB, RGBA or 16-bit) as the model's training images were: `uint8`, resized, gray or RGB."
+    """One image (any size, gray, RGB, RGBA or 16-bit) as the model's training images were:
+    `uint8`, resized, gray or RGB."""
     a = to_uint8(np.asarray(image))
     if a.ndim not in (2, 3): raise ValueError(f"an image is (H, W) or (H, W, 3), got shape {a.shape}")
     if spec['channels'] == 1 and a.ndim == 3:       # ITU-R 601 luma, as Pillow's convert('L')
@@ -71,7 +73,8 @@ def conform_image(image, spec: dict) -> np.ndarray:
 
 # %% ../nbs/33_models.ipynb #9c3b8a7a
 def image_rows(images: np.ndarray, spec: dict, encoder=None, cache: bool = False, progress: bool = False) -> np.ndarray:
-    "Input rows `(N, D)` of conformed `uint8` images: pixels in [0, 1], else `encoder`'s flattened output."
+    """Input rows `(N, D)` of conformed `uint8` images: pixels in [0, 1], else `encoder`'s
+    flattened output."""
     data = ImageSet(np.asarray(images), np.zeros(len(images), np.int64), ['image'], name='images')
     if spec['kind'] == 'pixel': return pixel_features(data)
     return encode_dataset(encoder, data, cache=cache, progress=progress).X
@@ -86,7 +89,8 @@ def _encoder(kind: str, name: str, resolution: int, source: str | None, device: 
     return load_autoencoder(name, resolution=resolution, source=source, device=device, batch_size=batch_size)
 
 def model_encoder(spec: dict, device: str | None = None, batch_size: int | None = None):
-    "The autoencoder or backbone of a `spec`, checked against the weights hash it records (`WeightsMismatch`)."
+    """The autoencoder or backbone of a `spec`, checked against the weights hash it records
+    (`WeightsMismatch`)."""
     name = spec.get('backbone') or spec['autoencoder']
     enc = _encoder(spec['kind'], name, spec['resolution'], spec.get('source'), device, batch_size or defaults('batch_size'))
     want = (spec.get('encoder') or {}).get('weights')
@@ -98,7 +102,8 @@ def model_encoder(spec: dict, device: str | None = None, batch_size: int | None 
 # %% ../nbs/33_models.ipynb #5a2bf173
 def spec_rows(images: np.ndarray, spec: dict, device: str | None = None, batch_size: int | None = None,
               cache: bool = False, progress: bool = False) -> np.ndarray:
-    "Input rows of conformed `images` for `spec`: pixels, its encoder's output, or a joined spec's parts side by side."
+    """Input rows of conformed `images` for `spec`: pixels, its encoder's output, or a joined
+    spec's parts side by side."""
     if spec['kind'] == 'joined':
         return np.concatenate([spec_rows(images, p, device, batch_size, cache, progress) for p in spec['parts']], axis=1)
     enc = model_encoder(spec, device, batch_size) if spec['kind'] != 'pixel' else None
@@ -106,7 +111,8 @@ def spec_rows(images: np.ndarray, spec: dict, device: str | None = None, batch_s
 
 # %% ../nbs/33_models.ipynb #70168f49
 class LatentClassifier(ClassifierMixin, BaseEstimator):
-    "A classifier over images: latents (or pixels), a zoo classifier, a threshold and an OOD cut chosen on validation."
+    """A classifier over images: latents (or pixels), a zoo classifier, a threshold and an OOD
+    cut chosen on validation."""
     def __init__(self, autoencoder: str | None = None,  # registered autoencoder or folder; None: RunConfig's
                  resolution: int | None = None,         # encoder input resolution; None: RunConfig's
                  classifier: str | list | None = None,  # a zoo classifier, or several (best on validation); None: RunConfig's
@@ -144,26 +150,30 @@ def _images(self: LatentClassifier, X) -> np.ndarray:
 # %% ../nbs/33_models.ipynb #c9197242
 @patch
 def _rows(self: LatentClassifier, images: np.ndarray, cache: bool = False, progress: bool = False) -> list:
-    "The input rows of conformed `images` (and of their mirror images with `tta`): a list of `(N, D)` arrays."
+    """The input rows of conformed `images` (and of their mirror images with `tta`): a list of
+    `(N, D)` arrays."""
     views = [images, np.ascontiguousarray(images[:, :, ::-1])] if self.tta else [images]
     return [spec_rows(v, self.spec_, self.device, self.batch_size, cache, progress) for v in views]
 
 # %% ../nbs/33_models.ipynb #cc2655ab
 def accepts(classifier: str, kind: str) -> bool:
-    "Whether zoo `classifier` takes features of `kind`: its own list; any flat (unshaped) one takes the other kinds."
+    """Whether zoo `classifier` takes features of `kind`: its own list; any flat (unshaped) one
+    takes the other kinds."""
     info = CLASSIFIERS.info(classifier)
     return kind in info['features'] if kind in ('latent', 'pixel') else not info['shaped']
 
 # %% ../nbs/33_models.ipynb #f016623a
 def ood_scorer(rows: np.ndarray) -> OODScorer:
-    "The OOD scorer of a model: Ledoit-Wolf Mahalanobis on its training rows, the top 64 directions kept exactly."
+    """The OOD scorer of a model: Ledoit-Wolf Mahalanobis on its training rows, the top 64
+    directions kept exactly."""
     return OODScorer(max_components=64).fit(rows)
 
 # %% ../nbs/33_models.ipynb #d5491c89
 @patch
 def _calibrate(self: LatentClassifier, estimator, name: str, params: dict, rows_train: np.ndarray, rows_val: list,
                y_val: np.ndarray, threshold: float | None | str = 'choose', ood: OODScorer | None = None):
-    "Keep `estimator` (classifier `name`); set the threshold (chosen on validation unless given), the OOD scorer and cut."
+    """Keep `estimator` (classifier `name`); set the threshold (chosen on validation unless
+    given), the OOD scorer and cut."""
     self.estimator_, self.classifier_, self.params_ = estimator, name, dict(params)
     proba = self._proba_of(rows_val)
     rule = self.threshold or defaults('threshold')
@@ -177,13 +187,15 @@ def _calibrate(self: LatentClassifier, estimator, name: str, params: dict, rows_
 # %% ../nbs/33_models.ipynb #51c02a6d
 @patch
 def _proba_of(self: LatentClassifier, rows: list) -> np.ndarray:
-    "Class probabilities from input rows (averaged over the `tta` views), columns in the order of `classes_`."
+    """Class probabilities from input rows (averaged over the `tta` views), columns in the order
+    of `classes_`."""
     return np.mean([predict_scores(self.estimator_, r, len(self.classes_)) for r in rows], axis=0)
 
 # %% ../nbs/33_models.ipynb #fdc688fe
 @patch
 def _spec(self: LatentClassifier, image_size: tuple, channels: int) -> dict:
-    "The feature spec of `features` (`'latent'`, `'pixel'`, a backbone, or several joined with `'+'`) for these images."
+    """The feature spec of `features` (`'latent'`, `'pixel'`, a backbone, or several joined with
+    `'+'`) for these images."""
     def one(name):
         kind = name if name in ('latent', 'pixel') else 'backbone'
         spec = feature_spec(kind, image_size, channels, self.autoencoder, self.resolution, self.autoencoder_source,
@@ -197,7 +209,8 @@ def _spec(self: LatentClassifier, image_size: tuple, channels: int) -> dict:
 # %% ../nbs/33_models.ipynb #0fe4910f
 @patch
 def fit(self: LatentClassifier, X, y, X_val=None, y_val=None) -> 'LatentClassifier':
-    "Fit on images `X`, labels `y`; choose classifier, hyper-parameters, threshold and OOD cut on `(X_val, y_val)`."
+    """Fit on images `X`, labels `y`; choose classifier, hyper-parameters, threshold and OOD cut
+    on `(X_val, y_val)`."""
     for attr in ('spec_', 'estimator_'): self.__dict__.pop(attr, None)
     X, y = self._images(X), np.asarray(y).ravel()
     if len(X) != len(y): raise ValueError(f"{len(X)} images but {len(y)} labels")
@@ -235,7 +248,8 @@ def _choose(self: LatentClassifier, rows: np.ndarray, y: np.ndarray, rows_val: l
 # %% ../nbs/33_models.ipynb #c1cf5d8b
 @patch(as_prop=True)
 def input_shape(self: LatentClassifier) -> tuple:
-    "Shape of one input sample before flattening: latents `(C, h, w)`, pixels `(H, W, C)`, backbones `(D, 1, 1)`."
+    """Shape of one input sample before flattening: latents `(C, h, w)`, pixels `(H, W, C)`,
+    backbones `(D, 1, 1)`."""
     s = self.spec_
     if s['kind'] == 'pixel': return (*s['image_size'], s['channels'])
     enc = model_encoder(s, self.device, self.batch_size)
@@ -244,7 +258,8 @@ def input_shape(self: LatentClassifier) -> tuple:
 # %% ../nbs/33_models.ipynb #87c945ca
 @patch
 def predict_proba(self: LatentClassifier, X) -> np.ndarray:
-    "Class probabilities `(N, n_classes)` of images `X` (any sizes: each is conformed to the training images)."
+    """Class probabilities `(N, n_classes)` of images `X` (any sizes: each is conformed to the
+    training images)."""
     check_is_fitted(self, 'estimator_')
     return self._proba_of(self._rows(self._images(X)))
 
@@ -257,7 +272,8 @@ def predict(self: LatentClassifier, X) -> np.ndarray:
 # %% ../nbs/33_models.ipynb #241b5e20
 @patch
 def decision_function(self: LatentClassifier, X) -> np.ndarray:
-    "Two classes: log-odds of `classes_[1]` minus the threshold's (positive: predicted `classes_[1]`); else log-probabilities."
+    """Two classes: log-odds of `classes_[1]` minus the threshold's (positive: predicted
+    `classes_[1]`); else log-probabilities."""
     p = np.clip(self.predict_proba(X), 1e-12, 1 - 1e-12)
     if len(self.classes_) != 2: return np.log(p)
     return logit(p[:, 1]) - logit(np.clip(0.5 if self.threshold_ is None else self.threshold_, 1e-12, 1 - 1e-12))
@@ -265,7 +281,8 @@ def decision_function(self: LatentClassifier, X) -> np.ndarray:
 # %% ../nbs/33_models.ipynb #746aa177
 @patch
 def score_samples(self: LatentClassifier, X) -> np.ndarray:
-    "OOD score of each image relative to the median training image; above `ood_cut_`: unlike the training images."
+    """OOD score of each image relative to the median training image; above `ood_cut_`: unlike
+    the training images."""
     check_is_fitted(self, 'ood_')
     return self.ood_.score_samples(self._rows(self._images(X))[0], relative=True)
 
@@ -288,7 +305,8 @@ def dump_estimator(estimator, path: str | Path) -> Path:
     return Path(path)
 
 def load_estimator(path: str | Path):
-    "A scikit-learn estimator from skops file `path`, refused (`UntrustedModel`) if it needs a type not trusted."
+    """A scikit-learn estimator from skops file `path`, refused (`UntrustedModel`) if it needs a
+    type not trusted."""
     found = sio.get_untrusted_types(file=path)
     bad = sorted(set(found) - set(SKOPS_TRUSTED))
     if bad: raise UntrustedModel(f"{Path(path).name} would build types latentlab does not trust: {bad}; refusing to load it")
@@ -296,12 +314,14 @@ def load_estimator(path: str | Path):
 
 # %% ../nbs/33_models.ipynb #0613082f
 def _torch_classes() -> dict:
-    "The torch classifiers a model file may name: the `TorchClassifier` subclasses of `latentlab.nets`."
+    """The torch classifiers a model file may name: the `TorchClassifier` subclasses of
+    `latentlab.nets`."""
     nets = importlib.import_module('latentlab.nets')
     return {n: c for n, c in vars(nets).items() if isinstance(c, type) and issubclass(c, nets.TorchClassifier)}
 
 def dump_torch(estimator, folder: Path) -> list:
-    "Write a fitted `TorchClassifier` as `torch.json` (class, parameters, classes) and `torch.safetensors` (weights)."
+    """Write a fitted `TorchClassifier` as `torch.json` (class, parameters, classes) and
+    `torch.safetensors` (weights)."""
     params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in estimator.get_params().items()}
     info = {'class': type(estimator).__name__, 'params': params, 'classes': estimator.classes_.tolist()}
     (folder/'torch.json').write_text(json.dumps(info, indent=1, default=str))
@@ -310,7 +330,8 @@ def dump_torch(estimator, folder: Path) -> list:
 
 # %% ../nbs/33_models.ipynb #844795ce
 def load_torch(folder: Path, device: str | None = None):
-    "A `TorchClassifier` from `dump_torch`'s files: its module rebuilt from its parameters, the weights loaded strictly."
+    """A `TorchClassifier` from `dump_torch`'s files: its module rebuilt from its parameters, the
+    weights loaded strictly."""
     info = json.loads((folder/'torch.json').read_text())
     allowed = _torch_classes()
     if info['class'] not in allowed: raise UntrustedModel(f"torch.json names {info['class']!r}, not one of {sorted(allowed)}")
@@ -340,7 +361,8 @@ def _sha256(path: Path) -> str:
 
 # %% ../nbs/33_models.ipynb #23ddcde4
 def save_model(clf: LatentClassifier, folder: str | Path, extra: dict | None = None) -> Path:
-    "Write fitted `clf` to `folder` atomically: `model.json`, the classifier, the OOD scorer, each file's SHA-256."
+    """Write fitted `clf` to `folder` atomically: `model.json`, the classifier, the OOD scorer,
+    each file's SHA-256."""
     check_is_fitted(clf, 'estimator_')
     params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in clf.get_params().items()}
     info = {'format': MODEL_FORMAT, 'latentlab': latentlab.__version__, 'params': params, 'classes': clf.classes_.tolist(),
@@ -358,7 +380,8 @@ def save_model(clf: LatentClassifier, folder: str | Path, extra: dict | None = N
 
 # %% ../nbs/33_models.ipynb #9d814a9d
 def _check_files(folder: Path, info: dict):
-    "Raise `ModelIntegrityError` for a file of `folder` missing or changed since `save_model` hashed it."
+    """Raise `ModelIntegrityError` for a file of `folder` missing or changed since `save_model`
+    hashed it."""
     for name, want in info.get('files', {}).items():
         if not (folder/name).is_file(): raise ModelIntegrityError(f"model folder {folder}: {name} is missing")
         if _sha256(folder/name) != want:
@@ -367,7 +390,8 @@ def _check_files(folder: Path, info: dict):
 
 # %% ../nbs/33_models.ipynb #bbd289c5
 def load_model(folder: str | Path, autoencoder_source: str | None = None, device: str | None = None) -> LatentClassifier:
-    "The `LatentClassifier` saved in `folder`, after checking its files and its autoencoder's weights."
+    """The `LatentClassifier` saved in `folder`, after checking its files and its autoencoder's
+    weights."""
     folder = Path(folder)
     if not (folder/'model.json').is_file(): raise FileNotFoundError(f"{folder} is not a model folder (no model.json)")
     info = json.loads((folder/'model.json').read_text())
@@ -393,7 +417,8 @@ def load_model(folder: str | Path, autoencoder_source: str | None = None, device
 def from_fitted(cls: LatentClassifier, estimator, name: str, params: dict, spec: dict, classes, rows_train: np.ndarray,
                 rows_val: list, y_val: np.ndarray, threshold: float | None, tta: bool = False, ood: OODScorer | None = None,
                 **kwargs) -> LatentClassifier:
-    "A fitted `LatentClassifier` around an estimator selected elsewhere (`run_experiment`), calibrated on `rows_val`."
+    """A fitted `LatentClassifier` around an estimator selected elsewhere (`run_experiment`),
+    calibrated on `rows_val`."""
     clf = cls(autoencoder=spec.get('autoencoder'), resolution=spec.get('resolution'), classifier=name,
               features=spec.get('backbone') or spec['kind'],
               threshold='val' if threshold is not None else 'argmax', tta=tta, autoencoder_source=spec.get('source'), **kwargs)
@@ -402,7 +427,8 @@ def from_fitted(cls: LatentClassifier, estimator, name: str, params: dict, spec:
 
 # %% ../nbs/33_models.ipynb #70c3bf5b
 def calibration_summary(y, proba, bins: int = 10) -> dict:
-    "Expected calibration error of the top-class probability (`bins` equal-width bins), Brier score, mean confidence."
+    """Expected calibration error of the top-class probability (`bins` equal-width bins), Brier
+    score, mean confidence."""
     y, p = np.asarray(y).astype(int), np.asarray(proba, np.float64)
     conf, hit = p.max(1), (p.argmax(1) == y).astype(float)
     which = np.minimum((conf * bins).astype(int), bins - 1)
@@ -419,7 +445,8 @@ def _read_record(record: str | Path) -> dict:
     return {n: read(n) for n in ('config', 'metrics', 'meta', 'version')} | {'path': record}
 
 def record_models(record: str | Path) -> list:
-    "The models kept in run record `record` (`'latent/svm-rbf'`, ...), best validation score first (the default)."
+    """The models kept in run record `record` (`'latent/svm-rbf'`, ...), best validation score
+    first (the default)."""
     rec = _read_record(record)
     names = [p.parent.relative_to(Path(record)/'models').as_posix() for p in sorted((Path(record)/'models').glob('*/*/model.json'))]
     if not names: raise FileNotFoundError(f"run record {Path(record).name} keeps no models (made before latentlab kept them, "
@@ -432,7 +459,8 @@ def record_models(record: str | Path) -> list:
 _PINNED = ('dataset', 'size', 'autoencoder', 'resolution', 'features', 'classifiers', 'threshold', 'seed')
 
 def _config_line(config: dict) -> str:
-    "The `latentlab run` command that makes `config` again: the pipeline's fields, and any other that is not a default."
+    """The `latentlab run` command that makes `config` again: the pipeline's fields, and any
+    other that is not a default."""
     base = asdict(RunConfig())
     keep = [k for k in base if k in config and (k in _PINNED or config[k] != base[k]) and k not in ('experiment', 'keep_models')]
     def arg(v):
@@ -448,7 +476,8 @@ def _ci(e: dict, m: str) -> str:
 
 # %% ../nbs/33_models.ipynb #bd1dc590
 def model_card(info: dict, record: dict, name: str) -> str:
-    "The model card (`README.md`, Hugging Face layout) of model `name` of run `record` (`_read_record`), from `info`."
+    """The model card (`README.md`, Hugging Face layout) of model `name` of run `record`
+    (`_read_record`), from `info`."""
     cfg, meta, ver = record['config'], record['meta'], record['version']
     entry, feats, ev = record['metrics'].get(name, {}), info['features'], info.get('evaluation', {})
     test, val, data = entry.get('test', {}), entry.get('val', {}), meta.get('data', {})
@@ -523,7 +552,8 @@ def model_card(info: dict, record: dict, name: str) -> str:
 
 # %% ../nbs/33_models.ipynb #dfd01ccd
 def export_model(record: str | Path, dest: str | Path, name: str | None = None, include_autoencoder: bool = True) -> Path:
-    "A self-contained model folder `dest` from model `name` (default: the best) of run `record`, with its model card."
+    """A self-contained model folder `dest` from model `name` (default: the best) of run
+    `record`, with its model card."""
     record, names = Path(record), record_models(record)
     name = name or names[0]
     if name not in names: raise ValueError(f"run {record.name} has no model {name!r}; it has {names}")
@@ -547,7 +577,8 @@ def export_model(record: str | Path, dest: str | Path, name: str | None = None, 
 
 # %% ../nbs/33_models.ipynb #54812eac
 def iter_images(paths: list, max_side: int = 1024):
-    "Yield `(name, image, None)` per readable image in `paths` (files, folders, zips), `(name, None, reason)` otherwise."
+    """Yield `(name, image, None)` per readable image in `paths` (files, folders, zips), `(name,
+    None, reason)` otherwise."""
     for p in map(Path, paths):
         if p.is_dir():
             yield from iter_images(sorted(f for f in p.rglob('*') if f.is_file() and not f.name.startswith('.')), max_side)
@@ -571,7 +602,8 @@ def iter_images(paths: list, max_side: int = 1024):
 
 # %% ../nbs/33_models.ipynb #640deeab
 def predict_images(model: LatentClassifier, paths: list, batch_size: int = 64, progress: bool = True) -> tuple:
-    "`(predictions, refused)`: a row per readable image in `paths` (probabilities, class, OOD score, note) and per refusal."
+    """`(predictions, refused)`: a row per readable image in `paths` (probabilities, class, OOD
+    score, note) and per refusal."""
     rows, refused, batch = [], [], []
     names = [f'p({c})' for c in model.classes_]
     def flush():

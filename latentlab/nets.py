@@ -34,7 +34,8 @@ __all__ = ['PIXEL_ARCHS', 'valid_auc', 'KeepBest', 'EpochProgress', 'check_rows'
 
 # %% ../nbs/32_nets.ipynb #7463ebe4
 def valid_auc(net, X, y) -> float:
-    "ROC AUC of `net`'s probabilities on `(X, y)` (macro one-vs-rest for more than two classes); NaN when a class is missing."
+    """ROC AUC of `net`'s probabilities on `(X, y)` (macro one-vs-rest for more than two
+    classes); NaN when a class is missing."""
     proba = net.predict_proba(X)
     y = np.asarray(y).astype(int)
     k = proba.shape[1]
@@ -44,7 +45,8 @@ def valid_auc(net, X, y) -> float:
 
 # %% ../nbs/32_nets.ipynb #09363b64
 class KeepBest(Callback):
-    "skorch callback: keep the module's parameters from the best epoch of history column `monitor`; restore them at the end."
+    """skorch callback: keep the module's parameters from the best epoch of history column
+    `monitor`; restore them at the end."""
     def __init__(self, monitor: str = 'valid_auc', lower_is_better: bool = False, tie_break: str | None = None):
         self.monitor, self.lower_is_better, self.tie_break = monitor, lower_is_better, tie_break
 
@@ -76,7 +78,8 @@ def _quiet(*args, **kwargs):
 
 # %% ../nbs/32_nets.ipynb #3ddfc448
 class EpochProgress(Callback):
-    "skorch callback: a tqdm bar over epochs showing the last validation score and the best epoch so far."
+    """skorch callback: a tqdm bar over epochs showing the last validation score and the best
+    epoch so far."""
     def __init__(self, total: int, monitor: str = 'valid_auc'): self.total, self.monitor = total, monitor
 
     def on_train_begin(self, net, **kwargs):
@@ -93,7 +96,8 @@ class EpochProgress(Callback):
 
 # %% ../nbs/32_nets.ipynb #474f9370
 def check_rows(X, shape, who: str = 'model') -> np.ndarray:
-    "`X` as float32 rows `(N, D)` after checking that `D` is the size of one sample of `shape` (3 sizes)."
+    """`X` as float32 rows `(N, D)` after checking that `D` is the size of one sample of `shape`
+    (3 sizes)."""
     if shape is None:
         raise ValueError(f"{who} needs `shape`, the shape of one sample before flattening: (C, h, w) for latents, "
                          "(H, W, C) for pixels")
@@ -110,7 +114,8 @@ def check_rows(X, shape, who: str = 'model') -> np.ndarray:
 
 # %% ../nbs/32_nets.ipynb #3297d536
 class MixedRows(torch.utils.data.Dataset):
-    "Real rows, each item replaced with probability `p` by a random synthetic row of its class (seeded)."
+    """Real rows, each item replaced with probability `p` by a random synthetic row of its class
+    (seeded)."""
     def __init__(self, X, y, X_syn, y_syn, p: float, seed: int = 0):
         if not 0 <= p <= 1: raise ValueError(f"synthetic_p must be in [0, 1], got {p}")
         self.X, self.y, self.X_syn, self.y_syn, self.p = X, np.asarray(y), X_syn, np.asarray(y_syn), float(p)
@@ -147,7 +152,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         return self.label_encoder_.transform(y).astype(np.int64)
 
     def _split(self, X, y, X_val, y_val) -> tuple:
-        "`(X, y, X_val, y_val)`: the validation data given, else a seeded stratified `val_fraction` of the rows, else none."
+        """`(X, y, X_val, y_val)`: the validation data given, else a seeded stratified
+        `val_fraction` of the rows, else none."""
         if X_val is not None:
             if y_val is None: raise ValueError("X_val was given without y_val")
             X_val, y_val = self._rows(X_val), self._encode(y_val)
@@ -218,7 +224,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
 
 # %% ../nbs/32_nets.ipynb #0fd885b2
 def channel_moments(X: np.ndarray, shape: tuple) -> tuple:
-    "Per-channel mean and standard deviation of rows `X` of `(C, h, w)` samples: two arrays of length `C`."
+    """Per-channel mean and standard deviation of rows `X` of `(C, h, w)` samples: two arrays of
+    length `C`."""
     lat = np.asarray(X, dtype=np.float64).reshape(len(X), int(shape[0]), -1)
     return lat.mean(axis=(0, 2)), lat.std(axis=(0, 2)) + 1e-6
 
@@ -238,7 +245,8 @@ class _Standardise(nn.Module):
 
 # %% ../nbs/32_nets.ipynb #059aac34
 class LatentTransformerModule(nn.Module):
-    "Transformer encoder over latent positions: `patch`x`patch` blocks of a `(C, h, w)` latent are tokens, a class token classifies."
+    """Transformer encoder over latent positions: `patch`x`patch` blocks of a `(C, h, w)` latent
+    are tokens, a class token classifies."""
     def __init__(self, shape: tuple, n_classes: int, d_model: int = 64, n_heads: int = 4, n_layers: int = 2,
                  dim_feedforward: int = 128, dropout: float = 0.1, patch: int = 2, mean=None, std=None):
         super().__init__()
@@ -265,7 +273,8 @@ class LatentTransformerModule(nn.Module):
 
 # %% ../nbs/32_nets.ipynb #cb47f4e4
 class LatentTransformer(TorchClassifier):
-    "A small transformer classifier on flattened latents `(C, h, w)`: positions are tokens, channels their features."
+    """A small transformer classifier on flattened latents `(C, h, w)`: positions are tokens,
+    channels their features."""
     def __init__(self, shape: tuple | None = None, d_model: int = 64, n_heads: int = 4, n_layers: int = 2,
                  dim_feedforward: int = 128, dropout: float = 0.1, patch: int = 2, lr: float = 1e-3,
                  weight_decay: float = 1e-2, batch_size: int = 64, max_epochs: int = 100, patience: int | None = 15,
@@ -285,7 +294,8 @@ class LatentTransformer(TorchClassifier):
 
 # %% ../nbs/32_nets.ipynb #7581ad6d
 class LatentCNNModule(nn.Module):
-    "Two conv stages (conv-BN-ReLU twice, 2x2 max-pool) on standardised `(C, h, w)` latents, global average pool, linear head."
+    """Two conv stages (conv-BN-ReLU twice, 2x2 max-pool) on standardised `(C, h, w)` latents,
+    global average pool, linear head."""
     def __init__(self, shape: tuple, n_classes: int, width: int = 32, dropout: float = 0.2, mean=None, std=None):
         super().__init__()
         def block(i, o): return [nn.Conv2d(i, o, 3, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True)]
@@ -340,7 +350,8 @@ def pixel_backbone(arch: str, in_channels: int, n_classes: int, stem: str = 'sma
 
 # %% ../nbs/32_nets.ipynb #6b4dc97b
 def load_backbone_weights(model: nn.Module, path: str | Path) -> nn.Module:
-    "Load local weight file `path` (a state dict, or MedMNIST's `{'net': ...}` checkpoint) into `model`; return `model`."
+    """Load local weight file `path` (a state dict, or MedMNIST's `{'net': ...}` checkpoint) into
+    `model`; return `model`."""
     path = Path(path).expanduser()
     if not path.is_file(): raise FileNotFoundError(f"weight file {path} not found")
     state = torch.load(path, map_location='cpu', weights_only=True)
@@ -368,7 +379,8 @@ def load_backbone_weights(model: nn.Module, path: str | Path) -> nn.Module:
 
 # %% ../nbs/32_nets.ipynb #b8c48d59
 class PixelNetModule(nn.Module):
-    "Rows of `(H, W, C)` pixels in [0, 1] to channel-first images normalised as MedMNIST does, `(x - 0.5) / 0.5`, then `backbone`."
+    """Rows of `(H, W, C)` pixels in [0, 1] to channel-first images normalised as MedMNIST does,
+    `(x - 0.5) / 0.5`, then `backbone`."""
     def __init__(self, shape: tuple, backbone: nn.Module):
         super().__init__()
         self.shape, self.backbone = tuple(int(s) for s in shape), backbone
@@ -414,7 +426,8 @@ class PixelNet(TorchClassifier):
 # %% ../nbs/32_nets.ipynb #5817e1e4
 def random_affine(x: torch.Tensor, max_rotate: float = 10.0, max_shift: float = 0.08, scale: tuple = (0.9, 1.1),
                   hflip: bool = True) -> torch.Tensor:
-    "Each image of a batch `(N, C, H, W)` randomly flipped, rotated (degrees), zoomed and shifted (fraction of size)."
+    """Each image of a batch `(N, C, H, W)` randomly flipped, rotated (degrees), zoomed and
+    shifted (fraction of size)."""
     n, dev = len(x), x.device
     angle = (torch.rand(n, device=dev) * 2 - 1) * math.radians(max_rotate)
     zoom = scale[0] + torch.rand(n, device=dev) * (scale[1] - scale[0])
@@ -428,7 +441,8 @@ def random_affine(x: torch.Tensor, max_rotate: float = 10.0, max_shift: float = 
 
 # %% ../nbs/32_nets.ipynb #f17a06a4
 class PretrainedNetModule(nn.Module):
-    "Pixel rows `(H, W, C)` in [0, 1] -> RGB at `resolution` (augmented in training) -> `trunk` -> mean pool -> linear."
+    """Pixel rows `(H, W, C)` in [0, 1] -> RGB at `resolution` (augmented in training) -> `trunk`
+    -> mean pool -> linear."""
     def __init__(self, shape: tuple, trunk: nn.Module, n_classes: int, resolution: int = 128, augment: bool = True,
                  dropout: float = 0.2):
         super().__init__()

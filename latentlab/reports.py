@@ -25,7 +25,8 @@ __all__ = ['REPORTS', 'template_dir', 'register_report', 'report_template', 'rep
 
 # %% ../nbs/41_reports.ipynb #0a5578d9
 def template_dir() -> Path:
-    "Folder of the shipped report templates: `latentlab/templates/` of an installed wheel, else `nbs/reports/` of the checkout."
+    """Folder of the shipped report templates: `latentlab/templates/` of an installed wheel, else
+    `nbs/reports/` of the checkout."""
     import latentlab
     pkg = Path(latentlab.__file__).resolve().parent
     return pkg/'templates' if (pkg/'templates').is_dir() else pkg.parent/'nbs'/'reports'
@@ -34,7 +35,8 @@ def template_dir() -> Path:
 REPORTS = Registry('report')
 
 def register_report(name: str, template: str | Path, description: str = '') -> Path:
-    "Register the parameterized notebook `template` as report `name` (run with `latentlab report NAME`)."
+    """Register the parameterized notebook `template` as report `name` (run with `latentlab
+    report NAME`)."""
     path = Path(template).expanduser()
     if path.suffix != '.ipynb': raise ValueError(f"a report template is a .ipynb notebook, got {template!r}")
     if not path.is_file(): raise FileNotFoundError(f"report template {path} does not exist")
@@ -70,7 +72,8 @@ def report_parameters(template: str | Path) -> dict:
 # %% ../nbs/41_reports.ipynb #41-reports-007
 def save_outputs(output_dir: str | Path | None, metrics: dict | None = None, results: pd.DataFrame | None = None,
                  figures: dict | None = None, tables: dict | None = None, timings: dict | None = None) -> Path | None:
-    "Save a report's `metrics`, `results` (tidy CSV), `tables` (CSV), plotly `figures` (HTML + JSON) and `timings` into `output_dir`."
+    """Save a report's `metrics`, `results` (tidy CSV), `tables` (CSV), plotly `figures` (HTML +
+    JSON) and `timings` into `output_dir`."""
     if output_dir is None: return None     # run by hand outside execute_report: nothing to hand back
     bad = timing_keys(metrics or {})
     if bad: raise ValueError(f"metrics {bad} look like timings: pass them as save_outputs(..., timings=...) "
@@ -90,7 +93,8 @@ def save_outputs(output_dir: str | Path | None, metrics: dict | None = None, res
 _PLOTLY = 'application/vnd.plotly.v1+json'
 
 def inline_plotly(nb) -> int:
-    "Turn every plotly figure output of notebook `nb` into self-contained HTML (plotly.js inlined once); return how many."
+    """Turn every plotly figure output of notebook `nb` into self-contained HTML (plotly.js
+    inlined once); return how many."""
     import plotly.io as pio
     n = 0
     for cell in nb.cells:
@@ -105,7 +109,8 @@ def inline_plotly(nb) -> int:
 
 # %% ../nbs/41_reports.ipynb #c9315f75
 def render_html(notebook: str | Path, html: str | Path, engine: str = 'auto', show_code: bool = False) -> str:
-    "Render an executed notebook to a self-contained HTML file; return the engine used (`quarto` or `nbconvert`)."
+    """Render an executed notebook to a self-contained HTML file; return the engine used
+    (`quarto` or `nbconvert`)."""
     notebook, html = Path(notebook), Path(html)
     if engine not in ('auto', 'quarto', 'nbconvert'): raise ValueError(f"engine must be auto, quarto or nbconvert, got {engine!r}")
     if engine == 'quarto' and not shutil.which('quarto'):
@@ -134,7 +139,8 @@ def render_html(notebook: str | Path, html: str | Path, engine: str = 'auto', sh
 def execute_report(template: str | Path, parameters: dict | None = None, experiment: str | None = None,
                    root: str | Path | None = None, render: bool = True, progress: bool = True,
                    lineage: dict | None = None, show_code: bool = False, engine: str = 'auto') -> RunRecord:
-    "Execute report `template` with `parameters` through papermill; keep it as a run record; return the record."
+    """Execute report `template` with `parameters` through papermill; keep it as a run record;
+    return the record."""
     import latentlab
     import papermill as pm
     tpl = report_template(template)
@@ -190,7 +196,8 @@ def _execute_report_again(old: RunRecord, changes: dict, progress: bool, lineage
 # %% ../nbs/41_reports.ipynb #8863ef03
 def render_record(run: str | Path, root: str | Path | None = None, engine: str = 'auto', show_code: bool = False,
                   html: str | Path | None = None) -> Path:
-    "Render the executed notebook of report record `run` (an id, a prefix, or a folder) to HTML; return the HTML path."
+    """Render the executed notebook of report record `run` (an id, a prefix, or a folder) to
+    HTML; return the HTML path."""
     path = Path(run) if Path(run).is_dir() else find_run(str(run), root)
     if not (path/'report.ipynb').is_file(): raise FileNotFoundError(f"{path} holds no executed notebook: is it a report record?")
     out = Path(html) if html is not None else path/'report.html'

@@ -38,7 +38,8 @@ __all__ = ['SPEC_KEYS', 'CELL_RUNNERS', 'load_sweep', 'cell_id', 'expand_sweep',
 SPEC_KEYS = ('name', 'description', 'base', 'grid', 'cells')
 
 def load_sweep(spec, name: str | None = None) -> dict:
-    "Sweep `spec` (a YAML file path, a dict, or a list of cell configs) checked, as a dict with keys `SPEC_KEYS`."
+    """Sweep `spec` (a YAML file path, a dict, or a list of cell configs) checked, as a dict with
+    keys `SPEC_KEYS`."""
     source = None
     if isinstance(spec, (str, Path)):
         source = Path(spec)
@@ -71,13 +72,15 @@ def load_sweep(spec, name: str | None = None) -> dict:
 
 # %% ../nbs/42_sweeps.ipynb #42-sweeps-009
 def cell_id(config: dict, kind: str = 'experiment') -> str:
-    "Stable id of a cell: 12 hex digits of the SHA-1 of its kind and config as canonical JSON (key order does not matter)."
+    """Stable id of a cell: 12 hex digits of the SHA-1 of its kind and config as canonical JSON
+    (key order does not matter)."""
     text = json.dumps({'kind': kind, 'config': config}, sort_keys=True, default=str, separators=(',', ':'))
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 # %% ../nbs/42_sweeps.ipynb #42-sweeps-012
 def expand_sweep(spec, name: str | None = None) -> list[dict]:
-    "The cells of sweep `spec`, in order: `[{'cell_id', 'kind', 'config'}, ...]`, each explicit cell crossed with the grid."
+    """The cells of sweep `spec`, in order: `[{'cell_id', 'kind', 'config'}, ...]`, each explicit
+    cell crossed with the grid."""
     s = load_sweep(spec, name)
     keys, out, seen = list(s['grid']), [], {}
     for i, cell in enumerate(s['cells']):
@@ -98,7 +101,8 @@ def expand_sweep(spec, name: str | None = None) -> list[dict]:
 CELL_RUNNERS = Registry('cell_runner')
 
 def register_cell_runner(kind: str, fn: Callable, check: Callable | None = None) -> None:
-    "Register `fn(config, root) -> RunRecord` to run sweep cells of `kind`; `check(config)`, if given, raises on a bad config."
+    """Register `fn(config, root) -> RunRecord` to run sweep cells of `kind`; `check(config)`, if
+    given, raises on a bad config."""
     if not callable(fn): raise TypeError(f"cell runner {kind!r} must be callable, got {fn!r}")
     if check is not None and not callable(check): raise TypeError(f"the check of cell runner {kind!r} must be callable")
     CELL_RUNNERS.register(kind, fn, check=check)
@@ -116,7 +120,8 @@ def _write_json(path: Path, obj) -> None:
 
 # %% ../nbs/42_sweeps.ipynb #582f24c2
 def run_cell(cell: dict, root, sweep: str, runner=None, threads: int | None = None) -> dict:
-    "Run `cell` (from `expand_sweep`) under `root`, mark its record as a cell of `sweep`; a result row, never an exception."
+    """Run `cell` (from `expand_sweep`) under `root`, mark its record as a cell of `sweep`; a
+    result row, never an exception."""
     t0 = time.perf_counter()
     row = {'cell_id': cell['cell_id'], 'status': 'failed', 'run_id': None, 'path': None, 'seconds': None,
            'error': None, 'traceback': None, 'worker': f'{socket.gethostname()}:{os.getpid()}'}
@@ -138,7 +143,8 @@ def run_cell(cell: dict, root, sweep: str, runner=None, threads: int | None = No
 
 # %% ../nbs/42_sweeps.ipynb #42-sweeps-026
 def finished_cells(name: str, root=None) -> dict:
-    "Cells of sweep `name` that have a run record under `root`: `{cell_id: its sweep.json, with run_id and path}`."
+    """Cells of sweep `name` that have a run record under `root`: `{cell_id: its sweep.json, with
+    run_id and path}`."""
     root = Path(root) if root is not None else runs_dir()
     out = {}
     for marker in sorted(root.glob('*/*/sweep.json')):          # sorted by run id: the newest record wins
@@ -157,7 +163,8 @@ def _status_paths(root: Path, name: str) -> tuple:
 
 # %% ../nbs/42_sweeps.ipynb #ab09e267
 def _plan(spec, root, retry_failed: bool, name: str | None):
-    "The spec, its cells, the runs folder, and a row per cell id from the records and the last status file."
+    """The spec, its cells, the runs folder, and a row per cell id from the records and the last
+    status file."""
     s = load_sweep(spec, name)
     cells, root = expand_sweep(s), (Path(root) if root is not None else runs_dir()).resolve()
     done, earlier = finished_cells(s['name'], root), {}
@@ -178,7 +185,8 @@ def _plan(spec, root, retry_failed: bool, name: str | None):
 
 # %% ../nbs/42_sweeps.ipynb #e37b1ec1
 def _table(cells: list, rows: dict) -> pd.DataFrame:
-    "One row per cell: id, kind, the config keys that vary between cells, status, run id, seconds, error, worker."
+    """One row per cell: id, kind, the config keys that vary between cells, status, run id,
+    seconds, error, worker."""
     keys = list(dict.fromkeys(k for c in cells for k in c['config']))
     show = lambda v: v if v is None or isinstance(v, (str, int, float, bool)) else json.dumps(v)
     varying = [k for k in keys if len({json.dumps(c['config'].get(k), sort_keys=True) for c in cells}) > 1]
@@ -192,7 +200,8 @@ def _table(cells: list, rows: dict) -> pd.DataFrame:
 
 # %% ../nbs/42_sweeps.ipynb #4c186995
 def plan_sweep(spec, root=None, retry_failed: bool = False, name: str | None = None) -> pd.DataFrame:
-    "Status of each cell of `spec` under the runs folder `root`, running nothing: 'done', 'failed' (earlier) or 'pending'."
+    """Status of each cell of `spec` under the runs folder `root`, running nothing: 'done',
+    'failed' (earlier) or 'pending'."""
     s, cells, root, rows = _plan(spec, root, retry_failed, name)
     df = _table(cells, rows)
     df.attrs.update(name=s['name'], root=str(root), backend='nothing run (plan)')
@@ -200,13 +209,15 @@ def plan_sweep(spec, root=None, retry_failed: bool = False, name: str | None = N
 
 # %% ../nbs/42_sweeps.ipynb #42-sweeps-032
 def _failure(cell: dict, e: BaseException) -> dict:
-    "The row of a cell whose task itself failed (a worker that died, a task that could not be sent)."
+    """The row of a cell whose task itself failed (a worker that died, a task that could not be
+    sent)."""
     return {'cell_id': cell['cell_id'], 'status': 'failed', 'run_id': None, 'path': None, 'seconds': None,
             'error': f'{type(e).__name__}: {e}', 'traceback': ''.join(traceback.format_exception(e)), 'worker': None}
 
 # %% ../nbs/42_sweeps.ipynb #8863d759
 def _pool_init():
-    "Local pool initializer: stop the child processes a cell left when the process exits or is terminated; ignore Ctrl-C."
+    """Local pool initializer: stop the child processes a cell left when the process exits or is
+    terminated; ignore Ctrl-C."""
     def stop():
         for p in multiprocessing.active_children(): p.terminate()
         for p in multiprocessing.active_children(): p.join(10)
@@ -218,12 +229,14 @@ def _pool_init():
 
 # %% ../nbs/42_sweeps.ipynb #f105a05d
 def _local_pool(workers: int):
-    "A pool of `workers` spawned processes for sweep cells, each stopping its idle child processes on exit (`_pool_init`)."
+    """A pool of `workers` spawned processes for sweep cells, each stopping its idle child
+    processes on exit (`_pool_init`)."""
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context('spawn'), initializer=_pool_init)
 
 # %% ../nbs/42_sweeps.ipynb #e7435515
 def _stop_workers(pool) -> int:
-    "Terminate the processes of the local `pool` (each stops its own children first, `_pool_init`); how many were running."
+    """Terminate the processes of the local `pool` (each stops its own children first,
+    `_pool_init`); how many were running."""
     procs = [p for p in list((getattr(pool, '_processes', None) or {}).values()) if p.is_alive()]
     for p in procs: p.terminate()
     for p in procs: p.join(30)
@@ -231,7 +244,8 @@ def _stop_workers(pool) -> int:
 
 # %% ../nbs/42_sweeps.ipynb #56ba8299
 def _completed(todo: list, args, workers: int, scheduler, sweep: str):
-    "Yield `(cell, row)` as the cells of `todo` finish on the chosen backend; `args(cell)` are run_cell's other arguments."
+    """Yield `(cell, row)` as the cells of `todo` finish on the chosen backend; `args(cell)` are
+    run_cell's other arguments."""
     if not todo: return
     if scheduler is not None:
         import distributed     # slow to import: only for a cluster
@@ -270,7 +284,8 @@ class SweepInterrupted(KeyboardInterrupt):
 # %% ../nbs/42_sweeps.ipynb #6902b215
 @contextmanager
 def _sigterm_as_interrupt():
-    "While a sweep runs in the main thread, SIGTERM raises KeyboardInterrupt as Ctrl-C does: the sweep then stops its cells and writes its status."
+    """While a sweep runs in the main thread, SIGTERM raises KeyboardInterrupt as Ctrl-C does:
+    the sweep then stops its cells and writes its status."""
     if threading.current_thread() is not threading.main_thread(): yield; return
     def interrupt(signum, frame): raise KeyboardInterrupt(f'stopped by signal {signum}')
     old = signal.signal(signal.SIGTERM, interrupt)
@@ -279,7 +294,8 @@ def _sigterm_as_interrupt():
 
 # %% ../nbs/42_sweeps.ipynb #36f25e3a
 def _write_status(root: Path, s: dict, cells: list, rows: dict, info: dict) -> pd.DataFrame:
-    "Write the status table (`_sweep.csv`) and the full status with tracebacks (`_sweep.json`) atomically; return the table."
+    """Write the status table (`_sweep.csv`) and the full status with tracebacks (`_sweep.json`)
+    atomically; return the table."""
     df = _table(cells, rows)
     df.attrs.update(info)
     csv, js = _status_paths(root, s['name'])
@@ -292,7 +308,8 @@ def _write_status(root: Path, s: dict, cells: list, rows: dict, info: dict) -> p
 # %% ../nbs/42_sweeps.ipynb #b4bb02c2
 def run_sweep(spec, root=None, workers: int = 1, scheduler=None, retry_failed: bool = False,
               threads: int | None = None, progress: bool = True, name: str | None = None) -> pd.DataFrame:
-    "Run each cell of sweep `spec` that has no record yet, as its own run record under `root`; the status table (on Ctrl-C or SIGTERM: `SweepInterrupted`, carrying it)."
+    """Run each cell of sweep `spec` that has no record yet, as its own run record under `root`;
+    the status table (on Ctrl-C or SIGTERM: `SweepInterrupted`, carrying it)."""
     if scheduler is None and (not isinstance(workers, int) or workers < 0):
         raise ValueError(f"workers must be a non-negative integer (0: in this process), got {workers!r}")
     s, cells, root, rows = _plan(spec, root, retry_failed, name)
@@ -334,7 +351,8 @@ def run_sweep(spec, root=None, workers: int = 1, scheduler=None, retry_failed: b
 
 # %% ../nbs/42_sweeps.ipynb #42-sweeps-038
 def format_summary(df: pd.DataFrame) -> str:
-    "The status table of `run_sweep` (or `plan_sweep`) as text, with counts, compute time and wall time."
+    """The status table of `run_sweep` (or `plan_sweep`) as text, with counts, compute time and
+    wall time."""
     a = df.attrs
     with pd.option_context('display.float_format', '{:.2f}'.format, 'display.width', 200):
         shown = df.drop(columns=['worker']).fillna({'run_id': '', 'error': ''})

@@ -39,7 +39,8 @@ COLOR_BY = {'class': 'class', 'split': 'split', 'psnr': 'PSNR (dB)', 'ssim': 'SS
 
 # %% ../../nbs/54_app_explore.ipynb #36c64724
 def explorer_figure(view: View, projection: str = 'pca', color: str = 'class'):
-    "The explorer's scatter: a point per image at its `projection` coordinates, coloured by the view table's `color`."
+    """The explorer's scatter: a point per image at its `projection` coordinates, coloured by the
+    view table's `color`."""
     t = view.table
     if f'{projection}_x' not in t:
         raise ValueError(f"this view has no {projection} projection; it has {view.info['projections']}")
@@ -79,7 +80,8 @@ def hover_card(view: View, i: int):
 
 # %% ../../nbs/54_app_explore.ipynb #db5619e8
 def detail_panel(view: View, i: int, gain: float = 4.0):
-    "What clicking a point shows: original, reconstruction, `|error| x gain` and the image's metrics."
+    """What clicking a point shows: original, reconstruction, `|error| x gain` and the image's
+    metrics."""
     err = np.clip(error_maps(view.images[i:i + 1], view.recons[i:i + 1])[0] * gain, 0, 255).astype(np.uint8)
     r = view.table.loc[i]
     rows = [('split', r['split']), ('class', r['class']), ('index in split', int(r['index']))] + \
@@ -95,11 +97,13 @@ def detail_panel(view: View, i: int, gain: float = 4.0):
 
 # %% ../../nbs/54_app_explore.ipynb #2d9cd59e
 class Explorer(Page):
-    "Each image as a point of a UMAP / t-SNE / PCA map of the latents: hover to see it, click for its reconstruction and error map."
+    """Each image as a point of a UMAP / t-SNE / PCA map of the latents: hover to see it, click
+    for its reconstruction and error map."""
     name, path, title, order = 'explorer', '/explorer', 'Latent explorer', 1
     needs_view = True
     def layout(self, settings):
-        "The projection and colour menus, the scatter (`explorer_figure`), its hover tooltip and the detail area."
+        """The projection and colour menus, the scatter (`explorer_figure`), its hover tooltip
+        and the detail area."""
         return html.Div([
             html.Div([html.Label('projection'),
                       dcc.RadioItems(id='ex-proj', value=settings.projections[0], inline=True,
@@ -115,7 +119,8 @@ class Explorer(Page):
 
 # %% ../../nbs/54_app_explore.ipynb #07a7dd31
 def explorer_scatter(settings: AppSettings, projection, color, ready, *sel):
-    "Callback: the selected view's scatter (`explorer_figure`), or an empty figure saying why there is none yet."
+    """Callback: the selected view's scatter (`explorer_figure`), or an empty figure saying why
+    there is none yet."""
     v = current_view(settings, *sel)
     if v is None:
         return go.Figure(layout=dict(annotations=[dict(text=view_message(settings, *sel), showarrow=False)],
@@ -141,7 +146,8 @@ def explorer_click(settings: AppSettings, click_data, *sel):
 # %% ../../nbs/54_app_explore.ipynb #0a18679c
 @patch
 def callbacks(self: Explorer, app, settings: AppSettings):
-    "Redraw the scatter when the view, projection or colour changes; fill the tooltip and the clicked point's panel."
+    """Redraw the scatter when the view, projection or colour changes; fill the tooltip and the
+    clicked point's panel."""
     app.callback(Output('ex-graph', 'figure'), Input('ex-proj', 'value'), Input('ex-color', 'value'),
                  Input('view-ready', 'data'), *VIEW_STATE)(partial(explorer_scatter, settings))
     app.callback(Output('ex-tip', 'show'), Output('ex-tip', 'bbox'), Output('ex-tip', 'children'),
@@ -167,7 +173,8 @@ MEASURES = {'n': 'samples', 'disc_auc': 'realism: discriminator AUC (0.5 = indis
 # %% ../../nbs/54_app_explore.ipynb #aea36fd3
 def mix_latents(view: View, a: int, b: int, t: float, method: str = 'linear', noise: float = 0.0,
                 seed: int = 0) -> np.ndarray:
-    "The latent `t` of the way from image `a` to `b` (`lerp` or `slerp`), plus `noise` x training std Gaussian noise."
+    """The latent `t` of the way from image `a` to `b` (`lerp` or `slerp`), plus `noise` x
+    training std Gaussian noise."""
     f = slerp if method == 'slerp' else lerp
     z = f(view.X[a:a + 1], view.X[b:b + 1], [float(t)])
     if noise:
@@ -207,11 +214,13 @@ def samples_panel(settings: AppSettings, status: dict):
 
 # %% ../../nbs/54_app_explore.ipynb #d7a0fda8
 class Playground(Page):
-    "Slide between two images in latent space, add noise, make SMOTE / interpolation / inversion samples and see how realistic they are."
+    """Slide between two images in latent space, add noise, make SMOTE / interpolation /
+    inversion samples and see how realistic they are."""
     name, path, title, order = 'playground', '/playground', 'Augmentation playground', 2
     needs_view = True
     def layout(self, settings):
-        "Image pickers A and B, the interpolation slider, path and noise, the live mix, the sampler form and its job."
+        """Image pickers A and B, the interpolation slider, path and noise, the live mix, the
+        sampler form and its job."""
         samplers = [s for s in PLAYGROUND_SAMPLERS if s in AUGMENTERS]
         pick = lambda i: dcc.Input(id=i, type='number', min=0, step=1, debounce=True, style={'width': '80px'})
         shown = lambda i, cap, **kw: html.Figure([html.Img(id=i, className='pix', width=160, height=160),
@@ -241,7 +250,8 @@ class Playground(Page):
 
 # %% ../../nbs/54_app_explore.ipynb #3e88b806
 def playground_pair(settings: AppSettings, n_clicks, ready, *sel) -> tuple:
-    "Callback: images A and B: the first training image of the first two classes, or a pair drawn with seed `n_clicks`."
+    """Callback: images A and B: the first training image of the first two classes, or a pair
+    drawn with seed `n_clicks`."""
     v = current_view(settings, *sel)
     if v is None: return no_update, no_update
     lab = v.table.label.to_numpy()
@@ -262,7 +272,8 @@ def playground_ends(settings: AppSettings, a, b, *sel) -> tuple:
 
 # %% ../../nbs/54_app_explore.ipynb #7c8d0624
 def playground_mix(settings: AppSettings, a, b, t, method, noise, *sel) -> tuple:
-    "Callback: the mix of A and B at weight `t` (`mix_latents`) decoded, with the judge's probabilities and OOD score."
+    """Callback: the mix of A and B at weight `t` (`mix_latents`) decoded, with the judge's
+    probabilities and OOD score."""
     v = current_view(settings, *sel)
     if v is None or a is None or b is None: return no_update, ''
     a, b = (int(np.clip(i, 0, len(v.images) - 1)) for i in (a, b))
@@ -283,7 +294,8 @@ def playground_generate(settings: AppSettings, n_clicks, sampler, per_class, *se
 # %% ../../nbs/54_app_explore.ipynb #8800ae46
 @patch
 def callbacks(self: Playground, app, settings: AppSettings):
-    "Pick the images, show A and B, decode the mix as the slider moves, and run the `samples` job (`samples_panel`)."
+    """Pick the images, show A and B, decode the mix as the slider moves, and run the `samples`
+    job (`samples_panel`)."""
     app.callback(Output('pg-a', 'value'), Output('pg-b', 'value'), Input('pg-random', 'n_clicks'),
                  Input('view-ready', 'data'), *VIEW_STATE)(partial(playground_pair, settings))
     app.callback(Output('pg-a-img', 'src'), Output('pg-a-cap', 'children'), Output('pg-b-img', 'src'),
@@ -300,7 +312,8 @@ register_page(Playground())
 
 # %% ../../nbs/54_app_explore.ipynb #ee9cc347
 def _guided_job(settings, p, report) -> dict:
-    "Job: `guided_generate` from one real latent toward class `target`, with snapshots of the trajectory."
+    """Job: `guided_generate` from one real latent toward class `target`, with snapshots of the
+    trajectory."""
     v = _view_of(settings, p)
     X, y = v.X[v.train], v.table.label.to_numpy()[v.train]
     target, start, steps = int(p['target']), int(p['start']), int(p.get('steps', 60))
@@ -344,7 +357,8 @@ def guided_panel(settings: AppSettings, status: dict):
 
 # %% ../../nbs/54_app_explore.ipynb #6f84302f
 def _sdedit_job(settings, p, report) -> dict:
-    "Job: `variations` SDEdit variations of image `start` toward its class from the view's pool diffusion model."
+    """Job: `variations` SDEdit variations of image `start` toward its class from the view's pool
+    diffusion model."""
     v = _view_of(settings, p)
     X, y = v.X[v.train], v.table.label.to_numpy()[v.train]
     start = int(p['start']); k = int(v.table.label[start])
@@ -366,7 +380,8 @@ register_job('sdedit', _sdedit_job)
 
 # %% ../../nbs/54_app_explore.ipynb #f6dfd967
 def sdedit_panel(settings: AppSettings, status: dict):
-    "The original image of a finished `sdedit` job beside its variations, each with P(its class) and OOD score."
+    """The original image of a finished `sdedit` job beside its variations, each with P(its
+    class) and OOD score."""
     arr, r = job_result_arrays(settings, status['id']), status['result']
     cap = lambda j: (f"original #{r['start']}" if j == 0 else f'variation {j}')
     figs = [html.Figure([img_tag(im, 112), html.Figcaption(f"{cap(j)}: P({r['start_class']}) {p:.2f}, OOD {o:.2f}x")])
@@ -376,11 +391,13 @@ def sdedit_panel(settings: AppSettings, status: dict):
 
 # %% ../../nbs/54_app_explore.ipynb #592851ab
 class Guided(Page):
-    "Move an image toward another class in latent space under class, realism (OOD) and discriminator losses; watch it change."
+    """Move an image toward another class in latent space under class, realism (OOD) and
+    discriminator losses; watch it change."""
     name, path, title, order = 'guided', '/guided', 'Guided generation', 3
     needs_view = True
     def layout(self, settings):
-        "Start image, target class, loss weights, steps and the trajectory's job area; the SDEdit controls and theirs."
+        """Start image, target class, loss weights, steps and the trajectory's job area; the
+        SDEdit controls and theirs."""
         num = lambda i, v, step=0.1: dcc.Input(id=i, type='number', value=v, step=step, min=0, style={'width': '80px'})
         return html.Div([
             html.Div([html.Label('start image'), num('gd-start', None, 1), html.Label('target class'),
@@ -406,7 +423,8 @@ class Guided(Page):
 
 # %% ../../nbs/54_app_explore.ipynb #7ae74907
 def guided_choices(settings: AppSettings, run_id, ready, *sel) -> tuple:
-    "Callback: the target class menu (options, default) and the default start image of the selected view."
+    """Callback: the target class menu (options, default) and the default start image of the
+    selected view."""
     v = current_view(settings, *sel)
     if v is None: return [], None, None
     lab = v.table.label.to_numpy()
@@ -432,7 +450,8 @@ def guided_run(settings: AppSettings, n_clicks, start, target, steps, lr, w_clas
 
 # %% ../../nbs/54_app_explore.ipynb #585d4f72
 def sdedit_run(settings: AppSettings, n_clicks, start, strength, guidance, variations, *sel):
-    "Callback: start the `sdedit` job for the start image (strength 0.05-0.95, 1-24 variations); its id."
+    """Callback: start the `sdedit` job for the start image (strength 0.05-0.95, 1-24
+    variations); its id."""
     if current_view(settings, *sel) is None or start is None: return no_update
     p = dict(dataset=sel[0], autoencoder=sel[1], resolution=int(sel[2]), start=int(start),
              strength=float(np.clip(strength or 0.5, 0.05, 0.95)), guidance=float(guidance or 0),
@@ -443,7 +462,8 @@ def sdedit_run(settings: AppSettings, n_clicks, start, strength, guidance, varia
 # %% ../../nbs/54_app_explore.ipynb #9a569c4e
 @patch
 def callbacks(self: Guided, app, settings: AppSettings):
-    "Offer the classes, show the start, run the `guided` job (`guided_panel`) and `sdedit` (`sdedit_panel`)."
+    """Offer the classes, show the start, run the `guided` job (`guided_panel`) and `sdedit`
+    (`sdedit_panel`)."""
     app.callback(Output('gd-target', 'options'), Output('gd-target', 'value'), Output('gd-start', 'value'),
                  Input('gd-run', 'id'), Input('view-ready', 'data'), *VIEW_STATE)(partial(guided_choices, settings))
     app.callback(Output('gd-start-view', 'children'), Input('gd-start', 'value'),

@@ -38,18 +38,21 @@ JOBS = Registry('job', package=True)
 
 # %% ../../nbs/51_app_jobs.ipynb #672ebc3e
 def register_job(name: str, fn=None, **info):
-    "Register job kind `name`: `fn(settings, params, report) -> result dict`, where `report(progress, message)`."
+    """Register job kind `name`: `fn(settings, params, report) -> result dict`, where
+    `report(progress, message)`."""
     return JOBS.register(name, fn, **info)
 
 # %% ../../nbs/51_app_jobs.ipynb #cb0f5529
 class JobCancelled(BaseException):
-    "Raised inside a cancelled job (by `report`, or SIGTERM in a job process): its work stops, its files go."
+    """Raised inside a cancelled job (by `report`, or SIGTERM in a job process): its work stops,
+    its files go."""
 
 # %% ../../nbs/51_app_jobs.ipynb #50-app-022
 _log = logging.getLogger('latentlab.app')
 
 def run_job(job_dir, settings: AppSettings | None = None) -> dict:
-    "Run the job in `job_dir` (its kind's function from `JOBS`), keeping `status.json` up to date; the final status."
+    """Run the job in `job_dir` (its kind's function from `JOBS`), keeping `status.json` up to
+    date; the final status."""
     job_dir = Path(job_dir)
     job = json.loads((job_dir/'job.json').read_text())
     settings = settings or AppSettings.from_env()
@@ -97,7 +100,8 @@ JOB_MAIN = "import sys; from latentlab.app.jobs import job_process; job_process(
 
 # %% ../../nbs/51_app_jobs.ipynb #9ae644da
 def job_process(job_dir, nice: int = 0):
-    "The body of a job process: lower the priority by `nice`, make SIGTERM cancel the job, run it, exit 0 if done."
+    """The body of a job process: lower the priority by `nice`, make SIGTERM cancel the job, run
+    it, exit 0 if done."""
     if nice: os.nice(int(nice))
     def cancel(signum, frame):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)        # once: the job's cleanup must not be interrupted
@@ -141,7 +145,8 @@ def _locked(self: Jobs):
 # %% ../../nbs/51_app_jobs.ipynb #9de19387
 @patch
 def status(self: Jobs, job_id: str) -> dict:
-    "The job's status: `state` (queued, running, cancelling, done, failed, cancelled), `progress`, `message`, ..."
+    """The job's status: `state` (queued, running, cancelling, done, failed, cancelled),
+    `progress`, `message`, ..."""
     if not re.fullmatch(r'[0-9]{8}-[0-9]{6}-[0-9a-f]{8}', str(job_id)): raise ValueError(f"bad job id {job_id!r}")
     path = self.folder/job_id/'status.json'
     if not path.is_file(): raise FileNotFoundError(f"no job {job_id}")
@@ -165,7 +170,8 @@ def params(self: Jobs, job_id: str) -> dict:
 # %% ../../nbs/51_app_jobs.ipynb #1f54334e
 @patch
 def list(self: Jobs, active: bool = False, owner: str | None = None, since: float | None = None) -> list:
-    "Status of every job, newest first: only active ones if `active`, or those active or changed `since` a time."
+    """Status of every job, newest first: only active ones if `active`, or those active or
+    changed `since` a time."""
     if active or since is not None:
         marked = (self.folder/'.active').glob('*')
         names = {p.name for p in marked}
@@ -193,7 +199,8 @@ def find(self: Jobs, key) -> dict | None:
 # %% ../../nbs/51_app_jobs.ipynb #d565176a
 @patch
 def wait(self: Jobs, job_id: str, timeout: float = 600, poll: float = 0.2) -> dict:
-    "Block until the job ends (for scripts and tests; pages poll `status` instead); its status; raise if it failed."
+    """Block until the job ends (for scripts and tests; pages poll `status` instead); its status;
+    raise if it failed."""
     t0 = time.time()
     while time.time() - t0 < timeout:
         s = self.status(job_id)
@@ -206,7 +213,8 @@ def wait(self: Jobs, job_id: str, timeout: float = 600, poll: float = 0.2) -> di
 @patch
 def start(self: Jobs, kind: str, params: dict, key=None, title: str | None = None, owner: str | None = None,
           max_running: int | None = None, max_per_owner: int | None = None) -> str:
-    "Start a job of `kind` (or join the active one sharing a `key`); its id. `title` names it in the jobs panel."
+    """Start a job of `kind` (or join the active one sharing a `key`); its id. `title` names it
+    in the jobs panel."""
     JOBS[kind]
     keys = [key] if isinstance(key, str) else list(key or [])
     title = title or kind
@@ -242,7 +250,8 @@ def start(self: Jobs, kind: str, params: dict, key=None, title: str | None = Non
 # %% ../../nbs/51_app_jobs.ipynb #a9185faf
 @patch
 def cancel(self: Jobs, job_id: str) -> dict:
-    "Cancel an active job: its work stops, what it was writing is removed, it ends `cancelled`; its status now."
+    """Cancel an active job: its work stops, what it was writing is removed, it ends `cancelled`;
+    its status now."""
     s = self.status(job_id)
     if s['state'] not in ACTIVE: return s
     (self.folder/job_id/'cancel').touch()
@@ -265,7 +274,8 @@ _BAR_MODULES = ('latentlab.autoencoders', 'latentlab.metrics', 'latentlab.data',
 _ROUTE, _ROUTED = threading.local(), {'n': 0, 'saved': {}, 'lock': threading.Lock()}
 
 class _JobBar(tqdm):
-    "A tqdm bar that, made inside `progress_into` on this thread, reports its counts to the job instead of drawing."
+    """A tqdm bar that, made inside `progress_into` on this thread, reports its counts to the job
+    instead of drawing."""
     def __init__(self, *a, **kw):
         self._route = getattr(_ROUTE, 'target', None)
         if self._route is not None: kw.update(file=io.StringIO(), mininterval=0, miniters=1, disable=False)
@@ -277,7 +287,8 @@ class _JobBar(tqdm):
         return out
 
 class _Route:
-    "Where the bars of one `progress_into` block report: `report`, the k-th counting bar in its share of [lo, hi]."
+    """Where the bars of one `progress_into` block report: `report`, the k-th counting bar in its
+    share of [lo, hi]."""
     def __init__(self, report, lo, hi, label, bars, main):
         self.report, self.lo, self.hi, self.label = report, lo, hi, label
         self.bars, self.main, self.seen = bars, main, 0
@@ -294,7 +305,8 @@ class _Route:
 
 @contextmanager
 def progress_into(report, lo: float = 0.0, hi: float = 1.0, label: str = '', bars: int = 1, main: str | None = None):
-    "Inside, latentlab's tqdm bars on this thread report `label: n/total` to `report`, in `bars` parts of [lo, hi]."
+    """Inside, latentlab's tqdm bars on this thread report `label: n/total` to `report`, in
+    `bars` parts of [lo, hi]."""
     with _ROUTED['lock']:
         if _ROUTED['n'] == 0:
             for name in _BAR_MODULES:

@@ -55,7 +55,8 @@ def list_projects(settings: AppSettings) -> list:
 
 # %% ../../nbs/57_app_label.ipynb #57-app-013
 def _server_folder(settings: AppSettings, folder) -> Path:
-    "Server folder `folder` (relative: in the data folder) if it lies under one the app may read; else a refusal."
+    """Server folder `folder` (relative: in the data folder) if it lies under one the app may
+    read; else a refusal."""
     src = (settings.data_dir/Path(str(folder)).expanduser()).resolve()
     if not any(src.is_relative_to(r) for r in settings.allowed_roots()):
         raise Refusal(f"{folder} is not in a folder the app may read: put the folder of class folders in the app's "
@@ -65,7 +66,8 @@ def _server_folder(settings: AppSettings, folder) -> Path:
 
 # %% ../../nbs/57_app_label.ipynb #57-app-014
 def source_splits(settings: AppSettings, source: str) -> dict:
-    "The train/val/test `ImageSet`s of `source`: a dataset id of `list_datasets`, or an allowed server folder."
+    """The train/val/test `ImageSet`s of `source`: a dataset id of `list_datasets`, or an allowed
+    server folder."""
     if source in [d['id'] for d in list_datasets(settings)]: return load_app_dataset(settings, source)
     src = _server_folder(settings, source)
     try: return load_dataset(src)
@@ -87,7 +89,8 @@ def _save_png(image: np.ndarray, path: Path):
 # %% ../../nbs/57_app_label.ipynb #57-app-020
 def create_project(settings: AppSettings, name: str, source: str, n_start: int = 2, pool_size: int | None = None,
                    seed: int = 0, autoencoder: str | None = None, resolution: int | None = None, report=None) -> dict:
-    "Make labelling project `name` from `source`: `n_start` labels per class, the rest of train as the pool."
+    """Make labelling project `name` from `source`: `n_start` labels per class, the rest of train
+    as the pool."""
     folder = project_dir(settings, name)
     if folder.exists(): raise Refusal(f"a labelling project named {name!r} exists already; choose another name")
     splits = source_splits(settings, source)
@@ -139,7 +142,8 @@ def _read_json(path: Path, default):
 
 # %% ../../nbs/57_app_label.ipynb #57-app-025
 def read_project(settings: AppSettings, name: str) -> dict:
-    "Project `name`: its settings, `labelled` files per class, the `pool` (skipped ones left out), `skipped`, `rounds`."
+    """Project `name`: its settings, `labelled` files per class, the `pool` (skipped ones left
+    out), `skipped`, `rounds`."""
     folder = project_dir(settings, name)
     if not (folder/'project.json').is_file():
         raise Refusal(f"there is no labelling project named {name!r}: create it first")
@@ -153,7 +157,8 @@ def read_project(settings: AppSettings, name: str) -> dict:
 
 # %% ../../nbs/57_app_label.ipynb #57-app-029
 def label_image(settings: AppSettings, name: str, image: str, cls: str | None = None) -> dict:
-    "File pool image `image` of project `name` under class `cls` (an atomic move), or skip it if `cls` is None."
+    """File pool image `image` of project `name` under class `cls` (an atomic move), or skip it
+    if `cls` is None."""
     p, folder = read_project(settings, name), project_dir(settings, name)
     if image not in p['pool']:
         raise Refusal(f"{image} is not in the pool of {name} any more (labelled or skipped already?)")
@@ -166,7 +171,8 @@ def label_image(settings: AppSettings, name: str, image: str, cls: str | None = 
 
 # %% ../../nbs/57_app_label.ipynb #57-app-033
 def labelled_set(settings: AppSettings, name: str) -> ImageSet:
-    "The labelled images of project `name` as an `ImageSet` in the project's class order (empty classes kept)."
+    """The labelled images of project `name` as an `ImageSet` in the project's class order (empty
+    classes kept)."""
     p, folder = read_project(settings, name), project_dir(settings, name)
     files = [(k, folder/'labelled'/c/f) for k, c in enumerate(p['classes']) for f in p['labelled'][c]]
     shape = (0, *p['image_size']) + ((3,) if p['channels'] == 3 else ())
@@ -175,7 +181,8 @@ def labelled_set(settings: AppSettings, name: str) -> ImageSet:
 
 # %% ../../nbs/57_app_label.ipynb #57-app-036
 def project_latents(settings: AppSettings, name: str, progress: bool = True) -> tuple:
-    "`(file names, latent rows)` of every image of project `name`, encoded once for all its rounds (the cache)."
+    """`(file names, latent rows)` of every image of project `name`, encoded once for all its
+    rounds (the cache)."""
     p, folder = read_project(settings, name), project_dir(settings, name)
     paths = {f: folder/'labelled'/c/f for c in p['classes'] for f in p['labelled'][c]}
     paths.update({f.name: f for f in (folder/'pool').glob('*.png')})
@@ -188,7 +195,8 @@ def project_latents(settings: AppSettings, name: str, progress: bool = True) -> 
 # %% ../../nbs/57_app_label.ipynb #57-app-039
 def suggest_for_project(settings: AppSettings, name: str, k: int = 8, strategy: str = 'typiclust',
                         progress: bool = True) -> pd.DataFrame:
-    "The `k` pool images of project `name` worth labelling next by `strategy` (`suggest_images`); kept in the project."
+    """The `k` pool images of project `name` worth labelling next by `strategy`
+    (`suggest_images`); kept in the project."""
     p, folder = read_project(settings, name), project_dir(settings, name)
     if strategy not in STRATEGIES: raise Refusal(f"{strategy!r} is not a strategy: choose one of {STRATEGIES.names()}")
     if not p['pool']:
@@ -210,7 +218,8 @@ def suggest_for_project(settings: AppSettings, name: str, k: int = 8, strategy: 
 
 # %% ../../nbs/57_app_label.ipynb #57-app-043
 def label_config(settings: AppSettings, name: str, folder: str | Path) -> dict:
-    "The run configuration of a round of project `name` trained on dataset `folder`: `RunConfig`'s, latents only."
+    """The run configuration of a round of project `name` trained on dataset `folder`:
+    `RunConfig`'s, latents only."""
     p = read_project(settings, name)
     return make_config(experiment=f'label-{name}', dataset=str(folder), size=None, autoencoder=p['autoencoder'],
                        resolution=p['resolution'], features=['latent'], keep_models=True, seed=p['seed'])
@@ -226,7 +235,8 @@ def _link_tree(src: Path, dst: Path):
 
 # %% ../../nbs/57_app_label.ipynb #57-app-046
 def snapshot_round(settings: AppSettings, name: str) -> Path:
-    "Freeze the labels of project `name` as dataset folder `rounds/<n>/{train,val,test}/<class>/`; its path."
+    """Freeze the labels of project `name` as dataset folder
+    `rounds/<n>/{train,val,test}/<class>/`; its path."""
     p, folder = read_project(settings, name), project_dir(settings, name)
     n = len(p['rounds']) + 1
     out, staging = folder/'rounds'/str(n), folder/'rounds'/f'.new-{n}-{uuid.uuid4().hex[:8]}'
@@ -246,7 +256,8 @@ def snapshot_round(settings: AppSettings, name: str) -> Path:
 MIN_ROUND = 5    # labels a round needs in all: a kept model's OOD scorer (`guidance.OODScorer`) fits on 5 or more
 
 def _ready_to_train(p: dict) -> dict:
-    "The labels per class of project `p` (`read_project`); a refusal while a class has fewer than two, or all few."
+    """The labels per class of project `p` (`read_project`); a refusal while a class has fewer
+    than two, or all few."""
     counts = {c: len(v) for c, v in p['labelled'].items()}
     few = {c: n for c, n in counts.items() if n < 2}
     if few: raise Refusal(f"label at least 2 images of every class before retraining "
@@ -258,7 +269,8 @@ def _ready_to_train(p: dict) -> dict:
 
 # %% ../../nbs/57_app_label.ipynb #57-app-050
 def retrain_project(settings: AppSettings, name: str, progress: bool = True) -> RunRecord:
-    "Train and score a round of project `name` on its labels (`run_experiment`); its run record, in `rounds.json`."
+    """Train and score a round of project `name` on its labels (`run_experiment`); its run
+    record, in `rounds.json`."""
     p, folder = read_project(settings, name), project_dir(settings, name)
     counts = _ready_to_train(p)
     data, rec = snapshot_round(settings, name), None
@@ -277,7 +289,8 @@ def retrain_project(settings: AppSettings, name: str, progress: bool = True) -> 
 
 # %% ../../nbs/57_app_label.ipynb #57-app-054
 def label_rounds(settings: AppSettings, name: str) -> pd.DataFrame:
-    "One row per round of project `name` from its run record: labels, the best classifier on validation, its AUCs."
+    """One row per round of project `name` from its run record: labels, the best classifier on
+    validation, its AUCs."""
     rows = []
     for r in read_project(settings, name)['rounds']:
         try: rec = RunRecord.load(settings.runs_dir/r['experiment']/r['run_id'])
@@ -290,7 +303,8 @@ def label_rounds(settings: AppSettings, name: str) -> pd.DataFrame:
 
 # %% ../../nbs/57_app_label.ipynb #57-app-056
 def label_curve(rounds: pd.DataFrame, title: str = '') -> go.Figure:
-    "A plotly line chart of validation AUC (and test AUC where known) against the number of labels, a point a round."
+    """A plotly line chart of validation AUC (and test AUC where known) against the number of
+    labels, a point a round."""
     fig = go.Figure()
     hover = [f"round {r.round}: {r.classifier}, run {r.run_id}" for r in rounds.itertuples()]
     fig.add_scatter(x=rounds.n_labelled, y=rounds.val_auc, mode='lines+markers', name='validation AUC', text=hover)
@@ -349,7 +363,8 @@ def project_status(settings: AppSettings, name: str | None) -> str:
 
 # %% ../../nbs/57_app_label.ipynb #57-app-067
 def suggestion_grid(settings: AppSettings, name: str | None):
-    "The suggested images still in the pool, each with one button per class and Skip (pattern ids `lb-pick`)."
+    """The suggested images still in the pool, each with one button per class and Skip (pattern
+    ids `lb-pick`)."""
     if not name: return ''
     p, folder = read_project(settings, name), project_dir(settings, name)
     s = p['suggested']
@@ -372,7 +387,8 @@ def suggestion_grid(settings: AppSettings, name: str | None):
 
 # %% ../../nbs/57_app_label.ipynb #57-app-069
 def curve_panel(settings: AppSettings, name: str | None):
-    "The validation curve of project `name` (`label_curve`) and its rounds as a table, or how to make the first."
+    """The validation curve of project `name` (`label_curve`) and its rounds as a table, or how
+    to make the first."""
     if not name: return ''
     rounds = label_rounds(settings, name)
     if rounds.empty:
@@ -393,10 +409,12 @@ def _filled(block, content):
 
 # %% ../../nbs/57_app_label.ipynb #57-app-072
 class Label(Page):
-    "Which images to label next: the suggested images, one click per class, retrain, and the AUC curve per round."
+    """Which images to label next: the suggested images, one click per class, retrain, and the
+    AUC curve per round."""
     name, path, title, order = 'label', '/label', 'Label', 8
     def layout(self, settings):
-        "The project menu, a new-project form, strategy, K, Suggest, the suggested images, Retrain and the curve."
+        """The project menu, a new-project form, strategy, K, Suggest, the suggested images,
+        Retrain and the curve."""
         projects = list_projects(settings)
         first = projects[-1] if projects else None
         opts = [{'label': n, 'value': n, 'title': STRATEGIES.info(n)['description']} for n in STRATEGIES.names()]
@@ -433,7 +451,8 @@ class Label(Page):
 
 # %% ../../nbs/57_app_label.ipynb #57-app-075
 def label_create(settings: AppSettings, n_clicks, name, n_start, pool_size, folder, dataset, autoencoder, resolution):
-    "Callback: start (or join) the job making project `name` from a server `folder` or the selected dataset; its id."
+    """Callback: start (or join) the job making project `name` from a server `folder` or the
+    selected dataset; its id."""
     try:
         project_dir(settings, name or '')
         if name in list_projects(settings): raise Refusal(f"a labelling project named {name!r} exists already")
@@ -480,7 +499,8 @@ def label_suggest(settings: AppSettings, n_clicks, name, strategy, k) -> tuple:
 
 # %% ../../nbs/57_app_label.ipynb #57-app-087
 def label_pick(settings: AppSettings, n_clicks, name, pressed: dict | None = None):
-    "Callback: the class (or Skip) button pressed on a suggested image files it (`label_image`); the grid again."
+    """Callback: the class (or Skip) button pressed on a suggested image files it
+    (`label_image`); the grid again."""
     if pressed is None:
         try: pressed = ctx.triggered_id if ctx.triggered and ctx.triggered[0].get('value') else None
         except Exception: pressed = None                         # only inside a Dash callback
@@ -501,7 +521,8 @@ def label_retrain(settings: AppSettings, n_clicks, name) -> tuple:
 # %% ../../nbs/57_app_label.ipynb #57-app-092
 @patch
 def callbacks(self: Label, app, settings: AppSettings):
-    "Create, choose, suggest, label with one click, retrain; each job's bar, then its grid or curve."
+    """Create, choose, suggest, label with one click, retrain; each job's bar, then its grid or
+    curve."""
     app.callback(Output('lbc-job', 'data'), Output('lbc-out', 'children', allow_duplicate=True),
                  Input('lb-create', 'n_clicks'), State('lb-name', 'value'), State('lb-start', 'value'),
                  State('lb-poolsize', 'value'), State('lb-folder', 'value'), *VIEW_STATE,

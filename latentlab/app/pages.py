@@ -37,7 +37,7 @@ class Page:
     @property
     def about(self) -> str:
         "The page's one-line description, shown on the home page: its class docstring."
-        return type(self).__doc__ or ''
+        return ' '.join((type(self).__doc__ or '').split())
 
     def layout(self, settings: AppSettings):
         "The page's Dash components, built on each visit."
@@ -58,7 +58,8 @@ VIEW_STATE = [State('sel-dataset', 'value'), State('sel-ae', 'value'), State('se
 NOT_READY = 'This view is not prepared yet: press "Prepare this view" above (it runs in the background).'
 
 def view_job_key(dataset, autoencoder, resolution) -> str:
-    "The key of the job preparing a view, whichever job it is (a `prepare`, or an import that prepares it)."
+    """The key of the job preparing a view, whichever job it is (a `prepare`, or an import that
+    prepares it)."""
     return f'prepare-{view_key(dataset, autoencoder, resolution)}'
 
 # %% ../../nbs/53_app_pages.ipynb #230202ab
@@ -70,7 +71,8 @@ def current_view(settings: AppSettings, dataset, autoencoder, resolution) -> Vie
 
 # %% ../../nbs/53_app_pages.ipynb #c4f2a505
 def view_message(settings: AppSettings, dataset, autoencoder, resolution) -> str:
-    "Why the selected view cannot be shown yet, as a sentence (nothing chosen, being prepared, or not prepared)."
+    """Why the selected view cannot be shown yet, as a sentence (nothing chosen, being prepared,
+    or not prepared)."""
     if not (dataset and autoencoder and resolution): return 'Choose a dataset above.'
     job = Jobs(settings).find(view_job_key(dataset, autoencoder, resolution))
     if job: return (f"This view is being prepared in the background ({job['progress']:.0%}: {job['message']}); "
@@ -79,7 +81,8 @@ def view_message(settings: AppSettings, dataset, autoencoder, resolution) -> str
 
 # %% ../../nbs/53_app_pages.ipynb #84f3a19a
 def dataset_options(settings: AppSettings) -> list:
-    "The dataset menu: every dataset of `list_datasets`, and those being imported, saying how far their import is."
+    """The dataset menu: every dataset of `list_datasets`, and those being imported, saying how
+    far their import is."""
     importing = {}
     for j in Jobs(settings).list(active=True):
         for k in j.get('keys') or []:
@@ -105,7 +108,8 @@ def notice(*children, kind: str = 'info'):
 
 # %% ../../nbs/53_app_pages.ipynb #68adb8d3
 def progress_block(prefix: str):
-    "A job's store, timer, progress bar, message and output: ids `<prefix>-job`, `-poll`, `-progress`, `-msg`, `-out`."
+    """A job's store, timer, progress bar, message and output: ids `<prefix>-job`, `-poll`,
+    `-progress`, `-msg`, `-out`."""
     return html.Div([dcc.Store(id=f'{prefix}-job', storage_type='session'),
                      dcc.Interval(id=f'{prefix}-poll', interval=700, disabled=True),
                      html.Progress(id=f'{prefix}-progress', max=1, value=0, style={'display': 'none'}),
@@ -113,7 +117,8 @@ def progress_block(prefix: str):
 
 # %% ../../nbs/53_app_pages.ipynb #6f1842c3
 def start_job(settings: AppSettings, kind: str, params: dict, key=None, **kw) -> str:
-    "Start a job from a callback (`Jobs(settings).start`: joined if one with the same `key` runs); its id."
+    """Start a job from a callback (`Jobs(settings).start`: joined if one with the same `key`
+    runs); its id."""
     return Jobs(settings).start(kind, params, key=key, **kw)
 
 # %% ../../nbs/53_app_pages.ipynb #83e0c2e3
@@ -123,7 +128,8 @@ def request_owner() -> str | None:
 
 # %% ../../nbs/53_app_pages.ipynb #daeb28ad
 def job_progress(settings: AppSettings, render, job_id, n_intervals=None) -> tuple:
-    "`wire_job`'s callback: bar's value and style, the message, whether to stop polling, `render(status)` when done."
+    """`wire_job`'s callback: bar's value and style, the message, whether to stop polling,
+    `render(status)` when done."""
     if not job_id: return 0, {'display': 'none'}, '', True, no_update
     try: s = Jobs(settings).status(job_id)
     except (ValueError, FileNotFoundError): return 0, {'display': 'none'}, '', True, ''   # a job folder removed since
@@ -137,7 +143,8 @@ def job_progress(settings: AppSettings, render, job_id, n_intervals=None) -> tup
 
 # %% ../../nbs/53_app_pages.ipynb #73429341
 def wire_job(app, settings: AppSettings, prefix: str, render):
-    "Poll the job in `<prefix>-job` and show its progress; when it is done, `render(status)` fills `<prefix>-out`."
+    """Poll the job in `<prefix>-job` and show its progress; when it is done, `render(status)`
+    fills `<prefix>-out`."""
     return app.callback(Output(f'{prefix}-progress', 'value'), Output(f'{prefix}-progress', 'style'),
                         Output(f'{prefix}-msg', 'children'), Output(f'{prefix}-poll', 'disabled'),
                         Output(f'{prefix}-out', 'children'), Input(f'{prefix}-job', 'data'),
@@ -146,7 +153,8 @@ def wire_job(app, settings: AppSettings, prefix: str, render):
 
 # %% ../../nbs/53_app_pages.ipynb #4a38e96b
 def jobs_panel(settings: AppSettings, recent: float = 60.0):
-    "The jobs line: each active job (title, stage, progress, Cancel) and those ended in the last `recent` seconds."
+    """The jobs line: each active job (title, stage, progress, Cancel) and those ended in the
+    last `recent` seconds."""
     now, rows = time.time(), []
     for s in Jobs(settings).list(since=now - recent):
         if s['state'] in ACTIVE:
@@ -165,7 +173,8 @@ def jobs_panel(settings: AppSettings, recent: float = 60.0):
 
 # %% ../../nbs/53_app_pages.ipynb #9818477c
 def jobs_cancel(settings: AppSettings, n_clicks: list, pressed: dict | None):
-    "Callback: cancel the job whose Cancel button (`pressed`: its id) was clicked; the jobs line again."
+    """Callback: cancel the job whose Cancel button (`pressed`: its id) was clicked; the jobs
+    line again."""
     if not pressed or not any(n_clicks or []): return no_update
     Jobs(settings).cancel(pressed['index'])
     return jobs_panel(settings)
@@ -175,7 +184,8 @@ class Home(Page):
     "What each dashboard is for."
     name, path, title, order = 'home', '/', 'Home', 0
     def layout(self, settings):
-        "The cards of every other registered page (in `order`), and a line counting datasets, prepared views and runs."
+        """The cards of every other registered page (in `order`), and a line counting datasets,
+        prepared views and runs."""
         pages = [PAGES[n] for n in PAGES.names() if n != 'home']
         ready = sum((d/'view.json').is_file() for d in (settings.data_dir/'views').iterdir())
         n_runs = len(list_runs(settings.runs_dir))

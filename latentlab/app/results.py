@@ -29,7 +29,8 @@ __all__ = ['BENCH_FILTERS', 'benchmark_table', 'fewer_lines', 'Benchmark', 'benc
 
 # %% ../../nbs/55_app_results.ipynb #50-app-051
 def benchmark_table(runs: Path) -> pd.DataFrame:
-    "Test results of the experiment records under `runs`: a row per (model, metric) with its pipeline and config."
+    """Test results of the experiment records under `runs`: a row per (model, metric) with its
+    pipeline and config."""
     rows = []
     listing = list_runs(runs)
     for _, r in listing.iterrows():
@@ -61,7 +62,8 @@ BENCH_FILTERS = ('dataset', 'autoencoder', 'augmenter', 'classifier')
 
 # %% ../../nbs/55_app_results.ipynb #ba0c09c7
 def fewer_lines(curves: pd.DataFrame, max_lines: int = 12) -> tuple:
-    "At most `max_lines` curves and a note: each `group`'s fullest, best `line`, taking the `dataset`s in turn."
+    """At most `max_lines` curves and a note: each `group`'s fullest, best `line`, taking the
+    `dataset`s in turn."""
     n = curves['line'].nunique()
     if n <= max_lines: return curves, ''
     s = curves.groupby(['dataset', 'group', 'line'])['mean'].agg(['size', 'mean']).reset_index()
@@ -74,7 +76,8 @@ def fewer_lines(curves: pd.DataFrame, max_lines: int = 12) -> tuple:
 
 # %% ../../nbs/55_app_results.ipynb #a8ae0513
 class Benchmark(Page):
-    "Results of every run record, filterable by dataset, autoencoder, augmenter and classifier; learning curves with intervals."
+    """Results of every run record, filterable by dataset, autoencoder, augmenter and classifier;
+    learning curves with intervals."""
     name, path, title, order = 'benchmark', '/benchmark', 'Benchmark', 4
     def layout(self, settings):
         "The filter menus, the results table with intervals and the learning-curve figure."
@@ -97,7 +100,8 @@ class Benchmark(Page):
 
 # %% ../../nbs/55_app_results.ipynb #581ffea7
 def benchmark_update(settings: AppSettings, *filters_and_metric) -> tuple:
-    "Callback: the table's rows and columns and the learning curves of the records the menus select, for one metric."
+    """Callback: the table's rows and columns and the learning curves of the records the menus
+    select, for one metric."""
     *chosen, metric = filters_and_metric
     df = benchmark_table(settings.runs_dir)
     for f, vals in zip(BENCH_FILTERS, chosen):
@@ -179,14 +183,16 @@ def run_detail(settings: AppSettings, run_id: str):
 
 # %% ../../nbs/55_app_results.ipynb #414ed429
 def _dataset_name(dataset) -> str | None:
-    "A record's dataset as users know it: a MedMNIST flag, or the folder (or file) name of a path, never the path."
+    """A record's dataset as users know it: a MedMNIST flag, or the folder (or file) name of a
+    path, never the path."""
     if not isinstance(dataset, str) or '/' not in dataset: return dataset
     p = Path(dataset)
     return p.parent.name if p.name == 'dataset.npz' else p.name
 
 # %% ../../nbs/55_app_results.ipynb #1315af47
 def runs_summary(runs: pd.DataFrame) -> pd.DataFrame:
-    "A row per record, metrics first: its best model on validation, that model's test scores, then what it ran on."
+    """A row per record, metrics first: its best model on validation, that model's test scores,
+    then what it ran on."""
     rows = []
     for _, r in runs.iterrows():
         metric = r['selection_metric'] if isinstance(r.get('selection_metric'), str) else 'auc'
@@ -201,7 +207,8 @@ def runs_summary(runs: pd.DataFrame) -> pd.DataFrame:
 
 # %% ../../nbs/55_app_results.ipynb #5867cd83
 def runs_table(settings: AppSettings, show_all=None, rerun_done=None) -> tuple:
-    "Callback: the runs table's rows and columns: `runs_summary`, or every column with `show_all`; after a re-run."
+    """Callback: the runs table's rows and columns: `runs_summary`, or every column with
+    `show_all`; after a re-run."""
     df = list_runs(settings.runs_dir)
     df = (df if show_all else runs_summary(df)).round(4)
     return df.astype(object).where(df.notna(), None).to_dict('records'), [{'name': c, 'id': c} for c in df.columns]
@@ -211,7 +218,8 @@ class Runs(Page):
     "The runs table; open a rendered report; re-run a record and see whether its numbers match."
     name, path, title, order = 'runs', '/runs', 'Runs and reports', 5
     def layout(self, settings):
-        "The runs table (metrics first, every column on demand), *Open* and *Re-run*, the record and the re-run job."
+        """The runs table (metrics first, every column on demand), *Open* and *Re-run*, the
+        record and the re-run job."""
         if not len(list_runs(settings.runs_dir)):
             return notice(f'No run records in {settings.runs_dir} yet: '
                           '`latentlab run` or `latentlab report` makes one.')
@@ -229,7 +237,8 @@ class Runs(Page):
 
 # %% ../../nbs/55_app_results.ipynb #81dfff41
 def selected_run(rows: list | None, data: list | None) -> str | None:
-    "The run id of the selected row of the runs table (`selected_rows`, `derived_virtual_data`), or None."
+    """The run id of the selected row of the runs table (`selected_rows`,
+    `derived_virtual_data`), or None."""
     return data[rows[0]]['run_id'] if rows and data else None
 
 # %% ../../nbs/55_app_results.ipynb #da38174c
@@ -248,7 +257,8 @@ def runs_rerun(settings: AppSettings, n_clicks, rows, data):
 # %% ../../nbs/55_app_results.ipynb #5168190a
 @patch
 def callbacks(self: Runs, app, settings: AppSettings):
-    "Open the selected record (`run_detail`) and re-run it as a job, compared metric by metric (`rerun_panel`)."
+    """Open the selected record (`run_detail`) and re-run it as a job, compared metric by metric
+    (`rerun_panel`)."""
     app.callback(Output('rn-detail', 'children'), Input('rn-open', 'n_clicks'), State('rn-table', 'selected_rows'),
                  State('rn-table', 'derived_virtual_data'), prevent_initial_call=True)(partial(runs_open, settings))
     app.callback(Output('rn-job', 'data'), Input('rn-rerun', 'n_clicks'), State('rn-table', 'selected_rows'),

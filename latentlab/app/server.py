@@ -37,7 +37,8 @@ __all__ = ['STYLESHEET', 'shell_layout', 'shell_page', 'shell_status', 'shell_pr
 
 # %% ../../nbs/59_app_server.ipynb #50-app-059
 def shell_layout(settings: AppSettings):
-    "The header, the view selector with its prepare button and progress bar, the jobs line, and the page container."
+    """The header, the view selector with its prepare button and progress bar, the jobs line, and
+    the page container."""
     datasets, aes = dataset_options(settings), list_autoencoders()
     ae0, res0 = defaults('autoencoder', 'resolution')
     pages = sorted((PAGES[n] for n in PAGES.names()), key=lambda p: p.order)
@@ -76,7 +77,8 @@ def shell_page(settings: AppSettings, path):
 
 # %% ../../nbs/59_app_server.ipynb #80e0107c
 def shell_status(settings: AppSettings, dataset, autoencoder, resolution, n_intervals, job_id, ready) -> tuple:
-    "Callback: the view's status, the bar's value and style, the prepare button's style, whether to poll, the view key."
+    """Callback: the view's status, the bar's value and style, the prepare button's style,
+    whether to poll, the view key."""
     hide, show = {'display': 'none'}, {'display': 'inline-block'}
     if not (dataset and autoencoder and resolution): return 'choose a dataset', 0, hide, hide, True, None
     v = get_view(settings, dataset, autoencoder, int(resolution))
@@ -96,7 +98,8 @@ def shell_status(settings: AppSettings, dataset, autoencoder, resolution, n_inte
 
 # %% ../../nbs/59_app_server.ipynb #9d5e1d99
 def shell_prepare(settings: AppSettings, n_clicks, dataset, autoencoder, resolution):
-    "Callback: start the `prepare` job of the selected view, or join the job already preparing it; its id."
+    """Callback: start the `prepare` job of the selected view, or join the job already preparing
+    it; its id."""
     if not (n_clicks and dataset and autoencoder and resolution): return no_update
     return start_job(settings, 'prepare', dict(dataset=dataset, autoencoder=autoencoder, resolution=int(resolution)),
                      key=view_job_key(dataset, autoencoder, resolution),
@@ -104,13 +107,15 @@ def shell_prepare(settings: AppSettings, n_clicks, dataset, autoencoder, resolut
 
 # %% ../../nbs/59_app_server.ipynb #12b9880c
 def shell_datasets(settings: AppSettings, changed, options=None) -> list:
-    "Callback: the dataset menu's options (`dataset_options`), again when the jobs change; unchanged: no update."
+    """Callback: the dataset menu's options (`dataset_options`), again when the jobs change;
+    unchanged: no update."""
     new = dataset_options(settings)
     return no_update if new == options else new
 
 # %% ../../nbs/59_app_server.ipynb #5a89c67d
 def shell_notice(settings: AppSettings, path, ready, n_intervals, *sel) -> tuple:
-    "Callback: on a page that needs the view, while it is not ready: why (`view_message`), and the page hidden."
+    """Callback: on a page that needs the view, while it is not ready: why (`view_message`), and
+    the page hidden."""
     page = next((PAGES[n] for n in PAGES.names() if PAGES[n].path == (path or '/')), None)
     if page is None or not page.needs_view or ready: return None, {}
     v = get_view(settings, *sel) if all(sel) else None
@@ -119,21 +124,24 @@ def shell_notice(settings: AppSettings, path, ready, n_intervals, *sel) -> tuple
 
 # %% ../../nbs/59_app_server.ipynb #11548b76
 def shell_jobs(settings: AppSettings, n_intervals, seen) -> tuple:
-    "Callback: the jobs line (`jobs_panel`) and what it showed, only when that changed (few updates, no flicker)."
+    """Callback: the jobs line (`jobs_panel`) and what it showed, only when that changed (few
+    updates, no flicker)."""
     rows = jobs_panel(settings)
     now = json.dumps([r.to_plotly_json() for r in rows], default=str, sort_keys=True)
     return (no_update, no_update) if now == seen else (rows, now)
 
 # %% ../../nbs/59_app_server.ipynb #b2879834
 def shell_cancel(settings: AppSettings, n_clicks):
-    "Callback: the Cancel button pressed in the jobs line (Dash's `ctx.triggered_id`) cancels its job (`jobs_cancel`)."
+    """Callback: the Cancel button pressed in the jobs line (Dash's `ctx.triggered_id`) cancels
+    its job (`jobs_cancel`)."""
     try: pressed = ctx.triggered_id                          # only inside a Dash callback
     except Exception: pressed = None
     return jobs_cancel(settings, n_clicks, pressed if isinstance(pressed, dict) else None)
 
 # %% ../../nbs/59_app_server.ipynb #2d2ab198
 def shell_callbacks(app, settings: AppSettings):
-    "Routing, the view's status and its prepare button, the page's notice, the jobs line, the dataset menu."
+    """Routing, the view's status and its prepare button, the page's notice, the jobs line, the
+    dataset menu."""
     app.callback(Output('page', 'children'), Input('url', 'pathname'))(partial(shell_page, settings))
     app.callback(Output('view-status', 'children'), Output('view-progress', 'value'), Output('view-progress', 'style'),
                  Output('view-prepare', 'style'), Output('view-poll', 'disabled'), Output('view-ready', 'data'),
@@ -185,7 +193,8 @@ def serve_report(settings: AppSettings, run_id: str):
 
 # %% ../../nbs/59_app_server.ipynb #f825e049
 def warm_views(settings: AppSettings) -> int:
-    "Load every prepared view in this process and make a figure, thumbnail and decode (first calls are slow); how many."
+    """Load every prepared view in this process and make a figure, thumbnail and decode (first
+    calls are slow); how many."""
     n = 0
     for d in sorted((settings.data_dir/'views').iterdir()):
         if not (d/'view.json').is_file(): continue
@@ -216,13 +225,15 @@ def create_app(settings: AppSettings | None = None) -> Dash:
 
 # %% ../../nbs/59_app_server.ipynb #4c946846
 def wsgi():
-    "The WSGI application for gunicorn (`gunicorn 'latentlab.app.server:wsgi()'`), configured from the environment."
+    """The WSGI application for gunicorn (`gunicorn 'latentlab.app.server:wsgi()'`), configured
+    from the environment."""
     torch.set_num_threads(int(os.environ.get('LATENTLAB_APP_TORCH_THREADS', '1')))   # many workers: one thread each
     return create_app(AppSettings.from_env()).server
 
 # %% ../../nbs/59_app_server.ipynb #32026f7d
 def serve(settings: AppSettings, host: str = '127.0.0.1', port: int = 8050, workers: int = 1, timeout: int = 300):
-    "Serve the app: one process (Flask's threaded server) or, with `workers > 1`, exec gunicorn with that many workers."
+    """Serve the app: one process (Flask's threaded server) or, with `workers > 1`, exec gunicorn
+    with that many workers."""
     if workers > 1:
         exe = Path(sys.executable).with_name('gunicorn')
         exe = str(exe) if exe.is_file() else shutil.which('gunicorn')
@@ -237,7 +248,8 @@ def serve(settings: AppSettings, host: str = '127.0.0.1', port: int = 8050, work
 
 # %% ../../nbs/59_app_server.ipynb #50-app-063
 def dash_payload(dependencies: list, output: str, values: dict, changed: str | None = None) -> dict:
-    "The JSON body firing the callback of `output` (`'id.prop'`), inputs and states from `values` (`'id.prop'`: value)."
+    """The JSON body firing the callback of `output` (`'id.prop'`), inputs and states from
+    `values` (`'id.prop'`: value)."""
     deps = [d for d in dependencies
             if output in d['output'].split('...') or d['output'] == output or f'..{output}..' in d['output']]
     if len(deps) != 1: raise KeyError(f"{len(deps)} callbacks write {output!r}")

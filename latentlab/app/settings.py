@@ -40,7 +40,8 @@ ENV_APP = {'data_dir': 'LATENTLAB_APP_DATA', 'import_roots': 'LATENTLAB_APP_IMPO
 # %% ../../nbs/50_app_settings.ipynb #223fa4a6
 @dataclass
 class AppSettings:
-    "Where the app keeps its files and what it accepts: data and runs folders, importable folders, upload limits."
+    """Where the app keeps its files and what it accepts: data and runs folders, importable
+    folders, upload limits."""
     data_dir: Path = Path('appdata')
     runs_dir: Path | None = None               # default: $LATENTLAB_RUNS or ./runs
     import_roots: tuple = ()                   # server folders that may be imported (besides <data>/incoming)
@@ -78,7 +79,8 @@ _LIMITS = {'max_upload_mb': float, 'max_files': int, 'max_unpacked_mb': float, '
 
 @patch
 def to_env(self: AppSettings) -> dict:
-    "These settings as environment variables (what gunicorn workers and job processes read back with `from_env`)."
+    """These settings as environment variables (what gunicorn workers and job processes read back
+    with `from_env`)."""
     out = {ENV_APP['data_dir']: str(self.data_dir), ENV_RUNS: str(self.runs_dir),
            ENV_APP['import_roots']: os.pathsep.join(map(str, self.import_roots)), ENV_APP['job_mode']: self.job_mode,
            ENV_APP['projections']: ','.join(self.projections), ENV_APP['warm']: '1' if self.warm else '0',
@@ -89,7 +91,8 @@ def to_env(self: AppSettings) -> dict:
 # %% ../../nbs/50_app_settings.ipynb #ea1862b6
 @patch(cls_method=True)
 def from_env(cls: AppSettings, **overrides) -> AppSettings:
-    "Settings from the `LATENTLAB_APP_*` environment variables (and `LATENTLAB_RUNS`), then `overrides`."
+    """Settings from the `LATENTLAB_APP_*` environment variables (and `LATENTLAB_RUNS`), then
+    `overrides`."""
     e = os.environ.get
     kw = dict(data_dir=e(ENV_APP['data_dir']) or 'appdata', runs_dir=e(ENV_RUNS) or None,
               import_roots=tuple(p for p in (e(ENV_APP['import_roots']) or '').split(os.pathsep) if p),
@@ -110,7 +113,8 @@ DATASET_NAME = r'[A-Za-z0-9][A-Za-z0-9_-]{0,63}'
 
 # %% ../../nbs/50_app_settings.ipynb #50-app-008
 def list_datasets(settings: AppSettings) -> list:
-    "The datasets the app can show (`id`, `label`, `kind`): MedMNIST files in the assets folder, then imported ones."
+    """The datasets the app can show (`id`, `label`, `kind`): MedMNIST files in the assets
+    folder, then imported ones."""
     out = []
     folder = assets_dir()/'medmnist'
     for f in sorted(folder.glob('*.npz')) if folder.is_dir() else []:
@@ -145,15 +149,18 @@ def load_app_dataset(settings: AppSettings, dataset_id: str) -> dict:
 
 # %% ../../nbs/50_app_settings.ipynb #50-app-012
 class Refusal(ValueError):
-    "A request refused with a sentence the user can act on: shown as it is (it names no server path or internals)."
+    """A request refused with a sentence the user can act on: shown as it is (it names no server
+    path or internals)."""
 
 class UnsafeUpload(Refusal):
-    "An upload refused for safety: a path outside the target, a link, or over a size, count or ratio limit."
+    """An upload refused for safety: a path outside the target, a link, or over a size, count or
+    ratio limit."""
 
 # %% ../../nbs/50_app_settings.ipynb #c1c77889
 def zip_members(zf: zipfile.ZipFile, max_files: int = 20000, max_bytes: int = 2 * 1024**3, max_ratio: float = 100.0,
                 max_total_ratio: float = 50.0, label: str = 'the zip') -> list:
-    "The entries of `zf` to unpack, after refusing unsafe paths, links, and zips over the count, size or ratio limits."
+    """The entries of `zf` to unpack, after refusing unsafe paths, links, and zips over the
+    count, size or ratio limits."""
     members = []
     for info in zf.infolist():
         name = info.filename
@@ -191,7 +198,8 @@ def zip_members(zf: zipfile.ZipFile, max_files: int = 20000, max_bytes: int = 2 
 # %% ../../nbs/50_app_settings.ipynb #0c8233b3
 def safe_extract(zip_path, dest, max_files: int = 20000, max_bytes: int = 2 * 1024**3, max_ratio: float = 100.0,
                  max_total_ratio: float = 50.0, label: str = 'the zip', suffixes: set | None = None) -> Path:
-    "Unpack the zip at `zip_path` into the new folder `dest` (all or nothing) after `zip_members`' checks."
+    """Unpack the zip at `zip_path` into the new folder `dest` (all or nothing) after
+    `zip_members`' checks."""
     dest = Path(dest)
     if dest.exists(): raise FileExistsError(f"{dest} exists")
     try: zf = zipfile.ZipFile(zip_path)
@@ -223,7 +231,8 @@ def safe_extract(zip_path, dest, max_files: int = 20000, max_bytes: int = 2 * 10
 
 # %% ../../nbs/50_app_settings.ipynb #50-app-016
 def _dataset_root(folder: Path) -> Path:
-    "The folder whose sub-folders are the classes: `folder`, or its only sub-folder when it has nothing else."
+    """The folder whose sub-folders are the classes: `folder`, or its only sub-folder when it has
+    nothing else."""
     entries = [p for p in folder.iterdir() if not p.name.startswith('.') and p.name != '__MACOSX']
     if len(entries) == 1 and entries[0].is_dir():
         inner = [p for p in entries[0].iterdir() if not p.name.startswith('.')]
@@ -232,7 +241,8 @@ def _dataset_root(folder: Path) -> Path:
 
 # %% ../../nbs/50_app_settings.ipynb #5adeffea
 def _refusal(e: Exception, src: Path, label: str) -> Refusal:
-    "`e`, raised while reading folder `src`, as a one-sentence `Refusal` that names `label` (what the user calls it)."
+    """`e`, raised while reading folder `src`, as a one-sentence `Refusal` that names `label`
+    (what the user calls it)."""
     if isinstance(e, UnreadableImagesError):
         first = e.problems[0]
         where = Path(first['path'])
@@ -250,7 +260,8 @@ def _refusal(e: Exception, src: Path, label: str) -> Refusal:
 # %% ../../nbs/50_app_settings.ipynb #cbb994c1
 def import_folder(settings: AppSettings, source, name: str, size: int | None = None, on_error: str = 'skip',
                   seed: int = 0, replace: bool = False, label: str | None = None, _trusted: bool = False) -> dict:
-    "Import the image folder `source` (under an allowed root) as app dataset `name`; return its `import.json` summary."
+    """Import the image folder `source` (under an allowed root) as app dataset `name`; return its
+    `import.json` summary."""
     if not re.fullmatch(DATASET_NAME, str(name)):
         raise Refusal(f"the dataset name {name!r} cannot be used: use 1-64 letters, digits, '-' or '_' "
                       "(starting with a letter or digit)")
@@ -288,7 +299,8 @@ def import_folder(settings: AppSettings, source, name: str, size: int | None = N
 
 # %% ../../nbs/50_app_settings.ipynb #635d0540
 def check_zip(settings: AppSettings, zip_path, label: str = 'the zip') -> dict:
-    "What the zip holds, from its directory alone; a `Refusal` unless it is a safe zip of class folders of images."
+    """What the zip holds, from its directory alone; a `Refusal` unless it is a safe zip of class
+    folders of images."""
     try: zf = zipfile.ZipFile(zip_path)
     except (zipfile.BadZipFile, OSError) as e:
         raise UnsafeUpload(f"{label} is not a zip file that can be read; zip the folder again") from e
@@ -314,7 +326,8 @@ def check_zip(settings: AppSettings, zip_path, label: str = 'the zip') -> dict:
 
 # %% ../../nbs/50_app_settings.ipynb #a0226615
 def import_zip(settings: AppSettings, zip_path, name: str, label: str | None = None, **kw) -> dict:
-    "Import an uploaded zip of class folders as app dataset `name` (checked, unpacked in staging, removed after)."
+    """Import an uploaded zip of class folders as app dataset `name` (checked, unpacked in
+    staging, removed after)."""
     label = label or Path(zip_path).name
     check_zip(settings, zip_path, label)
     staging = settings.data_dir/'staging'/uuid.uuid4().hex

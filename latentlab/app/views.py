@@ -47,13 +47,15 @@ def get_autoencoder(name: str, resolution: int):
 
 # %% ../../nbs/52_app_views.ipynb #8a117079
 def list_autoencoders() -> list:
-    "Registered autoencoders whose weights are in the assets folder (all registered ones if none are)."
+    """Registered autoencoders whose weights are in the assets folder (all registered ones if
+    none are)."""
     have = [n for n in AUTOENCODERS if (assets_dir()/'models'/n).is_dir()]
     return have or sorted(AUTOENCODERS)
 
 # %% ../../nbs/52_app_views.ipynb #6df9a364
 def write_view(folder, table: pd.DataFrame, models: dict, info: dict) -> Path:
-    "Write a view's table, fitted models (skops) and `view.json` into `folder` at once (a complete folder or none)."
+    """Write a view's table, fitted models (skops) and `view.json` into `folder` at once (a
+    complete folder or none)."""
     folder = Path(folder)
     old = folder.with_name(f'.{folder.name}.old-{uuid.uuid4().hex[:8]}')
     with atomic_path(folder) as tmp:
@@ -69,7 +71,8 @@ def write_view(folder, table: pd.DataFrame, models: dict, info: dict) -> Path:
 # %% ../../nbs/52_app_views.ipynb #50-app-029
 def prepare_view(settings: AppSettings, dataset: str, autoencoder: str | None = None, resolution: int | None = None,
                  report=None, projections: tuple | None = None) -> dict:
-    "Encode, reconstruct, measure, score and project a dataset for the dashboards; write the view; its `view.json`."
+    """Encode, reconstruct, measure, score and project a dataset for the dashboards; write the
+    view; its `view.json`."""
     autoencoder, resolution = autoencoder or defaults('autoencoder'), int(resolution or defaults('resolution'))
     report = report or (lambda *a, **k: None)
     projections = tuple(projections or settings.projections)
@@ -115,7 +118,8 @@ register_job('prepare', lambda settings, p, report: prepare_view(settings, p['da
 
 # %% ../../nbs/52_app_views.ipynb #50-app-031
 class View:
-    "A prepared (dataset, autoencoder, resolution) in memory: table, images, latents, reconstructions, the autoencoder."
+    """A prepared (dataset, autoencoder, resolution) in memory: table, images, latents,
+    reconstructions, the autoencoder."""
     def __init__(self, settings: AppSettings, dataset: str, autoencoder: str, resolution: int):
         self.settings, self.dataset, self.autoencoder, self.resolution = settings, dataset, autoencoder, int(resolution)
         self.key = view_key(dataset, autoencoder, resolution)
@@ -137,7 +141,8 @@ def info(self: View) -> dict:
 # %% ../../nbs/52_app_views.ipynb #9ec44ac9
 @patch
 def load(self: View) -> View:
-    "Load the table, images, latents and reconstructions (once; from the caches `prepare_view` filled)."
+    """Load the table, images, latents and reconstructions (once; from the caches `prepare_view`
+    filled)."""
     if self._loaded: return self
     with self._lock:
         if self._loaded: return self

@@ -47,7 +47,8 @@ __all__ = ['import_panel', 'save_upload', 'imported_list', 'BringData', 'data_ch
 
 # %% ../../nbs/56_app_your_data.ipynb #50-app-030
 def _import_job(settings: AppSettings, p: dict, report) -> dict:
-    "Job: import a zip upload or a server folder, then prepare its first view; cancelled or failed, it keeps nothing."
+    """Job: import a zip upload or a server folder, then prepare its first view; cancelled or
+    failed, it keeps nothing."""
     made = settings.data_dir/'datasets'/p['name']
     existed = made.exists()
     try:
@@ -74,7 +75,8 @@ register_job('import', _import_job)
 
 # %% ../../nbs/56_app_your_data.ipynb #50-app-055
 def import_panel(status: dict):
-    "What an import job found: images per split and class, and every file it skipped with the reason."
+    """What an import job found: images per split and class, and every file it skipped with the
+    reason."""
     s = status['result']['summary']
     counts = pd.DataFrame(s['splits']).fillna(0).astype(int)
     parts = [notice(f"imported {s['n_images']} images of {len(s['classes'])} classes "
@@ -93,7 +95,8 @@ def import_panel(status: dict):
 
 # %% ../../nbs/56_app_your_data.ipynb #85b0a3bf
 def save_upload(settings: AppSettings, contents: str, filename: str) -> Path:
-    "Decode a `dcc.Upload` data URI into `<data>/uploads/` after the size, type and `check_zip` checks; its path."
+    """Decode a `dcc.Upload` data URI into `<data>/uploads/` after the size, type and `check_zip`
+    checks; its path."""
     if not contents or ',' not in contents: raise Refusal('no file was uploaded: drop a .zip on the box first')
     head, b64 = contents.split(',', 1)
     if len(b64) * 3 / 4 > settings.max_upload_mb * 1e6:
@@ -113,10 +116,12 @@ def imported_list(settings: AppSettings) -> list:
 
 # %% ../../nbs/56_app_your_data.ipynb #575fea01
 class BringData(Page):
-    "Upload a zip of class folders (or name a server folder): validated, encoded with a progress bar, then in every dashboard."
+    """Upload a zip of class folders (or name a server folder): validated, encoded with a
+    progress bar, then in every dashboard."""
     name, path, title, order = 'data', '/data', 'Bring your data', 6
     def layout(self, settings):
-        "The zip upload, the server-folder field, the dataset name, the import button and job, the imported datasets."
+        """The zip upload, the server-folder field, the dataset name, the import button and job,
+        the imported datasets."""
         res0 = defaults('resolution')
         return html.Div([
             html.P(['A zip holding one folder per class (', html.Code('benign/001.png, malignant/002.png, ...'),
@@ -142,13 +147,15 @@ class BringData(Page):
 
 # %% ../../nbs/56_app_your_data.ipynb #78493835
 def data_chosen(filename, name) -> tuple:
-    "Callback: a line naming the chosen zip, and a dataset name from its file name (unless one is typed already)."
+    """Callback: a line naming the chosen zip, and a dataset name from its file name (unless one
+    is typed already)."""
     stem = re.sub(r'[^A-Za-z0-9_-]+', '-', Path(filename or '').stem).strip('-_')[:64]
     return f'ready to import {filename}', name or stem or no_update
 
 # %% ../../nbs/56_app_your_data.ipynb #560a626d
 def data_import(settings: AppSettings, n_clicks, contents, filename, folder, name, resolution, on_error) -> tuple:
-    "Callback: start (or join) the `import` job of the zip or the server folder (its id), or say why not."
+    """Callback: start (or join) the `import` job of the zip or the server folder (its id), or
+    say why not."""
     up = None
     try:
         if not name or not re.fullmatch(DATASET_NAME, name):
@@ -178,7 +185,8 @@ def data_import(settings: AppSettings, n_clicks, contents, filename, folder, nam
 
 # %% ../../nbs/56_app_your_data.ipynb #5f576d51
 def data_refresh(settings: AppSettings, children, job_id) -> tuple:
-    "Callback: as the import starts and when it ends: the dataset menu, the view menus on its view (unless it failed)."
+    """Callback: as the import starts and when it ends: the dataset menu, the view menus on its
+    view (unless it failed)."""
     try: s = Jobs(settings).status(job_id) if job_id else {}
     except (ValueError, FileNotFoundError): s = {}
     if not s: return no_update, no_update, no_update, no_update, no_update
@@ -191,7 +199,8 @@ def data_refresh(settings: AppSettings, children, job_id) -> tuple:
 # %% ../../nbs/56_app_your_data.ipynb #d98c268e
 @patch
 def callbacks(self: BringData, app, settings: AppSettings):
-    "Name the dataset after the zip, start or join the `import` job (`import_panel`), then switch every page to it."
+    """Name the dataset after the zip, start or join the `import` job (`import_panel`), then
+    switch every page to it."""
     app.callback(Output('up-file', 'children'), Output('up-name', 'value'), Input('up-zip', 'filename'),
                  State('up-name', 'value'), prevent_initial_call=True)(data_chosen)
     app.callback(Output('up-job', 'data'), Output('up-out', 'children', allow_duplicate=True),
@@ -210,7 +219,8 @@ register_page(BringData())
 
 # %% ../../nbs/56_app_your_data.ipynb #570e1505
 def list_models(settings: AppSettings) -> list:
-    "The models Classify offers (`id`, `label`, `path`): runs' kept models (newest run, best first), folders."
+    """The models Classify offers (`id`, `label`, `path`): runs' kept models (newest run, best
+    first), folders."""
     out = []
     for rec in sorted((p.parent for p in settings.runs_dir.glob('*/*/models') if p.is_dir()), key=lambda p: p.name,
                       reverse=True):
@@ -231,7 +241,8 @@ def list_models(settings: AppSettings) -> list:
 
 # %% ../../nbs/56_app_your_data.ipynb #9c616a4c
 def model_folder(settings: AppSettings, model_id: str) -> Path:
-    "The folder of a model id from `list_models` (or `path:<folder>` under a folder the app may read), checked."
+    """The folder of a model id from `list_models` (or `path:<folder>` under a folder the app may
+    read), checked."""
     kind, _, rest = str(model_id).partition(':')
     bases = {'run': settings.runs_dir, 'folder': settings.data_dir/'models'}
     if kind in bases:
@@ -256,7 +267,8 @@ def model_folder(settings: AppSettings, model_id: str) -> Path:
 _MODELS, _MODELS_LOCK = OrderedDict(), threading.Lock()
 
 def get_model(settings: AppSettings, model_id: str, keep: int = 4):
-    "The `LatentClassifier` of a model id, loaded by `load_model` once per process (the last `keep` are kept)."
+    """The `LatentClassifier` of a model id, loaded by `load_model` once per process (the last
+    `keep` are kept)."""
     folder = model_folder(settings, model_id)
     key = (str(folder), (folder/'model.json').stat().st_mtime_ns)
     with _MODELS_LOCK:
@@ -279,7 +291,8 @@ def get_model(settings: AppSettings, model_id: str, keep: int = 4):
 
 # %% ../../nbs/56_app_your_data.ipynb #a4849447
 def dropped_images(settings: AppSettings, contents: list, filenames: list, spec: dict, limit: int = 64):
-    "Yield `(name, image, None)` per dropped image, conformed to `spec`, one decoded at a time, or `(name, None, why)`."
+    """Yield `(name, image, None)` per dropped image, conformed to `spec`, one decoded at a time,
+    or `(name, None, why)`."""
     kinds = ', '.join(s[1:].upper() for s in sorted(IMAGE_SUFFIXES))
     max_side = 4 * max(spec['image_size'])
     for j, (c, name) in enumerate(zip(contents or [], filenames or [])):
@@ -303,7 +316,8 @@ def dropped_images(settings: AppSettings, contents: list, filenames: list, spec:
 
 # %% ../../nbs/56_app_your_data.ipynb #0eea542c
 def same_space(model, view: View | None) -> bool:
-    "Whether `model` reads images as `view` encodes them (autoencoder and weights, resolution, image size and mode)."
+    """Whether `model` reads images as `view` encodes them (autoencoder and weights, resolution,
+    image size and mode)."""
     if view is None: return False
     s = model.spec_
     gray = view.images.ndim == 3
@@ -314,7 +328,8 @@ def same_space(model, view: View | None) -> bool:
 
 # %% ../../nbs/56_app_your_data.ipynb #3fdb55d2
 def classify_images(model, images: list, view: View | None = None, k: int = 5) -> list:
-    "For each `(name, image)`: class probabilities, the prediction at the model's threshold, OOD score, neighbours."
+    """For each `(name, image)`: class probabilities, the prediction at the model's threshold,
+    OOD score, neighbours."""
     X = np.stack([im for _, im in images])
     proba, ood = model.predict_proba(X), model.score_samples(X)
     pred = model.classes_[predict_labels(proba, model.threshold_)]
@@ -341,7 +356,8 @@ def ood_sentence(model, score: float) -> str:
 
 # %% ../../nbs/56_app_your_data.ipynb #e078fb62
 def prediction_sentence(model, result: dict) -> str:
-    "The prediction and the rule that made it: the model's threshold (chosen on validation) or the most probable class."
+    """The prediction and the rule that made it: the model's threshold (chosen on validation) or
+    the most probable class."""
     c, thr = list(map(str, model.classes_)), model.threshold_
     if thr is None or len(c) != 2: return f"“{result['prediction']}”: the most probable class"
     p = result['proba'][c[1]]
@@ -351,7 +367,8 @@ def prediction_sentence(model, result: dict) -> str:
 
 # %% ../../nbs/56_app_your_data.ipynb #96cacc8c
 def classify_panel(model, results: list, view: View | None = None):
-    "Each classified image: the prediction, the probability of every class by name, the OOD sentence, neighbours."
+    """Each classified image: the prediction, the probability of every class by name, the OOD
+    sentence, neighbours."""
     cards = []
     for r in results:
         bars = [html.Div([html.Span(c, className='lab'), html.Progress(value=p, max=1), html.Span(f' {p:.2f}')])
@@ -372,10 +389,12 @@ def classify_panel(model, results: list, view: View | None = None):
 
 # %% ../../nbs/56_app_your_data.ipynb #a9556d95
 class Classify(Page):
-    "Drop images: a run's model (or an exported one) gives class probabilities, a prediction, how unusual each is."
+    """Drop images: a run's model (or an exported one) gives class probabilities, a prediction,
+    how unusual each is."""
     name, path, title, order = 'classify', '/classify', 'Classify', 7
     def layout(self, settings):
-        "The model menu (runs' models, model folders, a folder by path), its description, the drop zone, results."
+        """The model menu (runs' models, model folders, a folder by path), its description, the
+        drop zone, results."""
         models = list_models(settings)
         opts = [{'label': m['label'], 'value': m['id']} for m in models]
         return html.Div([
@@ -393,7 +412,8 @@ class Classify(Page):
 
 # %% ../../nbs/56_app_your_data.ipynb #fb22f598
 def classify_use_path(settings: AppSettings, n_clicks, path, options) -> tuple:
-    "Callback: add the model folder at `path` to the menu and choose it, or say why it cannot be used."
+    """Callback: add the model folder at `path` to the menu and choose it, or say why it cannot
+    be used."""
     if not path: return no_update, no_update, notice('type the path of a model folder first', kind='warn')
     mid = f'path:{path}'
     try: get_model(settings, mid)
@@ -403,7 +423,8 @@ def classify_use_path(settings: AppSettings, n_clicks, path, options) -> tuple:
 
 # %% ../../nbs/56_app_your_data.ipynb #70f57ba1
 def classify_info(settings: AppSettings, model_id, ready, *sel):
-    "Callback: what the chosen model is: classes, features, threshold, OOD cut, validation score; neighbours or not."
+    """Callback: what the chosen model is: classes, features, threshold, OOD cut, validation
+    score; neighbours or not."""
     if not model_id:
         return notice('No models yet: every `latentlab run` keeps the models it scores in its record, and '
                       "`latentlab export` makes a model folder; put one in the app's models/ folder.", kind='warn')
@@ -426,7 +447,8 @@ def classify_info(settings: AppSettings, model_id, ready, *sel):
 
 # %% ../../nbs/56_app_your_data.ipynb #ad8a38f8
 def classify_dropped(settings: AppSettings, contents, filenames, model_id, *sel):
-    "Callback: the dropped images classified by the chosen model (`classify_panel`), and those refused, by name."
+    """Callback: the dropped images classified by the chosen model (`classify_panel`), and those
+    refused, by name."""
     if not model_id: return notice('choose a model first', kind='warn')
     try: m = get_model(settings, model_id)
     except Refusal as e: return notice(str(e), kind='error')
