@@ -28,12 +28,15 @@ run: install
 # gates: every notebook cell compiles and runs (slow cells reported as skips), tests/, line coverage of latentlab/
 # at least 90% (notebooks executed against the exported module), docstrings/examples ratchet, nbdev_export and
 # nbdev_clean leave no diff, duplicated code under 5% (tests/test_project.py, tests/test_api_docs.py)
+# TEST_WORKERS: pytest-xdist processes, one file each at a time (module fixtures stay shared); 0 runs in this process
 COV_MIN ?= 90
+TEST_WORKERS ?= 2
+TEST_PAR := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 test: install
-	$(PY) -m pytest --cov-fail-under=$(COV_MIN)
+	$(PY) -m pytest $(TEST_PAR) --cov-fail-under=$(COV_MIN)
 
 test-all: install
-	$(PY) -m pytest --run-slow --cov-fail-under=$(COV_MIN)
+	$(PY) -m pytest $(TEST_PAR) --run-slow --cov-fail-under=$(COV_MIN)
 
 export: install
 	$(VENV)/bin/nbdev_export && $(VENV)/bin/nbdev_clean
