@@ -91,17 +91,28 @@ def test_interrupted_run_leaves_no_record(tmp_path, monkeypatch):
     assert not list((tmp_path/'runs').rglob('*.json'))
 
 
+def default_run(runs: Path) -> Path:
+    "`latentlab run` with no options (the `make run` experiment) into `runs`; the record's folder."
+    r = cli('run', '--quiet', '--runs-dir', str(runs))
+    return Path(r.stdout.strip().splitlines()[-1].split('Run record: ')[1])
+
+
 def test_default_experiment_end_to_end(tmp_path):
     """The `make run` experiment itself, in CI: `RunConfig`'s defaults (BreastMNIST 64px, TAEF2 128px, both classifiers
-    on both feature sets, threshold on validation); re-run matches. About 40 s of CPU with the latents cached."""
-    r = cli('run', '--quiet', '--runs-dir', str(tmp_path))
-    path = Path(r.stdout.strip().splitlines()[-1].split('Run record: ')[1])
+    on both feature sets, threshold on validation). About 40 s of CPU with the latents cached."""
+    path = default_run(tmp_path)
     m = json.loads((path/'metrics.json').read_text())
     assert set(m) == {'latent/logreg', 'latent/svm-rbf', 'pixel/logreg', 'pixel/svm-rbf'}
     assert all(v['test']['auc'] > 0.7 for v in m.values())
-    assert 'metrics MATCH' in cli('rerun', path.name, '--runs-dir', str(tmp_path), '--quiet').stdout
     timings = json.loads((path/'timings.json').read_text())
     assert {'encode_s', 'total_s', 'fit pixel/svm-rbf s'} <= set(timings) and not [k for k in m if k.endswith('_s')]
+
+
+@pytest.mark.slow
+def test_default_experiment_reruns_to_the_same_metrics(tmp_path):
+    "The default run re-run matches metric for metric (the CLI's re-run is in the fast suite on an image folder)."
+    path = default_run(tmp_path)
+    assert 'metrics MATCH' in cli('rerun', path.name, '--runs-dir', str(tmp_path), '--quiet').stdout
 
 
 def test_report_list_and_render_errors(tmp_path):

@@ -11,8 +11,8 @@ SMALL = dict(experiment='pool-arms', dataset='breastmnist', size=28, autoencoder
 def test_augmentation_report_fast(tmp_path, monkeypatch):
     monkeypatch.setenv('LATENTLAB_RUNS', str(tmp_path))
     for seed in (0, 1):   # real records for the pool section: no augmentation, the control, a generator at its count
-        for arm in ({}, {'augmenter': 'duplicate-real', 'augment_params': {'multiplier': 3}},
-                    {'augmenter': 'noise', 'augment_params': {'multiplier': 3}}):
+        for arm in ({}, *({'augmenter': a, 'augment_params': {'multiplier': m}}
+                          for a in ('duplicate-real', 'noise') for m in (2, 3))):     # two counts: two controls
             run_experiment({**SMALL, **arm, 'seed': seed}, root=tmp_path, progress=False)
     params = report_parameters('augmentation')
     assert {'dataset', 'autoencoder', 'resolution', 'n_per_class', 'generators', 'n_synthetic', 'seed',
@@ -36,6 +36,6 @@ def test_augmentation_report_fast(tmp_path, monkeypatch):
     assert 'Key findings' in html and f"{m['baseline_test_auc']:.3f}" in html   # prose built from the numbers
     assert (rec.path/'outputs'/'comparison.csv').is_file()
     # the pool section pairs the generator with duplicate-real at its count, seed by seed, from the records
-    assert isinstance(m['pool.breastmnist.10.logreg.noise x3.gain_over_duplicate'], float)
+    assert {type(m[f'pool.breastmnist.10.logreg.noise x{k}.gain_over_duplicate']) for k in (2, 3)} == {float}
     assert 'Synthetic data from the pool' in html and 'paired with duplicate-real at the same count over 2 seeds' in html
     assert (rec.path/'outputs'/'synthetic_pool.csv').is_file()
