@@ -43,9 +43,9 @@ from .models import LatentClassifier, accepts, calibration_summary, feature_spec
 # %% auto #0
 __all__ = ['DEFAULT_CONFIG', 'PACKAGES', 'META_COLUMNS', 'RUNNERS', 'make_config', 'parse_overrides', 'code_version', 'RunRecord',
            'flatten_metrics', 'timing_keys', 'write_record', 'FeatureSpace', 'run_experiment', 'record_row',
-           'list_runs', 'find_run', 'pipeline_name', 'augmentation_name', 'one_per_model', 'name_sources',
-           'compare_metrics', 'register_runner', 'thread_limit', 'config_changes', 'rerun', 'version_changes',
-           'describe_version_changes']
+           'list_runs', 'find_run', 'pipeline_name', 'augmentation_name', 'synthetic_arm', 'synthetic_rows',
+           'one_per_model', 'name_sources', 'compare_metrics', 'register_runner', 'thread_limit', 'config_changes',
+           'rerun', 'version_changes', 'describe_version_changes']
 
 # %% ../nbs/40_experiments.ipynb #40-experimen-005
 DEFAULT_CONFIG = asdict(RunConfig())   # the defaults as a record stores them (read-only: `make_config` copies)
@@ -609,6 +609,46 @@ def augmentation_name(cfg: dict) -> str:
     parts += [f"images:{t}" for t in cfg.get('image_augment') or []]
     if cfg.get('tta'): parts.append('tta')
     return '+'.join(parts) or 'none'
+
+# %% ../nbs/40_experiments.ipynb #e20a96ac
+def synthetic_arm(cfg: dict) -> str:
+    """A run's augmentation arm by name: `augmentation_name`, then the synthetic count, SDEdit's strength and guidance,
+    and its filter."""
+    p = cfg.get('augment_params') or {}
+    extra = [f"x{p['multiplier']}"] if 'multiplier' in p else []
+    extra += [f"s={p['strength']} g={p['guidance_scale']}"] if 'strength' in p else []
+    if 'min_confidence' in p: extra.append('unfiltered' if p['min_confidence'] is None else f"conf>={p['min_confidence']}")
+    return ' '.join([augmentation_name(cfg), *extra])
+
+# %% ../nbs/40_experiments.ipynb #9fd9ccb2
+_QUALITY = ('fd', 'mmd', 'precision', 'recall')
+
+def _class_recalls(test: dict, counts) -> tuple:
+    "Test recall of class 0 and 1 of a two-class entry from its accuracy, balanced accuracy and the class counts."
+    n0, n1 = counts[:2]
+    r1 = ((n0 + n1) * test['acc'] - 2 * test['balanced_acc'] * n0) / (n1 - n0) if n1 != n0 else float('nan')
+    return 2 * test['balanced_acc'] - r1, r1
+
+def synthetic_rows(experiments: list, root: str | Path | None = None) -> pd.DataFrame:
+    """One row per (record, latent classifier) of `experiments` under `root` (the runs folder): data set, labelled size
+    `n`, classifier, arm, seed, validation and test AUC, test recall per class, the synthetic rows' counts and quality."""
+    root, rows, counts = Path(root) if root is not None else runs_dir(), [], {}
+    for exp in experiments:
+        for path in sorted((root/exp).glob('2*/metrics.json')):
+            rec = RunRecord.load(path.parent)
+            c, t, p = rec.config, rec.timings, rec.config.get('augment_params') or {}
+            key = (c['dataset'], c['size'])
+            if key not in counts: counts[key] = np.bincount(load_dataset(*key)['test'].labels)
+            for name, m in rec.metrics.items():
+                if not name.startswith('latent/') or 'test' not in m: continue
+                r0, r1 = _class_recalls(m['test'], counts[key])
+                rows.append(dict(dataset=c['dataset'], n=c['n_per_class'], classifier=name.split('/', 1)[1],
+                                 arm=synthetic_arm(c), augmenter=c.get('augmenter') or ('images' if c.get('image_augment') else 'none'),
+                                 copies=p.get('multiplier'), mix=c.get('synthetic_p'), seed=c['seed'], val=m['val']['auc'],
+                                 test=m['test']['auc'], recall0=r0, recall1=r1, kept=t.get('synthetic_kept'),
+                                 generated=t.get('synthetic_generated'), **{q: t.get(f'synthetic_quality_{q}') for q in _QUALITY}))
+    df = pd.DataFrame(rows)
+    return df.drop_duplicates(['dataset', 'n', 'classifier', 'arm', 'seed'], keep='last', ignore_index=True) if len(df) else df
 
 # %% ../nbs/40_experiments.ipynb #d32721bf
 def one_per_model(results: pd.DataFrame, keys: list) -> pd.DataFrame:
