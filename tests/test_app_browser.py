@@ -116,6 +116,18 @@ def wait(d, css, timeout=WAIT, text=None, count=None):
     return WebDriverWait(d, timeout, poll_frequency=0.3).until(ready, message=f'{css} (text {text!r}, count {count}) did not appear')
 
 
+def click(d, css, timeout=WAIT):
+    "Click the first visible element matching `css`, looking again if it is redrawn (a polled list) before the click lands."
+    def press(_):
+        try:
+            els = d.find_elements(By.CSS_SELECTOR, css)
+            if not els or not els[0].is_displayed(): return False
+            els[0].click()
+            return True
+        except StaleElementReferenceException: return False
+    WebDriverWait(d, timeout, poll_frequency=0.3).until(press, message=f'{css} could not be clicked')
+
+
 def text_of(d, css) -> str:
     "The text of the first element matching `css`, or '' (none yet, or redrawn while we read it)."
     try:
@@ -434,7 +446,7 @@ def test_a_big_import_is_followed_everywhere_joined_kept_across_a_reload_and_can
     wait(d, '.jobs .job.running', text='import of big')
     go(d, 'data')
     wait(d, '#up-progress')                                                   # the page's own bar, from the tab's session
-    wait(d, '.jobs .job.running button.cancel')[0].click()
+    click(d, '.jobs .job.running button.cancel')                              # the list is redrawn as it polls
     said = wait(d, '.jobs .job.cancelled', text='import of big')[0].text
     assert 'cancelled: nothing it was making was kept' in said
     wait(d, '#up-out .notice', text='import of big was cancelled')

@@ -40,13 +40,13 @@ def shell_layout(settings: AppSettings):
     """The header, the view selector with its prepare button and progress bar, the jobs line, and
     the page container."""
     datasets, aes = dataset_options(settings), list_autoencoders()
-    ae0, res0 = defaults('autoencoder', 'resolution')
+    ae0, res0, name0, size0 = defaults('autoencoder', 'resolution', 'dataset', 'size')
     pages = sorted((PAGES[n] for n in PAGES.names()), key=lambda p: p.order)
     hide, keep = {'display': 'none'}, dict(persistence=True, persistence_type='session', clearable=False)
     ready = sorted((settings.data_dir/'views').glob('*/view.json'), key=lambda p: p.stat().st_mtime)
     last = json.loads(ready[-1].read_text()) if ready else {}   # start on the latest prepared view, if any
-    ds0 = last.get('dataset') if last.get('dataset') in [d['value'] for d in datasets] else \
-          (datasets[0]['value'] if datasets else None)
+    known = [d['value'] for d in datasets]          # else the default pipeline's data set, if it is here
+    ds0 = next((d for d in (last.get('dataset'), f'medmnist:{name0}:{size0}') if d in known), known[0] if known else None)
     return html.Div([
         dcc.Location(id='url'), dcc.Store(id='view-ready'), dcc.Store(id='view-job'), dcc.Store(id='jobs-seen'),
         dcc.Interval(id='view-poll', interval=1000, disabled=True), dcc.Interval(id='jobs-poll', interval=1000),
