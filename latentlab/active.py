@@ -26,8 +26,8 @@ from .autoencoders import Autoencoder, load_autoencoder
 from .classifiers import make_classifier
 from .config import Registry, atomic_path
 from .data import IMAGE_SUFFIXES, ImageSet, read_image, subsample_indices
-from .evaluation import (choose_threshold, classification_metrics, fewer_folds, fit_select, learning_curve,
-                                  paired_gain, predict_scores)
+from .evaluation import (choose_threshold, classification_metrics, fewer_folds, fit_select,
+                                  learning_curve, paired_gain, predict_scores)
 from .latents import encode_dataset
 
 # %% auto #0
@@ -50,7 +50,8 @@ def embed(X, n_components: int = 32, normalize: bool = True, random_state: int =
 # %% ../nbs/34_active.ipynb #34-active-009
 STRATEGIES = Registry('strategy')
 
-def register_strategy(name: str, fn: Callable, uses_model: bool = False, description: str = '') -> Callable:
+def register_strategy(name: str, fn: Callable, uses_model: bool = False,
+                      description: str = '') -> Callable:
     """Register selection function `fn` as strategy `name`; `uses_model`: it needs the
     classifier's pool probabilities."""
     if not callable(fn): raise TypeError(f"strategy {name!r} must be a function, got {type(fn).__name__}")
@@ -64,7 +65,8 @@ def select(strategy: str, Z_labelled, y_labelled, Z_pool, k: int, random_state: 
     fn, info = STRATEGIES[strategy], STRATEGIES.info(strategy)
     Z_pool = np.asarray(Z_pool, dtype=np.float64)
     if Z_pool.ndim != 2: raise ValueError(f"Z_pool must be rows (N, D), got shape {Z_pool.shape}")
-    Z_lab = np.asarray(Z_labelled if Z_labelled is not None else np.zeros((0, Z_pool.shape[1])), np.float64)
+    Z_lab = np.asarray(Z_labelled if Z_labelled is not None else np.zeros((0, Z_pool.shape[1])),
+                       np.float64)
     Z_lab = Z_lab.reshape(len(Z_lab), Z_pool.shape[1] if Z_lab.size == 0 else -1)
     y_lab = np.asarray(y_labelled if y_labelled is not None else [], dtype=np.int64).reshape(-1)
     if Z_lab.shape[1] != Z_pool.shape[1] or len(y_lab) != len(Z_lab):
@@ -110,14 +112,16 @@ def pick_kmeans(Z_labelled, y_labelled, Z_pool, k: int, random_state: int = 0, p
     order = np.argsort(-sizes, kind='stable')
     chosen = []
     for c in order:      # the nearest row not taken already (two centroids can share a nearest row)
-        chosen.append(next(int(i) for i in np.argsort(dist[:, c], kind='stable') if i not in chosen))
+        chosen.append(next(int(i) for i in np.argsort(dist[:, c], kind='stable')
+                           if i not in chosen))
     return np.array(chosen), sizes[order].astype(np.float64)
 
 register_strategy('kmeans', pick_kmeans,
                   description='the pool row nearest each k-means centroid, largest cluster first')
 
 # %% ../nbs/34_active.ipynb #34-active-021
-def pick_coreset(Z_labelled, y_labelled, Z_pool, k: int, random_state: int = 0, proba=None) -> tuple:
+def pick_coreset(Z_labelled, y_labelled, Z_pool, k: int, random_state: int = 0,
+                 proba=None) -> tuple:
     """Greedy k-center: each pick the pool row farthest from every labelled or picked row; score:
     that distance."""
     chosen, scores = [], []
@@ -155,8 +159,9 @@ def _typiclust_order(clusters: np.ndarray, n_labelled: int, min_cluster_size: in
     return ids[sizes[ids] > min_cluster_size], ids[sizes[ids] <= min_cluster_size]
 
 # %% ../nbs/34_active.ipynb #34-active-027
-def pick_typiclust(Z_labelled, y_labelled, Z_pool, k: int, random_state: int = 0, proba=None, n_neighbors: int = 20,
-                   min_cluster_size: int = 5, max_clusters: int = 500, squared: bool = True) -> tuple:
+def pick_typiclust(Z_labelled, y_labelled, Z_pool, k: int, random_state: int = 0, proba=None,
+                   n_neighbors: int = 20, min_cluster_size: int = 5, max_clusters: int = 500,
+                   squared: bool = True) -> tuple:
     """TypiClust: the most typical pool row of each of the largest clusters without labels;
     score: its typicality."""
     n_lab = len(Z_labelled)
@@ -174,7 +179,8 @@ def pick_typiclust(Z_labelled, y_labelled, Z_pool, k: int, random_state: int = 0
             if not len(members): continue
             t = typicality(Z[members], min(n_neighbors, len(members) // 2), squared)
             j = members[int(np.argmax(t))] if np.isfinite(t).any() else members[0]
-            chosen.append(j - n_lab); scores.append(float(np.max(t)) if np.isfinite(t).any() else np.nan)
+            chosen.append(j - n_lab); scores.append(float(np.max(t)) if np.isfinite(t).any()
+                                                    else np.nan)
             free[j] = False
     return np.array(chosen), np.array(scores)
 
@@ -195,7 +201,8 @@ def coverage_graph(Z, delta: float) -> sparse.csr_matrix:
 
 # %% ../nbs/34_active.ipynb #34-active-033
 def pick_probcover(Z_labelled, y_labelled, Z_pool, k: int, random_state: int = 0, proba=None,
-                   delta: float | None = None, n_clusters: int | None = None, alpha: float = 0.95) -> tuple:
+                   delta: float | None = None, n_clusters: int | None = None,
+                   alpha: float = 0.95) -> tuple:
     """ProbCover: greedily the pool rows whose δ-balls cover the most uncovered rows; score: how
     many they cover."""
     n_lab = len(Z_labelled)
@@ -234,7 +241,8 @@ def purity(Z, clusters, deltas) -> np.ndarray:
     return np.array([(other >= d).mean() for d in np.atleast_1d(deltas)])
 
 # %% ../nbs/34_active.ipynb #34-active-037
-def choose_delta(Z, n_clusters: int = 2, alpha: float = 0.95, step: float = 0.05, random_state: int = 0) -> float:
+def choose_delta(Z, n_clusters: int = 2, alpha: float = 0.95, step: float = 0.05,
+                 random_state: int = 0) -> float:
     """ProbCover's radius: the largest multiple of `step` whose balls are `alpha`-pure for
     `n_clusters`-means of `Z`."""
     Z = np.asarray(Z, dtype=np.float64)
@@ -251,7 +259,8 @@ register_strategy('probcover', pick_probcover,
                   description='ProbCover (Yehuda et al. 2022): greedy max coverage by delta-balls, delta by purity')
 
 # %% ../nbs/34_active.ipynb #34-active-042
-def fit_labelled(name: str, X, y, X_val=None, y_val=None, random_state: int = 0, n_classes: int | None = None) -> tuple:
+def fit_labelled(name: str, X, y, X_val=None, y_val=None, random_state: int = 0,
+                 n_classes: int | None = None) -> tuple:
     """Classifier `name` fitted on a few labelled rows: `(model, params)`, chosen by validation
     AUC when val is given."""
     X, y = np.asarray(X), np.asarray(y).astype(np.int64)
@@ -260,7 +269,8 @@ def fit_labelled(name: str, X, y, X_val=None, y_val=None, random_state: int = 0,
         raise ValueError(f"the labelled rows hold a single class ({np.unique(y)}): label images of another class first")
     if counts.min() < 2:
         raise ValueError(f"a class has a single labelled image (counts {counts.tolist()}): label one more of it")
-    if X_val is None: return fewer_folds(make_classifier(name, random_state), int(counts.min())).fit(X, y), {}
+    if X_val is None: return fewer_folds(make_classifier(name, random_state),
+                                         int(counts.min())).fit(X, y), {}
     model, params, _ = fit_select(name, X, y, X_val, y_val, 'auc', random_state, n_classes)
     return model, params
 
@@ -271,8 +281,9 @@ def _rows(X) -> np.ndarray:
     return X.reshape(len(X), int(np.prod(X.shape[1:])))
 
 # %% ../nbs/34_active.ipynb #34-active-046
-def suggest(X_labelled, y_labelled, X_pool, k: int = 10, strategy: str = 'typiclust', ids=None, random_state: int = 0,
-            n_components: int = 32, classifier: str = 'logreg', **params) -> pd.DataFrame:
+def suggest(X_labelled, y_labelled, X_pool, k: int = 10, strategy: str = 'typiclust', ids=None,
+            random_state: int = 0, n_components: int = 32, classifier: str = 'logreg',
+            **params) -> pd.DataFrame:
     """The `k` rows of `X_pool` worth labelling next by `strategy`: `rank`, `id`, `row`, `score`,
     `strategy`, best first."""
     X_lab, X_pool = _rows(X_labelled), _rows(X_pool)
@@ -282,13 +293,16 @@ def suggest(X_labelled, y_labelled, X_pool, k: int = 10, strategy: str = 'typicl
                          "with the same autoencoder at the same resolution")
     ids = np.arange(len(X_pool)) if ids is None else np.asarray(ids)
     if len(ids) != len(X_pool): raise ValueError(f"{len(ids)} ids for {len(X_pool)} pool rows")
-    Z = embed(np.vstack([X_lab.reshape(-1, X_pool.shape[1]), X_pool]), n_components, random_state=random_state)
+    Z = embed(np.vstack([X_lab.reshape(-1, X_pool.shape[1]), X_pool]), n_components,
+              random_state=random_state)
     proba = None
     if STRATEGIES.info(strategy)['uses_model']:
-        proba = predict_scores(fit_labelled(classifier, X_lab, y_lab, random_state=random_state)[0], X_pool)
-    idx, scores = select(strategy, Z[:len(X_lab)], y_lab, Z[len(X_lab):], k, random_state, proba, **params)
-    return pd.DataFrame({'rank': np.arange(1, len(idx) + 1), 'id': ids[idx], 'row': idx, 'score': scores,
-                         'strategy': strategy})
+        proba = predict_scores(fit_labelled(classifier, X_lab, y_lab, random_state=random_state)[0],
+                               X_pool)
+    idx, scores = select(strategy, Z[:len(X_lab)], y_lab, Z[len(X_lab):], k, random_state, proba,
+                         **params)
+    return pd.DataFrame({'rank': np.arange(1, len(idx) + 1), 'id': ids[idx], 'row': idx,
+                         'score': scores, 'strategy': strategy})
 
 # %% ../nbs/34_active.ipynb #34-active-051
 def read_unlabelled(folder: str | Path, size: int | None = None) -> tuple:
@@ -303,22 +317,25 @@ def read_unlabelled(folder: str | Path, size: int | None = None) -> tuple:
         except ValueError as e: bad.append(f"  {f.name}: {e.__cause__ or e}")
     if bad: warnings.warn(f"{root}: skipped {len(bad)} unreadable files:\n" + '\n'.join(bad[:20]))
     if not images: raise ValueError(f"{root} holds no readable images ({', '.join(sorted(IMAGE_SUFFIXES))})")
-    if any(i.ndim == 3 for i in images): images = [np.repeat(i[..., None], 3, -1) if i.ndim == 2 else i for i in images]
+    if any(i.ndim == 3 for i in images): images = [np.repeat(i[..., None], 3, -1) if i.ndim == 2
+                                                   else i for i in images]
     shapes = pd.Series([i.shape[:2] for i in images]).value_counts()
     hw = (int(size), int(size)) if size else shapes.index[0]
-    images = [i if i.shape[:2] == hw else np.array(Image.fromarray(i).resize(hw[::-1], Image.Resampling.LANCZOS))
+    images = [i if i.shape[:2] == hw
+              else np.array(Image.fromarray(i).resize(hw[::-1], Image.Resampling.LANCZOS))
               for i in images]
     return np.stack(images), paths
 
 # %% ../nbs/34_active.ipynb #34-active-052
 def suggest_images(labelled: ImageSet, images, ids=None, k: int = 10, strategy: str = 'typiclust',
-                   autoencoder: str | Autoencoder | None = None, resolution: int | None = None, random_state: int = 0,
-                   progress: bool = True, **params) -> pd.DataFrame:
+                   autoencoder: str | Autoencoder | None = None, resolution: int | None = None,
+                   random_state: int = 0, progress: bool = True, **params) -> pd.DataFrame:
     """`suggest` on images: a labelled `ImageSet` and pool `images` (uint8) encoded by
     `autoencoder` (cached)."""
     ae = autoencoder if isinstance(autoencoder, Autoencoder) else load_autoencoder(autoencoder, resolution)
     images = np.asarray(images)
-    pool = ImageSet(images, np.zeros(len(images), np.int64), ['unlabelled'], 'pool', f'{labelled.name}-pool')
+    pool = ImageSet(images, np.zeros(len(images), np.int64), ['unlabelled'], 'pool',
+                    f'{labelled.name}-pool')
     lab = encode_dataset(ae, labelled, progress=progress) if len(labelled) else None
     Z_pool = encode_dataset(ae, pool, progress=progress)
     X_lab = lab.X if lab is not None else np.zeros((0, Z_pool.X.shape[1]), np.float32)
@@ -355,9 +372,11 @@ def contact_sheet(images, captions=None, ncols: int = 8, title: str = ''):
     fig = go.Figure(go.Image(z=canvas, hoverinfo='skip'))
     for i, text in enumerate(captions or []):
         r, c = divmod(i, ncols)
-        fig.add_annotation(x=c * (w + gap) + w / 2, y=r * (h + gap) + h + 2, text=str(text), showarrow=False,
-                           yanchor='top', font=dict(size=10), bgcolor='rgba(255,255,255,0.8)')
-    fig.update_layout(title=title, template='plotly_white', height=int(canvas.shape[0]) + (70 if title else 40),
+        fig.add_annotation(x=c * (w + gap) + w / 2, y=r * (h + gap) + h + 2, text=str(text),
+                           showarrow=False, yanchor='top', font=dict(size=10),
+                           bgcolor='rgba(255,255,255,0.8)')
+    fig.update_layout(title=title, template='plotly_white',
+                      height=int(canvas.shape[0]) + (70 if title else 40),
                       margin=dict(l=10, r=10, t=40 if title else 10, b=10),
                       xaxis=dict(visible=False), yaxis=dict(visible=False))
     return fig
@@ -372,7 +391,8 @@ def save_contact_sheet(images, path: str | Path, captions=None, ncols: int = 8) 
     draw = ImageDraw.Draw(im)
     for i, text in enumerate(captions or []):
         r, c = divmod(i, ncols)
-        draw.text((c * (w + 18) + 2, r * (h + 18) + h + 3), str(text)[:max(4, w // 6)], fill=(0, 0, 0))
+        draw.text((c * (w + 18) + 2, r * (h + 18) + h + 3), str(text)[:max(4, w // 6)],
+                  fill=(0, 0, 0))
     path = Path(path)
     with atomic_path(path) as tmp: im.save(tmp, format='PNG')
     return path
@@ -385,7 +405,8 @@ def write_suggestions(table: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 # %% ../nbs/34_active.ipynb #34-active-061
-def label_schedule(n_classes: int, start_per_class: int = 2, step: int = 10, budget: int = 100) -> list:
+def label_schedule(n_classes: int, start_per_class: int = 2, step: int = 10,
+                   budget: int = 100) -> list:
     """Labelled-set sizes scored by `simulate`: `start_per_class` per class, then multiples of
     `step`, then `budget`."""
     start = int(start_per_class) * int(n_classes)
@@ -407,32 +428,37 @@ def score_round(model, X_val, y_val, X_test, y_test, n_classes: int) -> dict:
 def _trajectory(strategy, classifiers, Z, X, y, seed, schedule, n_classes, params, bar) -> list:
     """One run of active learning from seed `seed`'s starting set: tidy rows of every
     classifier's scores at each size."""
-    start = subsample_indices(SimpleNamespace(labels=y['train'], classes=list(range(n_classes)), split='train'),
+    start = subsample_indices(SimpleNamespace(labels=y['train'], classes=list(range(n_classes)),
+                                              split='train'),
                               schedule[0] // n_classes, seed=seed)
     labelled, rows, proba = list(start), [], None
     rarest = int(np.argmin(np.bincount(y['train'], minlength=n_classes)))
     for r, size in enumerate(schedule):
         if len(labelled) < size:          # the strategy sees the labelled rows' labels, never the pool's
             pool = np.setdiff1d(np.arange(len(Z)), labelled)
-            idx, _ = select(strategy, Z[labelled], y['train'][labelled], Z[pool], size - len(labelled),
-                            random_state=int(np.random.SeedSequence([seed, r]).generate_state(1)[0]),
-                            proba=None if proba is None else proba[pool], **params)
+            idx, _ = select(strategy, Z[labelled], y['train'][labelled], Z[pool],
+                            size - len(labelled),
+                            random_state=int(np.random.SeedSequence([seed, r]).generate_state(1)[0]), proba=None if proba is None else proba[pool], **params)
             labelled += pool[idx].tolist()
         lab = np.array(labelled)
         share = float(np.mean(y['train'][lab] == rarest))
         for name in classifiers:
-            model, _ = fit_labelled(name, X['train'][lab], y['train'][lab], X['val'], y['val'], seed, n_classes)
-            scores = {**score_round(model, X['val'], y['val'], X['test'], y['test'], n_classes), 'rarest_share': share}
-            rows += [dict(strategy=strategy, classifier=name, seed=seed, n_labelled=len(lab), metric=m, value=v)
+            model, _ = fit_labelled(name, X['train'][lab], y['train'][lab], X['val'], y['val'],
+                                    seed, n_classes)
+            scores = {**score_round(model, X['val'], y['val'], X['test'], y['test'], n_classes),
+                      'rarest_share': share}
+            rows += [dict(strategy=strategy, classifier=name, seed=seed, n_labelled=len(lab),
+                          metric=m, value=v)
                      for m, v in scores.items()]
             if STRATEGIES.info(strategy)['uses_model']: proba = predict_scores(model, X['train'], n_classes)
         bar.update(1)
     return rows
 
 # %% ../nbs/34_active.ipynb #34-active-066
-def simulate(X: dict, y: dict, strategies: list | None = None, classifiers: tuple = ('logreg', 'svm-rbf'),
-             seeds=(0, 1, 2, 3, 4), start_per_class: int = 2, step: int = 10, budget: int = 100,
-             n_components: int = 32, dataset: str = '', strategy_params: dict | None = None,
+def simulate(X: dict, y: dict, strategies: list | None = None,
+             classifiers: tuple = ('logreg', 'svm-rbf'), seeds=(0, 1, 2, 3, 4),
+             start_per_class: int = 2, step: int = 10, budget: int = 100, n_components: int = 32,
+             dataset: str = '', strategy_params: dict | None = None,
              progress: bool = True) -> pd.DataFrame:
     """Active learning replayed on `X['train']` (labels revealed when picked): tidy test scores
     per strategy and size."""
@@ -452,7 +478,8 @@ def simulate(X: dict, y: dict, strategies: list | None = None, classifiers: tupl
             for seed in seeds for s in strategies
             for c in (classifiers if STRATEGIES.info(s)['uses_model'] else classifiers[:1])]
     rows = []
-    with tqdm(total=len(runs) * len(schedule), desc=f'active learning {dataset}'.strip(), disable=not progress) as bar:
+    with tqdm(total=len(runs) * len(schedule), desc=f'active learning {dataset}'.strip(),
+              disable=not progress) as bar:
         with threadpool_limits(1):      # thousands of small fits and clusterings: threads cost more than they give
             for s, seed, clfs in runs:
                 rows += _trajectory(s, clfs, Z, X, y, seed, schedule, n_classes, params[s], bar)
@@ -461,7 +488,8 @@ def simulate(X: dict, y: dict, strategies: list | None = None, classifiers: tupl
     return out
 
 # %% ../nbs/34_active.ipynb #34-active-069c
-def gain_table(results: pd.DataFrame, sizes=(20, 50), metric: str = 'auc', baseline: str = 'random') -> pd.DataFrame:
+def gain_table(results: pd.DataFrame, sizes=(20, 50), metric: str = 'auc',
+               baseline: str = 'random') -> pd.DataFrame:
     """Mean `metric` over seeds [95%] per dataset, classifier, size and strategy, and its paired
     gain over `baseline`."""
     df = results[(results.metric == metric) & results.n_labelled.isin(list(sizes))]

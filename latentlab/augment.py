@@ -46,7 +46,8 @@ class LatentSampler(BaseOverSampler):
     _min_class_size = 1
     _may_fall_short = False   # True: `_generate` may return fewer rows than asked (a filter rejected some)
 
-    def __init__(self, sampling_strategy='auto', multiplier: float | None = None, random_state: int | None = None):
+    def __init__(self, sampling_strategy='auto', multiplier: float | None = None,
+                 random_state: int | None = None):
         super().__init__(sampling_strategy=sampling_strategy)
         self.multiplier, self.random_state = multiplier, random_state
 
@@ -61,7 +62,8 @@ class LatentSampler(BaseOverSampler):
 
     def _fit_resample(self, X, y):
         if self.multiplier is not None:   # overrides sampling_strategy
-            self.sampling_strategy_ = check_sampling_strategy(Multiply(self.multiplier), y, self._sampling_type)
+            self.sampling_strategy_ = check_sampling_strategy(Multiply(self.multiplier), y,
+                                                              self._sampling_type)
         rng = np.random.default_rng(self.random_state)
         X = np.ascontiguousarray(X, dtype=np.float32)   # C order: same sums (and samples) for arrays and DataFrames
         self._prepare(X, y, rng)
@@ -90,10 +92,12 @@ def synthesize(sampler, X, y, n_per_class: int | dict) -> tuple:
     `n_per_class` more of each class."""
     X, y = np.asarray(X), np.asarray(y)
     classes, counts = np.unique(y, return_counts=True)
-    want = n_per_class if isinstance(n_per_class, dict) else {c: n_per_class for c in classes.tolist()}
+    want = n_per_class if isinstance(n_per_class, dict) else {c: n_per_class
+                                                              for c in classes.tolist()}
     s = clone(sampler)
     extra = {'multiplier': None} if 'multiplier' in s.get_params() else {}
-    s.set_params(sampling_strategy={c: int(n) + int(counts[classes == c][0]) for c, n in want.items()}, **extra)
+    s.set_params(sampling_strategy={c: int(n) + int(counts[classes == c][0]) for c,
+                                    n in want.items()}, **extra)
     Xr, yr = s.fit_resample(X, y)
     return np.asarray(Xr[len(X):], dtype=np.float32), np.asarray(yr[len(X):])
 
@@ -108,7 +112,8 @@ def register_augmenter(name: str, factory) -> None:
     AUGMENTERS.register(name, factory)
 
 # %% ../nbs/20_augment.ipynb #5e945336
-def make_augmenter(name: str, random_state: int | None = 0, shape: tuple | None = None, pool=None, **params):
+def make_augmenter(name: str, random_state: int | None = 0, shape: tuple | None = None, pool=None,
+                   **params):
     """Augmenter `name` from `AUGMENTERS`; `shape` (latent `(C, h, w)`) and `pool` go to those
     that take them."""
     s = AUGMENTERS[name](random_state=random_state, **params)
@@ -141,7 +146,8 @@ def slerp(a, b, t, eps: float = 1e-7) -> np.ndarray:
     a64, b64 = np.asarray(a, np.float64), np.asarray(b, np.float64)
     t = np.asarray(t, dtype=np.float64).reshape(-1, 1)
     cos = (a64 * b64).sum(1, keepdims=True) / np.clip(np.linalg.norm(a64, axis=1, keepdims=True)
-                                                     * np.linalg.norm(b64, axis=1, keepdims=True), eps, None)
+                                                     * np.linalg.norm(b64, axis=1, keepdims=True),
+                                                     eps, None)
     theta = np.arccos(np.clip(cos, -1, 1))
     s = np.sin(theta)
     out = np.where(s > 1e-4, (np.sin((1 - t) * theta) * a64 + np.sin(t * theta) * b64) / np.where(s > 1e-4, s, 1),
@@ -153,11 +159,12 @@ class LatentInterpolation(LatentSampler):
     """Samples between same-class pairs (random partners or among `k_neighbors` nearest), linear
     or spherical."""
     _min_class_size = 2
-    _parameter_constraints: dict = {**LatentSampler._parameter_constraints, 'method': [StrOptions({'linear', 'slerp'})],
-                                    'k_neighbors': [Interval(Integral, 1, None, closed='left'), None],
-                                    'alpha_range': [tuple, list], 'extrapolation': [Interval(Real, 0, None, closed='left')]}
-    def __init__(self, method: str = 'linear', k_neighbors: int | None = None, alpha_range: tuple = (0.0, 1.0),
-                 extrapolation: float = 0.0, sampling_strategy='auto', multiplier: float | None = None,
+    _parameter_constraints: dict = {**LatentSampler._parameter_constraints,
+                                    'method': [StrOptions({'linear', 'slerp'})],
+                                    'k_neighbors': [Interval(Integral, 1, None, closed='left'), None], 'alpha_range': [tuple, list], 'extrapolation': [Interval(Real, 0, None, closed='left')]}
+    def __init__(self, method: str = 'linear', k_neighbors: int | None = None,
+                 alpha_range: tuple = (0.0, 1.0), extrapolation: float = 0.0,
+                 sampling_strategy='auto', multiplier: float | None = None,
                  random_state: int | None = None):
         super().__init__(sampling_strategy, multiplier, random_state)
         self.method, self.k_neighbors, self.alpha_range, self.extrapolation = method, k_neighbors, alpha_range, extrapolation
@@ -189,10 +196,12 @@ register_augmenter('interp-knn', lambda **kw: LatentInterpolation('linear', k_ne
 class LatentNoise(LatentSampler):
     """Real samples of the class plus Gaussian noise, `scale` x the data's spread (isotropic or
     per latent channel)."""
-    _parameter_constraints: dict = {**LatentSampler._parameter_constraints, 'scale': [Interval(Real, 0, None, closed='left')],
+    _parameter_constraints: dict = {**LatentSampler._parameter_constraints,
+                                    'scale': [Interval(Real, 0, None, closed='left')],
                                     'per_channel': ['boolean'], 'shape': [tuple, list, None]}
     def __init__(self, scale: float = 0.1, per_channel: bool = False, shape: tuple | None = None,
-                 sampling_strategy='auto', multiplier: float | None = None, random_state: int | None = None):
+                 sampling_strategy='auto', multiplier: float | None = None,
+                 random_state: int | None = None):
         super().__init__(sampling_strategy, multiplier, random_state)
         self.scale, self.per_channel, self.shape = scale, per_channel, shape
 
@@ -256,10 +265,13 @@ class LinearInversion(LatentSampler):
     """Samples moved along a per-class logistic regression's normal to probability `target_proba`
     of their new class."""
     _parameter_constraints: dict = {**LatentSampler._parameter_constraints,
-                                    'target_proba': [Interval(Real, 0, 1, closed='neither'), tuple, list],
-                                    'source': [StrOptions({'same', 'other'})], 'C': [Interval(Real, 0, None, closed='neither')]}
-    def __init__(self, target_proba=0.9, source: str = 'same', C: float = 0.1, sampling_strategy='auto',
-                 multiplier: float | None = None, random_state: int | None = None):
+                                    'target_proba': [Interval(Real, 0, 1, closed='neither'), tuple,
+                                                     list],
+                                    'source': [StrOptions({'same', 'other'})],
+                                    'C': [Interval(Real, 0, None, closed='neither')]}
+    def __init__(self, target_proba=0.9, source: str = 'same', C: float = 0.1,
+                 sampling_strategy='auto', multiplier: float | None = None,
+                 random_state: int | None = None):
         super().__init__(sampling_strategy, multiplier, random_state)
         self.target_proba, self.source, self.C = target_proba, source, C
 
@@ -283,5 +295,7 @@ class LinearInversion(LatentSampler):
         return self.models_[cls].predict_proba(np.asarray(X))[:, 1]
 
 # %% ../nbs/20_augment.ipynb #4d2e0026
-register_augmenter('inversion-strengthen', lambda **kw: LinearInversion(target_proba=(0.7, 0.95), source='same', **kw))
-register_augmenter('inversion-counterfactual', lambda **kw: LinearInversion(target_proba=(0.6, 0.9), source='other', **kw))
+register_augmenter('inversion-strengthen',
+                   lambda **kw: LinearInversion(target_proba=(0.7, 0.95), source='same', **kw))
+register_augmenter('inversion-counterfactual',
+                   lambda **kw: LinearInversion(target_proba=(0.6, 0.9), source='other', **kw))

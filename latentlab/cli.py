@@ -17,8 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from .config import Registry, RunConfig, atomic_path, config_docs
-from .experiments import (RunRecord, describe_version_changes, find_run, list_runs, make_config,
-                                   parse_overrides, rerun, run_experiment, version_changes)
+from .experiments import (RunRecord, describe_version_changes, find_run, list_runs,
+                                   make_config, parse_overrides, rerun, run_experiment,
+                                   version_changes)
 from .active import STRATEGIES, read_unlabelled, save_contact_sheet, suggest_images, write_suggestions
 from .data import load_dataset, read_class_folders, subsample_indices
 from .latents import ENGINES, encoding
@@ -35,7 +36,8 @@ def arg(*flags, **kwargs) -> tuple:
     return flags, kwargs
 
 SHARED = {
-    'runs-dir': arg('--runs-dir', default=None, help='runs folder (default: $LATENTLAB_RUNS or ./runs)'),
+    'runs-dir': arg('--runs-dir', default=None,
+                    help='runs folder (default: $LATENTLAB_RUNS or ./runs)'),
     'quiet': arg('--quiet', action='store_true', help='no progress bars'),
     'set': arg('--set', dest='overrides', action='append', default=[], metavar='KEY=VALUE',
                help='set a config entry or report parameter (repeatable): --set n_per_class=25, '
@@ -55,7 +57,8 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
 def config_overrides(args: argparse.Namespace) -> dict:
     "The config entries a command line sets: its `--set` pairs, then its `--FIELD` options."
     pairs = list(getattr(args, 'overrides', []) or [])
-    pairs += [f"{f.name}={v}" for f in fields(RunConfig) if (v := getattr(args, f'config_{f.name}', None)) is not None]
+    pairs += [f"{f.name}={v}" for f in fields(RunConfig)
+              if (v := getattr(args, f'config_{f.name}', None)) is not None]
     return parse_overrides(pairs)
 
 # %% ../nbs/60_cli.ipynb #2dd3f55e
@@ -70,8 +73,8 @@ def command(name: str, *options, description: str = ''):
 # %% ../nbs/60_cli.ipynb #c0e7de03
 def build_parser() -> argparse.ArgumentParser:
     "The `latentlab` argument parser: one sub-parser per registered command."
-    p = argparse.ArgumentParser(prog='latentlab', description='latentlab: classifiers from little labelled data, '
-                                'in the latent space of diffusion-model autoencoders.')
+    p = argparse.ArgumentParser(prog='latentlab',
+                                description='latentlab: classifiers from little labelled data, ' 'in the latent space of diffusion-model autoencoders.')
     sub = p.add_subparsers(dest='command', metavar='COMMAND', required=True)
     for name in COMMANDS._entries:                  # registration order: the order of the help
         fn, info = COMMANDS[name], COMMANDS.info(name)
@@ -128,7 +131,8 @@ def _print_table(rec) -> None:
 def run(args) -> int:
     "Run an experiment, write its run record and print its results"
     with encoding(workers=args.encode_workers, scheduler=args.scheduler, engine=args.encode_engine):
-        rec = run_experiment(make_config(config_overrides(args)), root=args.runs_dir, progress=not args.quiet)
+        rec = run_experiment(make_config(config_overrides(args)), root=args.runs_dir,
+                             progress=not args.quiet)
     _print_table(rec)
     for why in rec.meta.get('large_n', {}).values(): print(f"note: {why}")
     print(f"\nRun record: {rec.path}")
@@ -142,36 +146,44 @@ def config(args) -> int:
     return 0
 
 # %% ../nbs/60_cli.ipynb #65a9041b
-RUNS_COLUMNS = ('run_id', 'experiment', 'kind', 'dataset', 'autoencoder', 'rerun_of', 'derived_from')
+RUNS_COLUMNS = ('run_id', 'experiment', 'kind', 'dataset', 'autoencoder', 'rerun_of',
+                'derived_from')
 
 def _runs_view(df: pd.DataFrame, columns: str | None = None) -> pd.DataFrame:
     """`df`'s `columns` (comma-separated shell patterns), else a few meta columns and each
     model's test AUC."""
-    if columns: cols = [c for p in columns.split(',') for c in df.columns if fnmatch.fnmatchcase(c, p.strip())]
+    if columns: cols = [c for p in columns.split(',') for c in df.columns
+                        if fnmatch.fnmatchcase(c, p.strip())]
     else: cols = [c for c in RUNS_COLUMNS if c in df.columns] + [c for c in df.columns
-                                                                 if c.endswith('/test/auc') and c.count('/') == 3]
+                                                                 if c.endswith('/test/auc')
+                                                                 and c.count('/') == 3]
     return df[list(dict.fromkeys(cols))].dropna(axis=1, how='all')
 
 # %% ../nbs/60_cli.ipynb #f5e8f996
 @command('runs', 'runs-dir', arg('--experiment', default=None, help='only this experiment'),
-         arg('--columns', default=None, metavar='A,B,...', help="columns to show, shell patterns allowed "
-             f"(default: {','.join(RUNS_COLUMNS)} and each model's test AUC)"),
-         arg('--csv', default=None, metavar='FILE', help='also write every column (config, flattened metrics) to FILE'),
+         arg('--columns', default=None, metavar='A,B,...',
+             help="columns to show, shell patterns allowed " f"(default: {','.join(RUNS_COLUMNS)} and each model's test AUC)"),
+         arg('--csv', default=None, metavar='FILE',
+             help='also write every column (config, flattened metrics) to FILE'),
          description='Newest first: a few columns by default; --columns picks others, --csv writes the whole table.')
 def runs(args) -> int:
     "List run records"
     df = list_runs(args.runs_dir, args.experiment)
     if args.csv and len(df): df.to_csv(args.csv, index=False); print(f"{df.shape[1]} columns written to {args.csv}")
-    with pd.option_context('display.float_format', '{:.3f}'.format, 'display.width', 200, 'display.max_columns', None):
-        print(_runs_view(df, args.columns).to_string(index=False) if len(df) else 'no run records yet: `latentlab run` makes one')
+    with pd.option_context('display.float_format', '{:.3f}'.format, 'display.width', 200,
+                           'display.max_columns', None):
+        print(_runs_view(df, args.columns).to_string(index=False) if len(df)
+              else 'no run records yet: `latentlab run` makes one')
     return 0
 
 # %% ../nbs/60_cli.ipynb #6e779e9f
 def _print_rerun(args, new: RunRecord, cmp: pd.DataFrame, ok: bool) -> int:
     """Print a re-run's comparison and lineage; the exit status (1 if a plain re-run's metrics
     differ)."""
-    with pd.option_context('display.float_format', '{:.6f}'.format, 'display.width', 160, 'display.max_rows', None):
-        print(cmp.drop(columns='match').to_string(index=False) if len(cmp) else 'the record has no metrics')
+    with pd.option_context('display.float_format', '{:.6f}'.format, 'display.width', 160,
+                           'display.max_rows', None):
+        print(cmp.drop(columns='match').to_string(index=False) if len(cmp)
+              else 'the record has no metrics')
     if new.meta.get('derived_from'):
         print(f"\nDerived record: {new.path}\n(from {new.meta['derived_from']}, changed: "
               + ', '.join(f"{k} {a!r} -> {b!r}" for k, (a, b) in new.meta['changed'].items())
@@ -185,9 +197,9 @@ def _print_rerun(args, new: RunRecord, cmp: pd.DataFrame, ok: bool) -> int:
     return 0 if ok else 1
 
 # %% ../nbs/60_cli.ipynb #4914a8c7
-@command('rerun', arg('run_id', help='a run id from `latentlab runs` (a unique prefix will do)'), 'set', 'runs-dir',
-         arg('--tol', type=float, default=0.0, help='largest absolute difference counted as a match'), 'quiet',
-         description='Exit status 1 if any metric differs. With --set, run it with those entries changed: the new '
+@command('rerun', arg('run_id', help='a run id from `latentlab runs` (a unique prefix will do)'),
+         'set', 'runs-dir',
+         arg('--tol', type=float, default=0.0, help='largest absolute difference counted as a match'), 'quiet', description='Exit status 1 if any metric differs. With --set, run it with those entries changed: the new '
          'record is derived from the old one (meta derived_from and changed) and the differences are shown.')
 def rerun_record(args) -> int:
     "Re-execute a run record (experiment or report) and check its metrics"
@@ -208,9 +220,12 @@ def _model_from(ref: str, name: str | None = None, runs_dir: str | None = None) 
 
 # %% ../nbs/60_cli.ipynb #0f7302b5
 @command('predict', arg('model', help='an exported model folder, or a run id (a unique prefix will do)'),
-         arg('paths', nargs='+', metavar='PATH', help='images, folders (read recursively) or zip files'),
-         arg('--model', dest='model_name', default=None, help="with a run id: which model (default: the best on validation)"),
-         arg('--out', default=None, metavar='CSV', help='write the predictions to this CSV file (default: print them)'),
+         arg('paths', nargs='+', metavar='PATH',
+             help='images, folders (read recursively) or zip files'),
+         arg('--model', dest='model_name', default=None,
+             help="with a run id: which model (default: the best on validation)"),
+         arg('--out', default=None, metavar='CSV',
+             help='write the predictions to this CSV file (default: print them)'),
          'runs-dir', 'quiet', description='Exit status 1 if no image could be read.')
 def predict(args) -> int:
     "Classify new images with a run's model or an exported model"
@@ -222,7 +237,8 @@ def predict(args) -> int:
         with atomic_path(args.out) as tmp: preds.to_csv(tmp, index=False)
         print(f"predictions written to {args.out}")
     elif len(preds):
-        with pd.option_context('display.width', 200, 'display.max_rows', 200, 'display.max_colwidth', 60):
+        with pd.option_context('display.width', 200, 'display.max_rows', 200,
+                               'display.max_colwidth', 60):
             print(preds.to_string(index=False))
     if len(refused):
         print(f"\n{len(refused)} files not read:")
@@ -232,15 +248,16 @@ def predict(args) -> int:
     return 0 if len(preds) else 1
 
 # %% ../nbs/60_cli.ipynb #057ce633
-@command('export', arg('run_id', help='a run id (a unique prefix will do)'), arg('dest', help='the model folder to write'),
-         arg('--model', dest='model_name', default=None, help='which model (default: the best on validation)'),
-         arg('--no-autoencoder', action='store_true', help="do not copy the autoencoder's weight files into the folder"),
-         'runs-dir', description='The folder holds model.json, the classifier, the OOD scorer, the autoencoder weights '
-         'and README.md, its model card.')
+@command('export', arg('run_id', help='a run id (a unique prefix will do)'),
+         arg('dest', help='the model folder to write'),
+         arg('--model', dest='model_name', default=None, help='which model (default: the best on validation)'), arg('--no-autoencoder', action='store_true', help="do not copy the autoencoder's weight files into the folder"),
+         'runs-dir',
+         description='The folder holds model.json, the classifier, the OOD scorer, the autoencoder weights ' 'and README.md, its model card.')
 def export(args) -> int:
     "Export a run's model as a self-contained folder with a model card"
     if Path(args.dest).exists(): raise ValueError(f"{args.dest} exists: choose a new folder")
-    path = export_model(find_run(args.run_id, args.runs_dir), args.dest, args.model_name, not args.no_autoencoder)
+    path = export_model(find_run(args.run_id, args.runs_dir), args.dest, args.model_name,
+                        not args.no_autoencoder)
     info = json.loads((path/'model.json').read_text())
     print(f"Exported {info['exported']['model']} of run {info['exported']['run_id']} to {path}: "
           f"{', '.join(sorted(p.name for p in path.iterdir()))}")
@@ -252,21 +269,28 @@ def _labelled_images(ref: str, runs_dir: str | None = None) -> tuple:
     encoder), or a run's training images."""
     if Path(ref).is_dir(): return read_class_folders(ref), None, None
     cfg = RunRecord.load(find_run(ref, runs_dir)).config
-    train = load_dataset(cfg['dataset'], size=cfg['size'], seed=cfg['seed'], on_error=cfg['on_error'])['train']
+    train = load_dataset(cfg['dataset'], size=cfg['size'], seed=cfg['seed'],
+                         on_error=cfg['on_error'])['train']
     if cfg['n_per_class'] is not None or cfg['fraction'] is not None:
-        train = train.subset(subsample_indices(train, cfg['n_per_class'], cfg['fraction'], seed=cfg['seed']))
+        train = train.subset(subsample_indices(train, cfg['n_per_class'], cfg['fraction'],
+                                               seed=cfg['seed']))
     return train, cfg['autoencoder'], cfg['resolution']
 
 # %% ../nbs/60_cli.ipynb #7b42a47b
-@command('suggest', arg('labelled', help='a folder with one sub-folder per class, or a run id (its training images)'),
+@command('suggest', arg('labelled',
+                        help='a folder with one sub-folder per class, or a run id (its training images)'),
          arg('unlabelled', help='a folder of unlabelled images'),
          arg('--k', type=int, default=10, help='how many images to suggest (default 10)'),
          arg('--strategy', default='typiclust', choices=STRATEGIES.names(),
              help='how to choose (default typiclust, the best at small budgets in the benchmark)'),
-         arg('--autoencoder', default=None, help="latent space (default: the run's, else RunConfig's)"),
-         arg('--resolution', type=int, default=None, help="encoder resolution (default: the run's, else RunConfig's)"),
-         arg('--out', default='suggestions.csv', metavar='CSV', help='the ranked list (default suggestions.csv)'),
-         arg('--sheet', default=None, metavar='PNG', help='the contact sheet (default: the CSV name with .png)'),
+         arg('--autoencoder', default=None,
+             help="latent space (default: the run's, else RunConfig's)"),
+         arg('--resolution', type=int, default=None,
+             help="encoder resolution (default: the run's, else RunConfig's)"),
+         arg('--out', default='suggestions.csv', metavar='CSV',
+             help='the ranked list (default suggestions.csv)'),
+         arg('--sheet', default=None, metavar='PNG',
+             help='the contact sheet (default: the CSV name with .png)'),
          arg('--seed', type=int, default=0, help='seeds the strategy'), 'runs-dir', 'quiet',
          description='The strategies work in the latent space; the list and the contact sheet are written atomically.')
 def suggest_next(args) -> int:
@@ -274,11 +298,13 @@ def suggest_next(args) -> int:
     labelled, ae, res = _labelled_images(args.labelled, args.runs_dir)
     images, paths = read_unlabelled(args.unlabelled)
     k = min(args.k, len(images))
-    table = suggest_images(labelled, images, ids=paths, k=k, strategy=args.strategy, autoencoder=args.autoencoder or ae,
-                           resolution=args.resolution or res, random_state=args.seed, progress=not args.quiet)
+    table = suggest_images(labelled, images, ids=paths, k=k, strategy=args.strategy,
+                           autoencoder=args.autoencoder or ae, resolution=args.resolution or res,
+                           random_state=args.seed, progress=not args.quiet)
     sheet = args.sheet or str(Path(args.out).with_suffix('.png'))
     write_suggestions(table, args.out)
-    save_contact_sheet(images[table.row.to_numpy()], sheet, [f"#{r} {Path(p).name}" for r, p in zip(table['rank'], table.id)])
+    save_contact_sheet(images[table.row.to_numpy()], sheet,
+                       [f"#{r} {Path(p).name}" for r, p in zip(table['rank'], table.id)])
     print(f"{len(table)} of {len(images)} unlabelled images to label next ({args.strategy}, {len(labelled)} labelled: "
           + ', '.join(f'{c} {n}' for c, n in labelled.class_counts().items()) + ')')
     with pd.option_context('display.width', 160, 'display.max_colwidth', 70):
@@ -287,14 +313,16 @@ def suggest_next(args) -> int:
     return 0
 
 # %% ../nbs/60_cli.ipynb #df15c7a0
-@command('report', arg('template', help='report name (e.g. latent_space), path to a .ipynb, `list`, or `render`'),
+@command('report', arg('template',
+                       help='report name (e.g. latent_space), path to a .ipynb, `list`, or `render`'),
          arg('run_id', nargs='?', default=None, help='with `render`: the report record to render'),
          arg('--engine', choices=['auto', 'quarto', 'nbconvert'], default='auto',
              help='renderer (default: quarto when installed, else nbconvert)'), 'set',
-         arg('--experiment', default=None, help='record under this experiment name (default: the template name)'),
-         'runs-dir', arg('--show-code', action='store_true', help='keep the code in the rendered HTML'), 'quiet',
-         description='Keep it as a run record with the executed notebook and its HTML; `report companion --set '
-         'run=RUN_ID` makes the publication companion page of any record.')
+         arg('--experiment', default=None,
+             help='record under this experiment name (default: the template name)'),
+         'runs-dir',
+         arg('--show-code', action='store_true', help='keep the code in the rendered HTML'),
+         'quiet', description='Keep it as a run record with the executed notebook and its HTML; `report companion --set ' 'run=RUN_ID` makes the publication companion page of any record.')
 def report(args) -> int:
     "Execute a report notebook (papermill) into a run record and render it"
     from latentlab.reports import REPORTS, execute_report, render_record   # papermill and nbconvert: slow to import
@@ -306,7 +334,8 @@ def report(args) -> int:
         print(f"Rendered: {render_record(args.run_id, args.runs_dir, engine=args.engine, show_code=args.show_code)}")
         return 0
     rec = execute_report(args.template, parse_overrides(args.overrides), experiment=args.experiment,
-                         root=args.runs_dir, progress=not args.quiet, show_code=args.show_code, engine=args.engine)
+                         root=args.runs_dir, progress=not args.quiet, show_code=args.show_code,
+                         engine=args.engine)
     print(f"Report record: {rec.path}")
     if (rec.path/'report.html').is_file(): print(f"Rendered ({rec.meta.get('renderer')}): {rec.path/'report.html'}")
     return 0
@@ -318,18 +347,21 @@ def report(args) -> int:
          arg('--workers', type=int, default=1, metavar='N',
              help='local pool processes (default 1; 0 runs cells in this process); not used with --scheduler'),
          arg('--threads', type=int, default=None, metavar='T',
-             help='torch/BLAS threads per cell (default: cores / workers locally, 1 on a cluster)'), 'runs-dir',
+             help='torch/BLAS threads per cell (default: cores / workers locally, 1 on a cluster)'),
+             'runs-dir',
          arg('--retry-failed', action='store_true', help='run the cells that failed before again'),
-         arg('--dry-run', action='store_true', help='show each cell and its status, run nothing'), 'quiet',
-         description='Running it again resumes: finished cells are skipped. Exit status 1 if a cell failed; 130 if '
+         arg('--dry-run', action='store_true', help='show each cell and its status, run nothing'),
+         'quiet', description='Running it again resumes: finished cells are skipped. Exit status 1 if a cell failed; 130 if '
          'it was interrupted (Ctrl-C or SIGTERM stops the running cells, which stay pending).')
 def sweep(args) -> int:
     "Run a grid or list of configs as independent run records (resumable)"
     from latentlab.sweeps import SweepInterrupted, format_summary, plan_sweep, run_sweep   # dask: slow to import
     if args.dry_run:
-        print(format_summary(plan_sweep(args.file, args.runs_dir, retry_failed=args.retry_failed))); return 0
+        print(format_summary(plan_sweep(args.file, args.runs_dir,
+                                        retry_failed=args.retry_failed))); return 0
     try: df = run_sweep(args.file, args.runs_dir, workers=args.workers, scheduler=args.scheduler,
-                        retry_failed=args.retry_failed, threads=args.threads, progress=not args.quiet)
+                        retry_failed=args.retry_failed, threads=args.threads,
+                        progress=not args.quiet)
     except OSError as e:                # e.g. no scheduler answering at --scheduler
         if isinstance(e, FileNotFoundError): raise
         raise RuntimeError(str(e)) from e
@@ -342,11 +374,13 @@ def sweep(args) -> int:
     return 1 if (df.status == 'failed').any() else 0
 
 # %% ../nbs/60_cli.ipynb #aefdecfb
-@command('serve', arg('--host', default='127.0.0.1', help='address to bind (default 127.0.0.1: this machine only)'),
+@command('serve', arg('--host', default='127.0.0.1',
+                      help='address to bind (default 127.0.0.1: this machine only)'),
          arg('--port', type=int, default=8050),
-         arg('--data', default='appdata', help="the app's data folder: imported datasets, prepared views, jobs"),
-         'runs-dir', arg('--workers', type=int, default=1, help='gunicorn workers (1: a single threaded process)'),
-         arg('--import-root', action='append', default=[], help='a server folder users may import from (repeatable)'),
+         arg('--data', default='appdata',
+             help="the app's data folder: imported datasets, prepared views, jobs"),
+         'runs-dir',
+         arg('--workers', type=int, default=1, help='gunicorn workers (1: a single threaded process)'), arg('--import-root', action='append', default=[], help='a server folder users may import from (repeatable)'),
          arg('--max-upload-mb', type=float, default=200.0, help='largest upload accepted'),
          description='GET /health answers with the version and what is loaded.')
 def serve(args) -> int:

@@ -125,7 +125,8 @@ class RunConfig:
 def config_docs() -> dict:
     "The inline documentation of each `RunConfig` field, `{name: text}`."
     from fastcore.docments import docments
-    return {k: v for k, v in docments(RunConfig).items() if k in {f.name for f in fields(RunConfig)}}
+    return {k: v for k, v in docments(RunConfig).items()
+            if k in {f.name for f in fields(RunConfig)}}
 
 # %% ../nbs/00_config.ipynb #2344f766
 def defaults(*names: str):

@@ -76,7 +76,8 @@ class ImageSet(Labelled):
     def subset(self, idx, split: str | None = None) -> 'ImageSet':
         "The images at `idx` (indices or boolean mask) as a new `ImageSet`."
         idx = self._index(idx)
-        return ImageSet(self.images[idx], self.labels[idx], self.classes, split or self.split, self.name, list(self.skipped))
+        return ImageSet(self.images[idx], self.labels[idx], self.classes, split or self.split,
+                        self.name, list(self.skipped))
 
     def fingerprint(self) -> str:
         """SHA-256 of the content (shape, pixels, labels, class names): equal content, equal
@@ -108,7 +109,8 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
             raise ValueError(f"float images must lie in [0, 1], got {np.nanmin(a):.3g}..{np.nanmax(a):.3g}")
         return np.round(np.nan_to_num(a) * 255).astype(np.uint8)
     if np.issubdtype(a.dtype, np.integer):
-        top = 65535 if a.max(initial=0) > 255 or a.dtype in (np.uint16, np.int32, np.int64, np.uint32) else 255
+        top = 65535 if a.max(initial=0) > 255 or a.dtype in (np.uint16, np.int32, np.int64,
+                                                             np.uint32) else 255
         if a.max(initial=0) > 65535: top = int(a.max())
         return np.round(np.clip(a, 0, None).astype(np.float64) / top * 255).astype(np.uint8)
     raise TypeError(f"cannot convert images of dtype {a.dtype} to uint8")
@@ -125,7 +127,8 @@ def split_stratified(data: ImageSet, val: float = 0.15, test: float = 0.15, seed
     rest, te = train_test_split(idx, test_size=test, stratify=data.labels, random_state=seed)
     out = {}
     if val > 0:
-        tr, va = train_test_split(rest, test_size=val / (1 - test), stratify=data.labels[rest], random_state=seed)
+        tr, va = train_test_split(rest, test_size=val / (1 - test), stratify=data.labels[rest],
+                                  random_state=seed)
         out = {'train': data.subset(np.sort(tr), 'train'), 'val': data.subset(np.sort(va), 'val')}
     else:
         out = {'train': data.subset(np.sort(rest), 'train')}
@@ -182,7 +185,8 @@ def medmnist_filename(flag: str, size: int = 28) -> str:
     return f"{flag.lower()}.npz" if int(size) == 28 else f"{flag.lower()}_{int(size)}.npz"
 
 # %% ../nbs/01_data.ipynb #f4c7ca57
-def load_medmnist(flag: str = 'breastmnist', size: int = 28, root: str | Path | None = None) -> dict:
+def load_medmnist(flag: str = 'breastmnist', size: int = 28,
+                  root: str | Path | None = None) -> dict:
     "Train/val/test `ImageSet`s of 2D MedMNIST dataset `flag` at `size` px (28, 64, 128 or 224)."
     import medmnist
     info = _medmnist_info(flag)
@@ -194,7 +198,8 @@ def load_medmnist(flag: str = 'breastmnist', size: int = 28, root: str | Path | 
     folder = local if have or root is not None else cache_dir('medmnist')
     cls = getattr(medmnist, info['python_class'])
     try:
-        first = cls(split='train', root=str(folder), size=size, download=not (folder/fname).is_file())
+        first = cls(split='train', root=str(folder), size=size,
+                    download=not (folder/fname).is_file())
     except Exception as e:
         raise FileNotFoundError(
             f"MedMNIST file {fname} is not in {local} and could not be downloaded ({type(e).__name__}: {' '.join(str(e).split())[:160]}). "
@@ -202,9 +207,10 @@ def load_medmnist(flag: str = 'breastmnist', size: int = 28, root: str | Path | 
     classes = [info['label'][str(i)] for i in range(len(info['label']))]
     out = {}
     for split in ('train', 'val', 'test'):
-        ds = first if split == 'train' else cls(split=split, root=str(folder), size=size, download=False)
-        out[split] = ImageSet(to_uint8(np.asarray(ds.imgs)), np.asarray(ds.labels)[:, 0], classes, split,
-                              f"{flag}_{size}")
+        ds = first if split == 'train' else cls(split=split, root=str(folder), size=size,
+                                                download=False)
+        out[split] = ImageSet(to_uint8(np.asarray(ds.imgs)), np.asarray(ds.labels)[:, 0], classes,
+                              split, f"{flag}_{size}")
     return out
 
 # %% ../nbs/01_data.ipynb #01-data-022
@@ -223,7 +229,8 @@ def read_image(path, max_side: int | None = None) -> np.ndarray:
             if im.mode in ('LA', 'PA'): im = im.convert('L')
             if im.mode in ('CMYK', 'YCbCr', 'HSV', 'LAB', 'RGBX'): im = im.convert('RGB')
             if im.mode == '1': im = im.convert('L')
-            if max_side and max(im.size) > max_side: im.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+            if max_side and max(im.size) > max_side: im.thumbnail((max_side, max_side),
+                                                                  Image.Resampling.LANCZOS)
             arr = np.array(im)
     except Exception as e:
         raise ValueError(f"cannot read image {getattr(path, 'name', path)}: {e}") from e
@@ -257,10 +264,14 @@ def _class_files(folder: Path, cls: str) -> tuple:
     files, problems = [], []
     for f in sorted(folder.iterdir()):
         if f.name.startswith('.'): continue
-        if f.is_dir(): problems.append(dict(path=str(f), reason='a folder inside a class folder (not read)', cls=cls))
+        if f.is_dir(): problems.append(dict(path=str(f),
+                                            reason='a folder inside a class folder (not read)',
+                                            cls=cls))
         elif f.suffix.lower() in IMAGE_SUFFIXES: files.append(f)
-        else: problems.append(dict(path=str(f), reason=f"not an image file ({f.suffix or 'no suffix'}; expected "
-                                                       f"{', '.join(sorted(IMAGE_SUFFIXES))})", cls=cls))
+        else: problems.append(dict(path=str(f),
+                                   reason=f"not an image file ({f.suffix or 'no suffix'}; expected "
+                                                       f"{', '.join(sorted(IMAGE_SUFFIXES))})",
+                                                       cls=cls))
     return files, problems
 
 # %% ../nbs/01_data.ipynb #fd0785fd
@@ -270,16 +281,19 @@ def _read_class_folders(root: Path, size: tuple | None, name: str, split: str, c
     `.skipped` (or raised)."""
     if on_error not in ON_ERROR: raise ValueError(f"on_error must be one of {ON_ERROR}, got {on_error!r}")
     fixed = classes is not None
-    classes = classes or [p.name for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith('.')]
+    classes = classes or [p.name for p in sorted(root.iterdir()) if p.is_dir()
+                          and not p.name.startswith('.')]
     if not classes: raise ValueError(f"{root} has no class sub-folders (expected {root}/<class>/<image>.png)")
     per_class, problems, tried = {}, [], 0
     for c in classes:
         files, bad = _class_files(root/c, c) if (root/c).is_dir() else ([], [])
         problems += bad
         imgs = []
-        for f in tqdm(files, desc=f"reading {root.name}/{c}", leave=False, disable=len(files) < 200):
+        for f in tqdm(files, desc=f"reading {root.name}/{c}", leave=False,
+                      disable=len(files) < 200):
             try: imgs.append(read_image(f))
-            except ValueError as e: problems.append(dict(path=str(f), reason=str(e.__cause__ or e), cls=c))
+            except ValueError as e: problems.append(dict(path=str(f), reason=str(e.__cause__ or e),
+                                                         cls=c))
         tried += len(files) + len(bad)
         per_class[c] = (imgs, len(files))
     empty = [c for c, (imgs, _) in per_class.items() if not imgs]
@@ -292,7 +306,8 @@ def _read_class_folders(root: Path, size: tuple | None, name: str, split: str, c
         raise ValueError(f"no class folder in {root} has usable images ({', '.join(sorted(IMAGE_SUFFIXES))}):\n"
                          f"{format_problems(problems)}")
     if problems:
-        shrank = [f"{c} {n} -> {len(per_class[c][0])}" for c, (imgs, n) in per_class.items() if imgs and len(imgs) < n]
+        shrank = [f"{c} {n} -> {len(per_class[c][0])}" for c, (imgs, n) in per_class.items() if imgs
+                  and len(imgs) < n]
         n_files = len(problems) - len(empty)
         warnings.warn(f"{root}: skipped {n_files} of {tried} files that cannot be used as images"
                       + (f"; classes that shrank: {', '.join(shrank)}" if shrank else '')
@@ -311,8 +326,8 @@ def _read_class_folders(root: Path, size: tuple | None, name: str, split: str, c
     return ImageSet(np.stack(imgs), labels, kept, split, name, problems)
 
 # %% ../nbs/01_data.ipynb #a191c29f
-def load_image_folder(path: str | Path, size: int | None = None, val: float = 0.15, test: float = 0.15,
-                      seed: int = 0, on_error: str = 'skip') -> dict:
+def load_image_folder(path: str | Path, size: int | None = None, val: float = 0.15,
+                      test: float = 0.15, seed: int = 0, on_error: str = 'skip') -> dict:
     """Train/val/test `ImageSet`s from a folder with one sub-folder per class (or `train/`,
     `val/`, `test/` of those)."""
     if on_error not in ON_ERROR: raise ValueError(f"on_error must be one of {ON_ERROR}, got {on_error!r}")
@@ -325,19 +340,23 @@ def load_image_folder(path: str | Path, size: int | None = None, val: float = 0.
         hw = train.image_size
         out = {'train': train}
         for s in sorted(subs - {'train'}):
-            out[s] = _read_class_folders(root/s, hw, root.name, s, classes=train.classes, on_error=on_error)
+            out[s] = _read_class_folders(root/s, hw, root.name, s, classes=train.classes,
+                                         on_error=on_error)
         skipped = [p for s in out.values() for p in s.skipped]
         for s in out.values(): s.skipped = list(skipped)   # every split carries the whole folder's list
         return out
-    return split_stratified(_read_class_folders(root, hw, root.name, 'all', on_error=on_error), val=val, test=test, seed=seed)
+    return split_stratified(_read_class_folders(root, hw, root.name, 'all', on_error=on_error),
+                            val=val, test=test, seed=seed)
 
 # %% ../nbs/01_data.ipynb #5bd66eb8
-def read_class_folders(path: str | Path, size: int | None = None, on_error: str = 'skip') -> ImageSet:
+def read_class_folders(path: str | Path, size: int | None = None,
+                       on_error: str = 'skip') -> ImageSet:
     """All images of a folder with one sub-folder per class, as one `ImageSet` (no split);
     unusable files skipped and listed."""
     root = Path(path).expanduser()
     if not root.is_dir(): raise FileNotFoundError(f"image folder {root} does not exist")
-    return _read_class_folders(root, None if size is None else (int(size), int(size)), root.name, 'all', on_error=on_error)
+    return _read_class_folders(root, None if size is None else (int(size), int(size)), root.name,
+                               'all', on_error=on_error)
 
 # %% ../nbs/01_data.ipynb #01-data-027
 def load_npz(path: str | Path, classes: list | None = None, val: float = 0.15, test: float = 0.15,
@@ -360,7 +379,8 @@ def load_npz(path: str | Path, classes: list | None = None, val: float = 0.15, t
     classes = classes or [str(i) for i in range(n)]
     sets = {s: ImageSet(to_uint8(x), np.asarray(y).reshape(len(y), -1)[:, 0], classes, s, path.stem)
             for s, (x, y) in arrays.items()}
-    return sets if 'all' not in sets else split_stratified(sets['all'], val=val, test=test, seed=seed)
+    return sets if 'all' not in sets else split_stratified(sets['all'], val=val, test=test,
+                                                           seed=seed)
 
 # %% ../nbs/01_data.ipynb #927163eb
 DATASETS = Registry('dataset')
@@ -373,7 +393,8 @@ def register_dataset(name: str, loader, description: str = ''):
     return DATASETS.register(name, loader, description=description)
 
 # %% ../nbs/01_data.ipynb #01-data-031
-def load_dataset(source: str | Path, size: int | None = None, seed: int = 0, on_error: str = 'skip') -> dict:
+def load_dataset(source: str | Path, size: int | None = None, seed: int = 0,
+                 on_error: str = 'skip') -> dict:
     """Splits of `source`: a registered name (`register_dataset`), a MedMNIST flag, an `.npz`
     path, or an image folder (`on_error`: see `load_image_folder`)."""
     s = str(source)

@@ -52,16 +52,19 @@ def _unet(shape: tuple, n_classes: int, cfg: DiffusionConfig):
     levels = len(cfg.channels)
     if h % 2 ** (levels - 1) or w % 2 ** (levels - 1):
         raise ValueError(f"latents {h}x{w} cannot be halved {levels - 1} times: use fewer channels levels than {cfg.channels}")
-    return UNet2DModel(sample_size=(h, w), in_channels=C, out_channels=C, block_out_channels=cfg.channels,
-                       down_block_types=('DownBlock2D',) * levels, up_block_types=('UpBlock2D',) * levels,
-                       layers_per_block=cfg.layers_per_block, norm_num_groups=min(8, cfg.channels[0]),
-                       class_embed_type=None, num_class_embeds=n_classes + 1)
+    return UNet2DModel(sample_size=(h, w), in_channels=C, out_channels=C,
+                       block_out_channels=cfg.channels, down_block_types=('DownBlock2D',) * levels,
+                       up_block_types=('UpBlock2D',) * levels,
+                       layers_per_block=cfg.layers_per_block,
+                       norm_num_groups=min(8, cfg.channels[0]), class_embed_type=None,
+                       num_class_embeds=n_classes + 1)
 
 # %% ../nbs/22_diffusion.ipynb #e2a1c005
 def _schedulers(cfg: DiffusionConfig) -> tuple:
     "`(DDPMScheduler, DDIMScheduler)` sharing the noise schedule of `cfg`."
     from diffusers import DDIMScheduler, DDPMScheduler
-    ddpm = DDPMScheduler(num_train_timesteps=cfg.num_train_timesteps, beta_schedule=cfg.beta_schedule)
+    ddpm = DDPMScheduler(num_train_timesteps=cfg.num_train_timesteps,
+                         beta_schedule=cfg.beta_schedule)
     return ddpm, DDIMScheduler.from_config(ddpm.config)
 
 # %% ../nbs/22_diffusion.ipynb #e2a1c008
@@ -77,7 +80,8 @@ class _threads:
 class LatentDiffusion:
     """A trained class-conditional latent diffusion model: UNet, schedules, standardisation,
     class count."""
-    def __init__(self, unet, config: DiffusionConfig, shape: tuple, n_classes: int, mean, std, info: dict | None = None):
+    def __init__(self, unet, config: DiffusionConfig, shape: tuple, n_classes: int, mean, std,
+                 info: dict | None = None):
         self.unet, self.config, self.shape, self.n_classes = unet.eval(), config, tuple(shape), int(n_classes)
         self.mean = torch.as_tensor(np.asarray(mean, np.float32)).view(1, -1, 1, 1).to(unet.device, unet.dtype)
         self.std = torch.as_tensor(np.asarray(std, np.float32)).view(1, -1, 1, 1).to(unet.device, unet.dtype)
@@ -112,13 +116,14 @@ def save_pretrained(self: LatentDiffusion, save_directory: str | Path) -> Path:
         self.unet.save_pretrained(tmp, safe_serialization=True)
         (Path(tmp)/'latentdiffusion.json').write_text(json.dumps({
             'config': asdict(self.config), 'shape': self.shape, 'n_classes': self.n_classes,
-            'mean': self.mean.flatten().tolist(), 'std': self.std.flatten().tolist(), 'info': self.info}, indent=1))
+            'mean': self.mean.flatten().tolist(), 'std': self.std.flatten().tolist(),
+            'info': self.info}, indent=1))
     return Path(save_directory)
 
 # %% ../nbs/22_diffusion.ipynb #e2a1c022
 @patch(cls_method=True)
-def from_pretrained(cls: LatentDiffusion, pretrained_model_name_or_path: str | Path, torch_dtype: torch.dtype | None = None,
-                    device: str | None = None) -> LatentDiffusion:
+def from_pretrained(cls: LatentDiffusion, pretrained_model_name_or_path: str | Path,
+                    torch_dtype: torch.dtype | None = None, device: str | None = None) -> LatentDiffusion:
     """A model saved with `save_pretrained`, with weights in `torch_dtype` (default float32) on
     `device` (default `get_device()`)."""
     from diffusers import UNet2DModel
@@ -127,17 +132,18 @@ def from_pretrained(cls: LatentDiffusion, pretrained_model_name_or_path: str | P
         raise FileNotFoundError(f"{path} is not a saved LatentDiffusion (no latentdiffusion.json): save one with save_pretrained")
     meta = json.loads((path/'latentdiffusion.json').read_text())
     unet = UNet2DModel.from_pretrained(path, torch_dtype=torch_dtype, low_cpu_mem_usage=False)
-    return cls(unet, DiffusionConfig(**meta['config']), meta['shape'], meta['n_classes'], meta['mean'], meta['std'],
-               meta['info']).to(get_device(device))
+    return cls(unet, DiffusionConfig(**meta['config']), meta['shape'], meta['n_classes'],
+               meta['mean'], meta['std'], meta['info']).to(get_device(device))
 
 # %% ../nbs/22_diffusion.ipynb #22-diffusion-009
-def diffusion_cache_key(latents, labels, n_classes: int, config: DiffusionConfig, seed: int, **extra) -> str:
+def diffusion_cache_key(latents, labels, n_classes: int, config: DiffusionConfig, seed: int,
+                        **extra) -> str:
     """Cache key of a diffusion model: hash of its training latents, labels, class count, config,
     seed and `extra`."""
     h = hashlib.sha256()
     h.update(np.ascontiguousarray(latents, np.float32).tobytes()); h.update(np.ascontiguousarray(labels, np.int64).tobytes())
-    meta = {'format': 1, 'shape': list(np.shape(latents)), 'n_classes': int(n_classes), 'config': asdict(config),
-            'seed': int(seed)}
+    meta = {'format': 1, 'shape': list(np.shape(latents)), 'n_classes': int(n_classes),
+            'config': asdict(config), 'seed': int(seed)}
     for k, v in sorted(extra.items()):
         if v is None: continue
         if isinstance(v, np.ndarray): h.update(k.encode()); h.update(np.ascontiguousarray(v, np.float64).tobytes())
@@ -146,8 +152,8 @@ def diffusion_cache_key(latents, labels, n_classes: int, config: DiffusionConfig
     return h.hexdigest()
 
 # %% ../nbs/22_diffusion.ipynb #22-diffusion-009b
-def _train(latents, labels, n_classes: int, cfg: DiffusionConfig, seed: int, progress: bool, device: str,
-           label_confidence=None, sample_weights=None, init: LatentDiffusion | None = None) -> LatentDiffusion:
+def _train(latents, labels, n_classes: int, cfg: DiffusionConfig, seed: int, progress: bool,
+           device: str, label_confidence=None, sample_weights=None, init: LatentDiffusion | None = None) -> LatentDiffusion:
     """Train a `LatentDiffusion` on latents `(N, C, h, w)` (label -1: none) on `device`, from
     `init` if given."""
     torch.manual_seed(seed)
@@ -158,14 +164,17 @@ def _train(latents, labels, n_classes: int, cfg: DiffusionConfig, seed: int, pro
     z = ((z - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)).to(device)
     y = torch.as_tensor(labels, dtype=torch.long).clone()
     y[y < 0] = n_classes                                                       # no label -> "no class"
-    keep = torch.as_tensor(np.ones(len(y)) if label_confidence is None else label_confidence, dtype=torch.float32)
-    weights = None if sample_weights is None else torch.as_tensor(sample_weights, dtype=torch.float64)
+    keep = torch.as_tensor(np.ones(len(y)) if label_confidence is None else label_confidence,
+                           dtype=torch.float32)
+    weights = None if sample_weights is None else torch.as_tensor(sample_weights,
+                                                                  dtype=torch.float64)
     unet = _unet(tuple(z.shape[1:]), n_classes, cfg) if init is None else copy.deepcopy(init.unet).float()
     unet = unet.to(device).train()
     ddpm, _ = _schedulers(cfg)
     opt = torch.optim.AdamW(unet.parameters(), lr=cfg.lr)
     warm = 0.05 if cfg.train_steps != 20 else 0.1     # OneCycleLR divides by zero when warm-up is exactly one step
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.train_steps, pct_start=warm)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.train_steps,
+                                                pct_start=warm)
     losses, t0 = [], time.perf_counter()
     bar = tqdm(range(cfg.train_steps), disable=not progress, desc='training latent diffusion')
     for step in bar:
@@ -176,22 +185,26 @@ def _train(latents, labels, n_classes: int, cfg: DiffusionConfig, seed: int, pro
         c[drop] = n_classes                                                    # label dropout -> "no class"
         noise = torch.randn(x0.shape, generator=g).to(device)
         t = torch.randint(0, cfg.num_train_timesteps, (len(x0),), generator=g).to(device)
-        loss = torch.nn.functional.mse_loss(unet(ddpm.add_noise(x0, noise, t), t, class_labels=c.to(device)).sample, noise)
+        loss = torch.nn.functional.mse_loss(unet(ddpm.add_noise(x0, noise, t), t,
+                                                 class_labels=c.to(device)).sample, noise)
         opt.zero_grad(); loss.backward(); opt.step(); sched.step()
         losses.append(loss.item())
         if step % 50 == 0: bar.set_postfix(loss=f'{np.mean(losses[-50:]):.3f}')
     info = {'train_s': time.perf_counter() - t0, 'loss_first': float(np.mean(losses[:50])),
-            'loss_last': float(np.mean(losses[-50:])), 'n_train': len(z), 'n_labelled': int((y < n_classes).sum()),
-            'seed': seed, 'n_params': sum(p.numel() for p in unet.parameters()),
+            'loss_last': float(np.mean(losses[-50:])), 'n_train': len(z),
+            'n_labelled': int((y < n_classes).sum()), 'seed': seed,
+            'n_params': sum(p.numel() for p in unet.parameters()),
             'torch_threads': torch.get_num_threads(), 'device': str(device)}
-    if init is not None: info.update(init=init.info.get('cache_key'), init_train_s=init.info.get('train_s'))
-    return LatentDiffusion(unet, cfg, tuple(z.shape[1:]), n_classes, mean.numpy(), std.numpy(), info)
+    if init is not None: info.update(init=init.info.get('cache_key'),
+                                     init_train_s=init.info.get('train_s'))
+    return LatentDiffusion(unet, cfg, tuple(z.shape[1:]), n_classes, mean.numpy(), std.numpy(),
+                           info)
 
 # %% ../nbs/22_diffusion.ipynb #22-diffusion-009c
-def train_diffusion(latents, labels=None, n_classes: int | None = None, config: DiffusionConfig | None = None,
-                    seed: int = 0, cache: bool = True, progress: bool = True, threads: int | None = 1,
-                    device: str | None = None, label_confidence=None, sample_weights=None,
-                    init: LatentDiffusion | None = None) -> LatentDiffusion:
+def train_diffusion(latents, labels=None, n_classes: int | None = None,
+                    config: DiffusionConfig | None = None, seed: int = 0, cache: bool = True,
+                    progress: bool = True, threads: int | None = 1, device: str | None = None,
+                    label_confidence=None, sample_weights=None, init: LatentDiffusion | None = None) -> LatentDiffusion:
     """A class-conditional diffusion model trained on latents `(N, C, h, w)` (or a `LatentSet`) on `device`, loaded from
     the cache when trained before. Label `-1`: no class; `label_confidence`, `sample_weights`, `init`: see `_train`."""
     if hasattr(latents, 'latents'):   # a LatentSet
@@ -224,8 +237,8 @@ def train_diffusion(latents, labels=None, n_classes: int | None = None, config: 
         model = LatentDiffusion.from_pretrained(path, device=device); model.info.update(from_cache=True, cache_key=key)
         return model
     with _threads(threads):
-        model = _train(latents, labels, n_classes, cfg, seed, progress, device, extra.get('label_confidence'),
-                       extra.get('sample_weights'), init)
+        model = _train(latents, labels, n_classes, cfg, seed, progress, device,
+                       extra.get('label_confidence'), extra.get('sample_weights'), init)
     model.info['cache_key'] = key
     if cache: model.save_pretrained(path)
     return model
@@ -245,7 +258,8 @@ def _denoise(model: LatentDiffusion, y, x, z0, steps: int, strength: float, guid
     null = torch.full_like(y, model.n_classes)
     for t in timesteps:
         with torch.no_grad():
-            eps_c, eps_u = model.unet(torch.cat([x, x]), t, class_labels=torch.cat([y, null])).sample.chunk(2)
+            eps_c, eps_u = model.unet(torch.cat([x, x]), t,
+                                      class_labels=torch.cat([y, null])).sample.chunk(2)
         eps = eps_u + guidance_scale * (eps_c - eps_u)
         if guidance_loss is not None and guidance_weight:
             a = sched.alphas_cumprod[t].to(x.device, x.dtype)
@@ -259,9 +273,10 @@ def _denoise(model: LatentDiffusion, y, x, z0, steps: int, strength: float, guid
 
 # %% ../nbs/22_diffusion.ipynb #e2a1c031
 @patch
-def sample(self: LatentDiffusion, labels, guidance_scale: float = 2.0, steps: int = 30, seed: int = 0, start=None,
-           strength: float = 0.6, guidance_loss=None, guidance_weight: float = 0.0, batch_size: int = 256,
-           progress: bool = False, threads: int | None = 1) -> np.ndarray:
+def sample(self: LatentDiffusion, labels, guidance_scale: float = 2.0, steps: int = 30,
+           seed: int = 0, start=None, strength: float = 0.6, guidance_loss=None,
+           guidance_weight: float = 0.0, batch_size: int = 256, progress: bool = False,
+           threads: int | None = 1) -> np.ndarray:
     """Latents `(B, C, h, w)` of classes `labels` by DDIM with classifier-free and optional loss
     guidance; from noise or `start`."""
     labels = np.asarray(labels).astype(np.int64).reshape(-1)
@@ -278,7 +293,8 @@ def sample(self: LatentDiffusion, labels, guidance_scale: float = 2.0, steps: in
             y = torch.as_tensor(labels[b0:b0 + batch_size]).to(self.device)
             x = torch.randn((len(y), *self.shape), generator=g).to(self.device, self.dtype)
             z0 = None if start is None else (torch.as_tensor(start[b0:b0 + batch_size]).to(self.device, self.dtype) - self.mean) / self.std
-            x = _denoise(self, y, x, z0, steps, strength, guidance_scale, guidance_loss, guidance_weight)
+            x = _denoise(self, y, x, z0, steps, strength, guidance_scale, guidance_loss,
+                         guidance_weight)
             out.append((x * self.std + self.mean).float().cpu().numpy())
     return np.concatenate(out).astype(np.float32) if out else np.zeros((0, *self.shape), np.float32)
 
@@ -286,19 +302,24 @@ def sample(self: LatentDiffusion, labels, guidance_scale: float = 2.0, steps: in
 class DiffusionSampler(LatentSampler):
     """Latent diffusion as an over-sampler: trains (cached) on the given latents, samples each
     class (noise or SDEdit starts)."""
-    _parameter_constraints: dict = {**LatentSampler._parameter_constraints, 'shape': [tuple, list, None],
-                                    'config': [DiffusionConfig, None], 'guidance_scale': [Interval(Real, 0, None, closed='left')],
-                                    'steps': [Interval(Integral, 1, None, closed='left')], 'start': [StrOptions({'same', 'other'}), None],
-                                    'strength': [Interval(Real, 0, 1, closed='right')], 'guidance_loss': [callable, None],
-                                    'guidance_weight': [Interval(Real, 0, None, closed='left')], 'cache': ['boolean'],
-                                    'progress': ['boolean'], 'threads': [Interval(Integral, 1, None, closed='left'), None],
+    _parameter_constraints: dict = {**LatentSampler._parameter_constraints,
+                                    'shape': [tuple, list, None], 'config': [DiffusionConfig, None],
+                                    'guidance_scale': [Interval(Real, 0, None, closed='left')],
+                                    'steps': [Interval(Integral, 1, None, closed='left')],
+                                    'start': [StrOptions({'same', 'other'}), None],
+                                    'strength': [Interval(Real, 0, 1, closed='right')],
+                                    'guidance_loss': [callable, None],
+                                    'guidance_weight': [Interval(Real, 0, None, closed='left')],
+                                    'cache': ['boolean'], 'progress': ['boolean'],
+                                    'threads': [Interval(Integral, 1, None, closed='left'), None],
                                     'device': [str, None]}
 
-    def __init__(self, shape: tuple | None = None, config: DiffusionConfig | None = None, guidance_scale: float = 2.0,
-                 steps: int = 30, start: str | None = None, strength: float = 0.6, guidance_loss=None,
-                 guidance_weight: float = 0.0, cache: bool = True, progress: bool = False, threads: int | None = 1,
-                 device: str | None = None, sampling_strategy='auto', multiplier: float | None = None,
-                 random_state: int | None = None):
+    def __init__(self, shape: tuple | None = None, config: DiffusionConfig | None = None,
+                 guidance_scale: float = 2.0, steps: int = 30, start: str | None = None,
+                 strength: float = 0.6, guidance_loss=None, guidance_weight: float = 0.0,
+                 cache: bool = True, progress: bool = False, threads: int | None = 1,
+                 device: str | None = None, sampling_strategy='auto',
+                 multiplier: float | None = None, random_state: int | None = None):
         super().__init__(sampling_strategy, multiplier, random_state)
         self.shape, self.config, self.guidance_scale, self.steps = shape, config, guidance_scale, steps
         self.start, self.strength, self.guidance_loss, self.guidance_weight = start, strength, guidance_loss, guidance_weight
@@ -308,8 +329,9 @@ class DiffusionSampler(LatentSampler):
         if self.shape is None or int(np.prod(self.shape)) != X.shape[1]:
             raise ValueError(f"DiffusionSampler needs the latent shape (C, h, w) of the {X.shape[1]} features: "
                              f"pass shape=latentset.shape (got {self.shape})")
-        self.model_ = train_diffusion(X.reshape(len(X), *self.shape), y, config=self.config or DiffusionConfig(),
-                                      seed=int(self.random_state or 0), cache=self.cache, progress=self.progress,
+        self.model_ = train_diffusion(X.reshape(len(X), *self.shape), y, config=self.config
+                                      or DiffusionConfig(), seed=int(self.random_state or 0),
+                                      cache=self.cache, progress=self.progress,
                                       threads=self.threads, device=self.device)
 
     def _generate(self, X, y, cls, n, rng):
@@ -317,32 +339,35 @@ class DiffusionSampler(LatentSampler):
         if self.start is not None:
             pool = X[(y == cls) if self.start == 'same' else (y != cls)]
             start = pool[rng.integers(0, len(pool), size=n)]
-        z = self.model_.sample(np.full(n, cls), guidance_scale=self.guidance_scale, steps=self.steps,
-                               seed=int(rng.integers(2**31)), start=start, strength=self.strength,
-                               guidance_loss=self.guidance_loss, guidance_weight=self.guidance_weight,
-                               threads=self.threads)
+        z = self.model_.sample(np.full(n, cls), guidance_scale=self.guidance_scale,
+                               steps=self.steps, seed=int(rng.integers(2**31)), start=start,
+                               strength=self.strength, guidance_loss=self.guidance_loss,
+                               guidance_weight=self.guidance_weight, threads=self.threads)
         return z.reshape(n, -1)
 
 # %% ../nbs/22_diffusion.ipynb #e2a1c035
 register_augmenter('diffusion', lambda **kw: DiffusionSampler(**kw))
-register_augmenter('diffusion-sdedit', lambda **kw: DiffusionSampler(start='same', strength=0.5, **kw))
+register_augmenter('diffusion-sdedit',
+                   lambda **kw: DiffusionSampler(start='same', strength=0.5, **kw))
 
 # %% ../nbs/22_diffusion.ipynb #b3e4eb8c
 def _canonical_order(X: np.ndarray) -> np.ndarray:
     """Indices that sort rows `X` by the hash of their bytes: the same rows in any order give the
     same sorted set."""
     X = np.ascontiguousarray(X, np.float32)
-    return np.argsort([hashlib.sha1(r.tobytes()).hexdigest() for r in X.reshape(len(X), -1)], kind='stable')
+    return np.argsort([hashlib.sha1(r.tobytes()).hexdigest() for r in X.reshape(len(X), -1)],
+                      kind='stable')
 
 # %% ../nbs/22_diffusion.ipynb #a7a85bd5
-def pretrain_diffusion(latents, n_classes: int, config: DiffusionConfig | None = None, seed: int = 0,
-                       cache: bool = True, progress: bool = False, threads: int | None = 1,
-                       device: str | None = None) -> LatentDiffusion:
+def pretrain_diffusion(latents, n_classes: int, config: DiffusionConfig | None = None,
+                       seed: int = 0, cache: bool = True, progress: bool = False,
+                       threads: int | None = 1, device: str | None = None) -> LatentDiffusion:
     "An unconditional diffusion model of all `latents` `(N, C, h, w)`, cached whatever their order."
     latents = np.asarray(latents, np.float32)
     if latents.ndim != 4: raise ValueError(f"latents must be (N, C, h, w), got {latents.shape}: unflatten them first")
     z = latents[_canonical_order(latents)]
-    return train_diffusion(z, np.full(len(z), -1), n_classes, config, seed, cache, progress, threads, device)
+    return train_diffusion(z, np.full(len(z), -1), n_classes, config, seed, cache, progress,
+                           threads, device)
 
 # %% ../nbs/22_diffusion.ipynb #3c466b16
 def _pseudo_labels(X, y, pool, n_classes: int, random_state: int = 0) -> tuple:
@@ -353,10 +378,10 @@ def _pseudo_labels(X, y, pool, n_classes: int, random_state: int = 0) -> tuple:
     return p.argmax(1).astype(np.int64), np.clip(conf, 0, 1)
 
 # %% ../nbs/22_diffusion.ipynb #a9550100
-def pool_diffusion(X, y, pool, shape: tuple, n_classes: int | None = None, config: DiffusionConfig | None = None,
-                   finetune_steps: int = 300, finetune_lr: float = 5e-4, labelled_share: float = 0.5,
-                   pseudo_labels: bool = False, pretrain_seed: int = 0, seed: int = 0, cache: bool = True,
-                   progress: bool = False, threads: int | None = 1, device: str | None = None) -> LatentDiffusion:
+def pool_diffusion(X, y, pool, shape: tuple, n_classes: int | None = None,
+                   config: DiffusionConfig | None = None, finetune_steps: int = 300,
+                   finetune_lr: float = 5e-4, labelled_share: float = 0.5,
+                   pseudo_labels: bool = False, pretrain_seed: int = 0, seed: int = 0, cache: bool = True, progress: bool = False, threads: int | None = 1, device: str | None = None) -> LatentDiffusion:
     """Diffusion pretrained on labelled rows `X` and unlabelled `pool` (flat), fine-tuned on `X,
     y` (class indices)."""
     shape = tuple(int(s) for s in shape)
@@ -366,22 +391,25 @@ def pool_diffusion(X, y, pool, shape: tuple, n_classes: int | None = None, confi
     n_classes = int(n_classes or y.max() + 1)
     if not 0 < labelled_share <= 1: raise ValueError(f"labelled_share must be in (0, 1], got {labelled_share}")
     cfg = config or DiffusionConfig()
-    pre = pretrain_diffusion(np.r_[X, pool], n_classes, cfg, pretrain_seed, cache, progress, threads, device)
+    pre = pretrain_diffusion(np.r_[X, pool], n_classes, cfg, pretrain_seed, cache, progress,
+                             threads, device)
     if not finetune_steps: return pre
     labels, conf = np.r_[y, np.full(len(pool), -1)], None
     if pseudo_labels and len(pool):
-        pl, pc = _pseudo_labels(X.reshape(len(X), -1), y, pool.reshape(len(pool), -1), n_classes, seed)
+        pl, pc = _pseudo_labels(X.reshape(len(X), -1), y, pool.reshape(len(pool), -1), n_classes,
+                                seed)
         labels, conf = np.r_[y, pl], np.r_[np.ones(len(y)), pc]
     share = labelled_share if len(pool) else 1.0
     w = np.r_[np.full(len(X), share / len(X)), np.full(len(pool), (1 - share) / max(len(pool), 1))]
     ft = replace(cfg, train_steps=int(finetune_steps), lr=float(finetune_lr))
-    return train_diffusion(np.r_[X, pool], labels, n_classes, ft, seed, cache, progress, threads, device,
-                           label_confidence=conf, sample_weights=w, init=pre)
+    return train_diffusion(np.r_[X, pool], labels, n_classes, ft, seed, cache, progress, threads,
+                           device, label_confidence=conf, sample_weights=w, init=pre)
 
 # %% ../nbs/22_diffusion.ipynb #1a599d4f
-def sdedit_variations(model: LatentDiffusion, start, labels, variations: int = 10, strength: float = 0.5,
-                      guidance_scale: float = 2.0, steps: int = 30, seed: int = 0, cache: bool = True,
-                      threads: int | None = 1, progress: bool = False) -> np.ndarray:
+def sdedit_variations(model: LatentDiffusion, start, labels, variations: int = 10,
+                      strength: float = 0.5, guidance_scale: float = 2.0, steps: int = 30,
+                      seed: int = 0, cache: bool = True, threads: int | None = 1,
+                      progress: bool = False) -> np.ndarray:
     """`(variations, N, C, h, w)` SDEdit variations of each start latent toward its class (cached
     for a cached model)."""
     start = np.asarray(start, np.float32).reshape(len(start), *model.shape)
@@ -392,12 +420,14 @@ def sdedit_variations(model: LatentDiffusion, start, labels, variations: int = 1
     path = None
     if cache and key:
         h = hashlib.sha256(start.tobytes() + labels.tobytes())
-        h.update(json.dumps({'model': key, 'variations': int(variations), 'strength': float(strength),
-                             'guidance_scale': float(guidance_scale), 'steps': int(steps), 'seed': int(seed)}).encode())
+        h.update(json.dumps({'model': key, 'variations': int(variations),
+                             'strength': float(strength), 'guidance_scale': float(guidance_scale),
+                             'steps': int(steps), 'seed': int(seed)}).encode())
         path = cache_dir('diffusion', 'sdedit')/f'{h.hexdigest()}.safetensors'
         if path.is_file(): return load_file(path)['z']
-    z = model.sample(np.tile(labels, variations), guidance_scale=guidance_scale, steps=steps, seed=seed,
-                     start=np.tile(start, (variations, 1, 1, 1)), strength=strength, threads=threads, progress=progress)
+    z = model.sample(np.tile(labels, variations), guidance_scale=guidance_scale, steps=steps,
+                     seed=seed, start=np.tile(start, (variations, 1, 1, 1)), strength=strength,
+                     threads=threads, progress=progress)
     z = z.reshape(variations, len(start), *model.shape)
     if path is not None:
         with atomic_path(path) as tmp: save_file({'z': np.ascontiguousarray(z)}, str(tmp))
@@ -410,26 +440,30 @@ class PoolSDEdit(LatentSampler):
     _may_fall_short = True
     _ood_pool_rows = 1000
     _parameter_constraints: dict = {
-        **LatentSampler._parameter_constraints, 'shape': [tuple, list, None], 'pool': ['array-like', None],
-        'config': [DiffusionConfig, dict, None], 'finetune_steps': [Interval(Integral, 0, None, closed='left')],
+        **LatentSampler._parameter_constraints, 'shape': [tuple, list, None],
+        'pool': ['array-like', None], 'config': [DiffusionConfig, dict, None],
+        'finetune_steps': [Interval(Integral, 0, None, closed='left')],
         'finetune_lr': [Interval(Real, 0, None, closed='neither')],
-        'labelled_share': [Interval(Real, 0, 1, closed='right')],
-        'pseudo_labels': ['boolean'], 'pretrain_seed': [Interval(Integral, 0, None, closed='left')],
-        'strength': [Interval(Real, 0, 1, closed='right')], 'guidance_scale': [Interval(Real, 0, None, closed='left')],
+        'labelled_share': [Interval(Real, 0, 1, closed='right')], 'pseudo_labels': ['boolean'],
+        'pretrain_seed': [Interval(Integral, 0, None, closed='left')],
+        'strength': [Interval(Real, 0, 1, closed='right')],
+        'guidance_scale': [Interval(Real, 0, None, closed='left')],
         'steps': [Interval(Integral, 1, None, closed='left')],
         'variations': [Interval(Integral, 1, None, closed='left')],
         'min_confidence': [Interval(Real, 0, 1, closed='both'), None],
-        'ood_quantile': [Interval(Real, 0, 1, closed='both'), None],
-        'cache': ['boolean'], 'progress': ['boolean'], 'threads': [Interval(Integral, 1, None, closed='left'), None],
+        'ood_quantile': [Interval(Real, 0, 1, closed='both'), None], 'cache': ['boolean'],
+        'progress': ['boolean'], 'threads': [Interval(Integral, 1, None, closed='left'), None],
         'device': [str, None]}
 
-    def __init__(self, shape: tuple | None = None, pool=None, config: DiffusionConfig | dict | None = None,
-                 finetune_steps: int = 300, finetune_lr: float = 5e-4, labelled_share: float = 0.5,
+    def __init__(self, shape: tuple | None = None, pool=None,
+                 config: DiffusionConfig | dict | None = None, finetune_steps: int = 300,
+                 finetune_lr: float = 5e-4, labelled_share: float = 0.5,
                  pseudo_labels: bool = False, pretrain_seed: int = 0, strength: float = 0.5,
-                 guidance_scale: float = 2.0, steps: int = 30,
-                 variations: int = 10, min_confidence: float | None = 0.5, ood_quantile: float | None = 1.0,
-                 cache: bool = True, progress: bool = False, threads: int | None = 1, device: str | None = None,
-                 sampling_strategy='auto', multiplier: float | None = None, random_state: int | None = None):
+                 guidance_scale: float = 2.0, steps: int = 30, variations: int = 10,
+                 min_confidence: float | None = 0.5, ood_quantile: float | None = 1.0,
+                 cache: bool = True, progress: bool = False, threads: int | None = 1,
+                 device: str | None = None, sampling_strategy='auto',
+                 multiplier: float | None = None, random_state: int | None = None):
         super().__init__(sampling_strategy, multiplier, random_state)
         self.shape, self.pool, self.config = shape, pool, config
         self.finetune_steps, self.finetune_lr = finetune_steps, finetune_lr
@@ -447,23 +481,27 @@ class PoolSDEdit(LatentSampler):
             raise ValueError(f"the pool must be flat latents of {X.shape[1]} features, like X; got shape {pool.shape}")
         self.classes_ = np.unique(y)
         cfg = DiffusionConfig(**self.config) if isinstance(self.config, dict) else self.config
-        self.model_ = pool_diffusion(X, np.searchsorted(self.classes_, y), pool, self.shape, len(self.classes_), cfg,
-                                     self.finetune_steps, self.finetune_lr, self.labelled_share, self.pseudo_labels,
-                                     self.pretrain_seed, int(self.random_state or 0), self.cache, self.progress,
+        self.model_ = pool_diffusion(X, np.searchsorted(self.classes_, y), pool, self.shape,
+                                     len(self.classes_), cfg, self.finetune_steps, self.finetune_lr,
+                                     self.labelled_share, self.pseudo_labels, self.pretrain_seed,
+                                     int(self.random_state or 0), self.cache, self.progress,
                                      self.threads, self.device)
         self.classifier_ = (fit_latent_classifier(X, y, random_state=int(self.random_state or 0))
                             if self.min_confidence is not None else None)
         some = np.random.default_rng(0).permutation(len(pool))[:self._ood_pool_rows]
         self.scorer_ = OODScorer().fit(np.r_[X, pool[some]]) if self.ood_quantile is not None else None
-        self.filter_counts_ = dict.fromkeys(('generated', 'kept', 'rejected_class', 'rejected_ood'), 0)
+        self.filter_counts_ = dict.fromkeys(('generated', 'kept', 'rejected_class', 'rejected_ood'),
+                                            0)
 
     def _generate(self, X, y, cls, n, rng):
         seed, starts = int(rng.integers(2**31)), X[y == cls]
-        z = sdedit_variations(self.model_, starts, np.full(len(starts), np.searchsorted(self.classes_, cls)),
-                              self.variations, self.strength, self.guidance_scale, self.steps, seed, self.cache,
+        z = sdedit_variations(self.model_, starts,
+                              np.full(len(starts), np.searchsorted(self.classes_, cls)),
+                              self.variations, self.strength, self.guidance_scale, self.steps, seed,
+                              self.cache,
                               self.threads).reshape(-1, X.shape[1])          # round after round over the starts
-        keep, counts = filter_synthetic(z, np.full(len(z), cls), self.classifier_, self.scorer_, self.min_confidence,
-                                        self.ood_quantile)
+        keep, counts = filter_synthetic(z, np.full(len(z), cls), self.classifier_, self.scorer_,
+                                        self.min_confidence, self.ood_quantile)
         for k, v in counts.items(): self.filter_counts_[k] += v
         return z[keep][:n]
 
@@ -474,8 +512,9 @@ class PoolSDEdit(LatentSampler):
         check_is_fitted(self, 'filter_counts_')
         info = self.model_.info
         tuned = 'init' in info
-        return {**self.filter_counts_, 'pretrain_s': info.get('init_train_s') if tuned else info.get('train_s'),
-                'finetune_s': info.get('train_s') if tuned else 0.0, 'model_from_cache': bool(info.get('from_cache'))}
+        return {**self.filter_counts_, 'pretrain_s': info.get('init_train_s') if tuned
+                else info.get('train_s'), 'finetune_s': info.get('train_s') if tuned else 0.0,
+                'model_from_cache': bool(info.get('from_cache'))}
 
 # %% ../nbs/22_diffusion.ipynb #35434782
 register_augmenter('diffusion-sdedit-pool', lambda **kw: PoolSDEdit(**kw))

@@ -24,12 +24,15 @@ __all__ = ['PROJECTIONS', 'thumbnail_uri', 'image_grid', 'project', 'plotlyjs_ht
            'reconstruction_grid', 'latent_channel_grid', 'metric_distributions']
 
 # %% ../nbs/11_embeddings.ipynb #11-embedding-004
-def thumbnail_uri(image: np.ndarray, size: int | None = 64, fmt: str = 'PNG', quality: int = 85) -> str:
+def thumbnail_uri(image: np.ndarray, size: int | None = 64, fmt: str = 'PNG',
+                  quality: int = 85) -> str:
     """A `uint8` image (gray or RGB) as a PNG (or JPEG) `data:` URI, resized to `size` px on its
     longer side."""
     im = Image.fromarray(np.asarray(image, dtype=np.uint8))
-    if size: im = im.resize((size, max(1, round(size * im.height / im.width))), Image.Resampling.LANCZOS)
-    buf = io.BytesIO(); im.save(buf, format=fmt.upper(), **({'quality': quality} if fmt.upper() == 'JPEG' else {}))
+    if size: im = im.resize((size, max(1, round(size * im.height / im.width))),
+                            Image.Resampling.LANCZOS)
+    buf = io.BytesIO(); im.save(buf, format=fmt.upper(),
+                                **({'quality': quality} if fmt.upper() == 'JPEG' else {}))
     return f'data:image/{fmt.lower()};base64,' + base64.b64encode(buf.getvalue()).decode()
 
 # %% ../nbs/11_embeddings.ipynb #9c4f0005
@@ -48,9 +51,11 @@ def image_grid(rows: dict, titles: list | None = None, height_per_row: int = 110
         for c, img in enumerate(a):
             canvas[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = img
     fig = go.Figure(go.Image(z=canvas, hoverinfo='skip'))
-    fig.update_layout(height=height_per_row * len(arrays) + 40, margin=dict(l=120, r=10, t=30, b=10),
-                      xaxis=dict(visible=False), yaxis=dict(tickmode='array', showgrid=False,
-                      tickvals=[r * (h + gap) + h / 2 for r in range(len(arrays))], ticktext=list(rows)))
+    fig.update_layout(height=height_per_row * len(arrays) + 40,
+                      margin=dict(l=120, r=10, t=30, b=10), xaxis=dict(visible=False),
+                      yaxis=dict(tickmode='array', showgrid=False,
+                                 tickvals=[r * (h + gap) + h / 2 for r in range(len(arrays))],
+                                 ticktext=list(rows)))
     if titles: fig.update_layout(title=' | '.join(map(str, titles)))
     return fig
 
@@ -65,21 +70,24 @@ def _projection_key(X: np.ndarray, method: str, params: dict, seed: int) -> str:
     return h.hexdigest()[:32]
 
 # %% ../nbs/11_embeddings.ipynb #9c4f0012
-def _fit_projection(X: np.ndarray, method: str, n_components: int, seed: int, pca_first: int, params: dict) -> np.ndarray:
+def _fit_projection(X: np.ndarray, method: str, n_components: int, seed: int, pca_first: int,
+                    params: dict) -> np.ndarray:
     if method == 'pca': return PCA(n_components, random_state=seed, **params).fit_transform(X)
-    if pca_first and X.shape[1] > pca_first: X = PCA(min(pca_first, len(X)), random_state=seed).fit_transform(X)
+    if pca_first and X.shape[1] > pca_first: X = PCA(min(pca_first, len(X)),
+                                                     random_state=seed).fit_transform(X)
     if method == 'tsne':
         with threadpool_limits(1):   # see above: one thread is faster when cores are shared
-            return TSNE(n_components, random_state=seed, init='pca', perplexity=min(30.0, (len(X) - 1) / 3),
-                        **params).fit_transform(X)
+            return TSNE(n_components, random_state=seed, init='pca',
+                        perplexity=min(30.0, (len(X) - 1) / 3), **params).fit_transform(X)
     import umap
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        return umap.UMAP(n_components=n_components, random_state=seed, n_neighbors=min(15, len(X) - 1), **params).fit_transform(X)
+        return umap.UMAP(n_components=n_components, random_state=seed,
+                         n_neighbors=min(15, len(X) - 1), **params).fit_transform(X)
 
 # %% ../nbs/11_embeddings.ipynb #9c4f0014
-def project(X: np.ndarray, method: str = 'pca', n_components: int = 2, seed: int = 0, pca_first: int = 50,
-            cache: bool = True, **params) -> np.ndarray:
+def project(X: np.ndarray, method: str = 'pca', n_components: int = 2, seed: int = 0,
+            pca_first: int = 50, cache: bool = True, **params) -> np.ndarray:
     """Rows of `X` projected to `n_components` dims by `pca`, `umap` or `tsne` (`float32`),
     cached by input."""
     from latentlab.config import atomic_path, cache_dir
@@ -112,7 +120,8 @@ def figure_html(fig, include_plotlyjs: bool | None = None):
     the first time)."""
     from IPython.display import HTML
     js = plotlyjs_html(force=bool(include_plotlyjs)) if include_plotlyjs is not False else ''
-    return HTML(js + fig.to_html(include_plotlyjs=False, full_html=False, config={'displaylogo': False}))
+    return HTML(js + fig.to_html(include_plotlyjs=False, full_html=False,
+                                 config={'displaylogo': False}))
 
 # %% ../nbs/11_embeddings.ipynb #9c4f0021
 _EXPLORER_JS = r"""
@@ -165,8 +174,8 @@ def _color_spec(values) -> dict:
     import plotly.express as px
     v = np.asarray(values)
     if v.dtype.kind in 'fiu' and len(np.unique(v)) > 10:
-        return dict(color=v.astype(float).tolist(), colorscale='Viridis', cmin=float(np.nanmin(v)), cmax=float(np.nanmax(v)),
-                    colorbar=dict(tickvals=None, ticktext=None, title=''))
+        return dict(color=v.astype(float).tolist(), colorscale='Viridis', cmin=float(np.nanmin(v)),
+                    cmax=float(np.nanmax(v)), colorbar=dict(tickvals=None, ticktext=None, title=''))
     cats = sorted(np.unique(v.astype(str)).tolist())
     codes = np.searchsorted(cats, v.astype(str))
     pal = px.colors.qualitative.Plotly
@@ -179,8 +188,9 @@ def _color_spec(values) -> dict:
 
 # %% ../nbs/11_embeddings.ipynb #9c4f0028
 def embedding_explorer(projections: dict, images: np.ndarray, recons: np.ndarray | None = None,
-                       colors: dict | None = None, info: pd.DataFrame | None = None, title: str = '',
-                       thumb_size: int = 56, height: int = 520, max_selected: int = 120):
+                       colors: dict | None = None, info: pd.DataFrame | None = None,
+                       title: str = '', thumb_size: int = 56, height: int = 520,
+                       max_selected: int = 120):
     """Interactive scatter of `projections` (`name -> (N, 2)`) whose hover / selection shows
     `images` (and `recons`) in a side panel."""
     import plotly.graph_objects as go
@@ -191,24 +201,35 @@ def embedding_explorer(projections: dict, images: np.ndarray, recons: np.ndarray
     colors = dict(colors or {'none': np.zeros(n, int)})
     info = info if info is not None else pd.DataFrame(index=range(n))
     fmt = lambda v: f'{v:.4g}' if isinstance(v, (float, np.floating)) else str(v)
-    text = [f'#{i}' + ''.join(f'\n{c}: {fmt(r[c])}' for c in info.columns) for i, (_, r) in enumerate(info.iterrows())]
+    text = [f'#{i}' + ''.join(f'\n{c}: {fmt(r[c])}' for c in info.columns) for i,
+            (_, r) in enumerate(info.iterrows())]
     names, first_color = list(projections), list(colors)[0]
     P0 = np.asarray(projections[names[0]])
     fig = go.Figure(go.Scatter(x=P0[:, 0], y=P0[:, 1], mode='markers', customdata=np.arange(n),
-                                 text=[t.replace('\n', '<br>') for t in text], hovertemplate='%{text}<extra></extra>',
-                                 marker=dict(size=6, opacity=0.85, showscale=True, **_color_spec(colors[first_color]))))
-    proj_buttons = [dict(label=k, method='update', args=[{'x': [np.asarray(P)[:, 0].tolist()], 'y': [np.asarray(P)[:, 1].tolist()]},
-                                                         {'xaxis.title.text': f'{k} 1', 'yaxis.title.text': f'{k} 2'}])
+                                 text=[t.replace('\n', '<br>') for t in text],
+                                 hovertemplate='%{text}<extra></extra>',
+                                 marker=dict(size=6, opacity=0.85, showscale=True,
+                                             **_color_spec(colors[first_color]))))
+    proj_buttons = [dict(label=k, method='update',
+                         args=[{'x': [np.asarray(P)[:, 0].tolist()],
+                                'y': [np.asarray(P)[:, 1].tolist()]},
+                                                         {'xaxis.title.text': f'{k} 1',
+                                                          'yaxis.title.text': f'{k} 2'}])
                     for k, P in projections.items()]
     color_buttons = [dict(label=f'colour: {k}', method='restyle',
-                          args=[{f'marker.{a}': [b] for a, b in _color_spec(v).items()}]) for k, v in colors.items()]
-    fig.update_layout(title=dict(text=title, x=0.01, y=0.99, yanchor='top'), height=height, dragmode='lasso',
-                      margin=dict(l=40, r=10, t=95, b=40), xaxis_title=f'{names[0]} 1', yaxis_title=f'{names[0]} 2',
-                      updatemenus=[dict(buttons=proj_buttons, x=0, y=1.02, xanchor='left', yanchor='bottom'),
-                                   dict(buttons=color_buttons, x=0.4, y=1.02, xanchor='left', yanchor='bottom')])
+                          args=[{f'marker.{a}': [b] for a, b in _color_spec(v).items()}]) for k,
+                          v in colors.items()]
+    fig.update_layout(title=dict(text=title, x=0.01, y=0.99, yanchor='top'), height=height,
+                      dragmode='lasso', margin=dict(l=40, r=10, t=95, b=40),
+                      xaxis_title=f'{names[0]} 1', yaxis_title=f'{names[0]} 2',
+                      updatemenus=[dict(buttons=proj_buttons, x=0, y=1.02, xanchor='left',
+                                        yanchor='bottom'),
+                                   dict(buttons=color_buttons, x=0.4, y=1.02, xanchor='left',
+                                        yanchor='bottom')])
     uid = 'll-' + uuid.uuid4().hex[:10]
     payload = {'orig': [thumbnail_uri(im, thumb_size, fmt='JPEG') for im in images], 'text': text,
-               'rec': [thumbnail_uri(im, thumb_size, fmt='JPEG') for im in recons] if recons is not None else None}
+               'rec': [thumbnail_uri(im, thumb_size, fmt='JPEG') for im in recons]
+               if recons is not None else None}
     from IPython.display import HTML
     html = (plotlyjs_html() + _EXPLORER_CSS % {'uid': uid, 'height': height} +
             f'<div id="{uid}"><div class="ll-plot">' +
@@ -220,16 +241,19 @@ def embedding_explorer(projections: dict, images: np.ndarray, recons: np.ndarray
     return HTML(html)
 
 # %% ../nbs/11_embeddings.ipynb #9c4f0029
-def reconstruction_grid(images: np.ndarray, recons: np.ndarray, gain: float = 4.0, titles: list | None = None):
+def reconstruction_grid(images: np.ndarray, recons: np.ndarray, gain: float = 4.0,
+                        titles: list | None = None):
     "An `image_grid` with rows original, reconstruction and `|error| x gain`."
     from latentlab.metrics import error_maps
     err = np.clip(error_maps(images, recons) * gain, 0, 255).astype(np.uint8)
     rgb = lambda a: a if a.ndim == 4 else a
     return image_grid({'original': rgb(images), 'reconstruction': rgb(recons),
-                       f'|error| x{gain:g}': err if np.asarray(images).ndim == 3 else np.repeat(err[..., None], 3, -1)}, titles=titles)
+                       f'|error| x{gain:g}': err if np.asarray(images).ndim == 3
+                       else np.repeat(err[..., None], 3, -1)}, titles=titles)
 
 # %% ../nbs/11_embeddings.ipynb #9c4f0033
-def latent_channel_grid(latents: np.ndarray, max_channels: int = 16, names: list | None = None, upscale: int = 4):
+def latent_channel_grid(latents: np.ndarray, max_channels: int = 16, names: list | None = None,
+                        upscale: int = 4):
     """An `image_grid` with one row per latent `(C, h, w)` showing its first `max_channels`
     channels as gray images."""
     z = np.asarray(latents, np.float32)[:, :max_channels]
@@ -237,20 +261,25 @@ def latent_channel_grid(latents: np.ndarray, max_channels: int = 16, names: list
     g = ((z - lo) / np.maximum(hi - lo, 1e-8) * 255).round().astype(np.uint8)
     g = g.repeat(upscale, 2).repeat(upscale, 3)
     names = names or [f'image {i}' for i in range(len(z))]
-    return image_grid({n: imgs for n, imgs in zip(names, g)}, titles=[f'channels 0-{z.shape[1] - 1}'])
+    return image_grid({n: imgs for n, imgs in zip(names, g)},
+                      titles=[f'channels 0-{z.shape[1] - 1}'])
 
 # %% ../nbs/11_embeddings.ipynb #9c4f0036
-def metric_distributions(table: pd.DataFrame, metrics: list | None = None, color: str | None = 'class', nbins: int = 40):
+def metric_distributions(table: pd.DataFrame, metrics: list | None = None,
+                         color: str | None = 'class', nbins: int = 40):
     "Histograms of each metric column in `table` (side by side), coloured by the `color` column."
     import plotly.express as px
     from plotly.subplots import make_subplots
-    metrics = metrics or [c for c in ('psnr', 'ssim', 'ms_ssim', 'mse', 'lpips') if c in table and table[c].notna().any()]
+    metrics = metrics or [c for c in ('psnr', 'ssim', 'ms_ssim', 'mse', 'lpips') if c in table
+                          and table[c].notna().any()]
     fig = make_subplots(rows=1, cols=len(metrics), subplot_titles=metrics)
     groups = table.groupby(color) if color else [('all', table)]
     pal = px.colors.qualitative.Plotly
     for k, (g, part) in enumerate(groups):
         for j, mname in enumerate(metrics):
-            fig.add_histogram(x=part[mname], name=str(g), legendgroup=str(g), showlegend=j == 0, nbinsx=nbins,
-                              marker_color=pal[k % len(pal)], opacity=0.65, row=1, col=j + 1)
-    fig.update_layout(barmode='overlay', height=300, margin=dict(l=40, r=10, t=40, b=30), legend_title=color or '')
+            fig.add_histogram(x=part[mname], name=str(g), legendgroup=str(g), showlegend=j == 0,
+                              nbinsx=nbins, marker_color=pal[k % len(pal)], opacity=0.65, row=1,
+                              col=j + 1)
+    fig.update_layout(barmode='overlay', height=300, margin=dict(l=40, r=10, t=40, b=30),
+                      legend_title=color or '')
     return fig

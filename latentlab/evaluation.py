@@ -54,7 +54,8 @@ def predict_labels(proba, threshold: float | None = None) -> np.ndarray:
     return (p[:, 1] >= threshold).astype(int)
 
 # %% ../nbs/31_evaluation.ipynb #10de9f58
-def classification_metrics(y_true, proba, n_classes: int | None = None, threshold: float | None = None) -> dict:
+def classification_metrics(y_true, proba, n_classes: int | None = None,
+                           threshold: float | None = None) -> dict:
     """`{'auc', 'acc', 'balanced_acc', 'f1'}` of labels `y_true` against class probabilities
     `proba` `(N, K)`."""
     y = np.asarray(y_true).astype(int)
@@ -75,7 +76,8 @@ def classification_metrics(y_true, proba, n_classes: int | None = None, threshol
         out['auc'] = float(roc_auc_score(y, p[:, 1]))
     else:
         q = p / np.clip(p.sum(1, keepdims=True), 1e-12, None)
-        out['auc'] = float(roc_auc_score(y, q, multi_class='ovr', average='macro', labels=list(range(k))))
+        out['auc'] = float(roc_auc_score(y, q, multi_class='ovr', average='macro',
+                                         labels=list(range(k))))
     return {m: out[m] for m in METRICS}
 
 # %% ../nbs/31_evaluation.ipynb #3f1ab847
@@ -89,7 +91,8 @@ def choose_threshold(y_val, proba_val, metric: str = 'balanced_acc') -> float:
     cuts = np.concatenate([[s[0] - 1e-9], (s[:-1] + s[1:]) / 2, [s[-1] + 1e-9]]) if len(s) > 1 else np.array([0.5])
     pos, neg = np.sort(p[y == 1, 1]), np.sort(p[y == 0, 1])
     tp, tn = len(pos) - np.searchsorted(pos, cuts), np.searchsorted(neg, cuts)     # every cut at once
-    values = ((tp / max(len(pos), 1) + tn / max(len(neg), 1)) / 2 if metric == 'balanced_acc' else (tp + tn) / len(y))
+    values = ((tp / max(len(pos), 1) + tn / max(len(neg), 1)) / 2 if metric == 'balanced_acc'
+              else (tp + tn) / len(y))
     best = np.flatnonzero(np.isclose(values, values.max()))
     return float(cuts[best[len(best) // 2]])   # the middle of the best plateau
 
@@ -104,7 +107,8 @@ def _binary_metrics(y: np.ndarray, p1: np.ndarray, pred: np.ndarray) -> dict:
     fp, fn = neg - tn, pos - tp
     with np.errstate(divide='ignore', invalid='ignore'):
         f1 = lambda t, f_p, f_n: np.where(2 * t + f_p + f_n > 0, 2 * t / (2 * t + f_p + f_n), 0.0)
-        return {'auc': auc, 'acc': (tp + tn) / y.shape[1], 'balanced_acc': (tp / pos + tn / neg) / 2,
+        return {'auc': auc, 'acc': (tp + tn) / y.shape[1],
+                'balanced_acc': (tp / pos + tn / neg) / 2,
                 'f1': (f1(tp, fp, fn) + f1(tn, fn, fp)) / 2}
 
 # %% ../nbs/31_evaluation.ipynb #630dba4a
@@ -115,7 +119,8 @@ def bootstrap_intervals(y_true, proba, n_classes: int | None = None, threshold: 
     y, p = np.asarray(y_true).astype(int), np.asarray(proba, dtype=np.float64)
     rng = np.random.default_rng(seed)
     groups = [np.flatnonzero(y == c) for c in np.unique(y)]
-    idx = np.concatenate([g[rng.integers(0, len(g), size=(int(n_boot), len(g)))] for g in groups], axis=1)
+    idx = np.concatenate([g[rng.integers(0, len(g), size=(int(n_boot), len(g)))] for g in groups],
+                         axis=1)
     if p.shape[1] == 2 and len(groups) == 2:
         reps = _binary_metrics(y[idx], p[idx, 1], predict_labels(p, threshold)[idx])
     else:
@@ -126,7 +131,8 @@ def bootstrap_intervals(y_true, proba, n_classes: int | None = None, threshold: 
                 for m, v in classification_metrics(y[row], p[row], n_classes, threshold).items(): reps[m].append(v)
     q = (100 * (1 - level) / 2, 100 * (1 + level) / 2)
     return {m: tuple(float(x) for x in np.nanpercentile(np.asarray(reps[m], float), q))
-            if np.isfinite(np.asarray(reps[m], float)).any() else (float('nan'),) * 2 for m in METRICS}
+            if np.isfinite(np.asarray(reps[m], float)).any() else (float('nan'),) * 2
+            for m in METRICS}
 
 # %% ../nbs/31_evaluation.ipynb #a2866a10
 def auc_resolution(y, auc: float = 0.8) -> float:
@@ -143,8 +149,8 @@ def auc_resolution(y, auc: float = 0.8) -> float:
     return float(np.mean(widths))
 
 # %% ../nbs/31_evaluation.ipynb #9ea0b89f
-def score_proba(y, proba, n_classes: int | None = None, threshold: float | None = None, n_boot: int = 1000,
-                seed: int = 0, warn: bool = True) -> dict:
+def score_proba(y, proba, n_classes: int | None = None, threshold: float | None = None,
+                n_boot: int = 1000, seed: int = 0, warn: bool = True) -> dict:
     """Metrics of probabilities `proba` against labels `y` with bootstrap 95% intervals
     (`<metric>_low/_high`), `n`, `small_test`."""
     y = np.asarray(y).astype(int)
@@ -163,13 +169,14 @@ def score_proba(y, proba, n_classes: int | None = None, threshold: float | None 
     return out
 
 # %% ../nbs/31_evaluation.ipynb #7e93b344
-def score(estimator, X, y, n_classes: int | None = None, threshold: float | None = None, n_boot: int = 1000,
-          seed: int = 0, warn: bool = True) -> dict:
+def score(estimator, X, y, n_classes: int | None = None, threshold: float | None = None,
+          n_boot: int = 1000, seed: int = 0, warn: bool = True) -> dict:
     """Metrics of a fitted `estimator` on `(X, y)` with bootstrap 95% intervals: `score_proba` of
     its predictions."""
     y = np.asarray(y).astype(int)
     n_classes = n_classes or int(y.max()) + 1
-    return score_proba(y, predict_scores(estimator, X, n_classes), n_classes, threshold, n_boot, seed, warn)
+    return score_proba(y, predict_scores(estimator, X, n_classes), n_classes, threshold, n_boot,
+                       seed, warn)
 
 # %% ../nbs/31_evaluation.ipynb #f2742625
 def _uncalibrated(model):
@@ -177,8 +184,8 @@ def _uncalibrated(model):
     estimator inside; None if it has none."""
     steps = model.steps if isinstance(model, Pipeline) else [('model', model)]
     last = steps[-1][1]
-    if not (isinstance(last, CalibratedClassifierCV) and last.method == 'temperature' and not last.ensemble
-            and hasattr(last.estimator, 'decision_function')): return None
+    if not (isinstance(last, CalibratedClassifierCV) and last.method == 'temperature'
+            and not last.ensemble and hasattr(last.estimator, 'decision_function')): return None
     inner = clone(last.estimator)
     return Pipeline([(n, clone(s)) for n, s in steps[:-1]] + [('raw', inner)]) if len(steps) > 1 else inner
 
@@ -196,7 +203,8 @@ def _probe_scores(probe, X_train, y_train, X_val, shared: dict) -> np.ndarray:
     return steps[-1].fit(shared['train'], y_train).decision_function(shared['val'])
 
 # %% ../nbs/31_evaluation.ipynb #9e1e3bc6
-def _select(name, X_train, y_train, X_val, y_val, metric, random_state, n_classes, shape, fit_kw, rank_only, mix):
+def _select(name, X_train, y_train, X_val, y_val, metric, random_state, n_classes, shape, fit_kw,
+            rank_only, mix):
     """`fit_select`'s loop over the grid (see there); `mix`: `(synthetic row mask, synthetic_p)`
     for models that mix."""
     best, tried, shared = None, [], {}
@@ -207,7 +215,8 @@ def _select(name, X_train, y_train, X_val, y_val, metric, random_state, n_classe
         if kw is not fit_kw: model.set_params(synthetic_p=mix[1])
         probe = _uncalibrated(model) if rank_only else None
         try:
-            if probe is None: proba = predict_scores(model.fit(X_train, y_train, **kw), X_val, n_classes)
+            if probe is None: proba = predict_scores(model.fit(X_train, y_train, **kw), X_val,
+                                                     n_classes)
             else:
                 p1 = expit(_probe_scores(probe, X_train, y_train, X_val, shared))
                 proba = np.c_[1 - p1, p1]
@@ -233,8 +242,8 @@ def fewer_folds(model, n: int):
     return model.set_params(**cv)
 
 # %% ../nbs/31_evaluation.ipynb #79421060
-def fit_select(name: str, X_train, y_train, X_val, y_val, metric: str = 'auc', random_state: int = 0,
-               n_classes: int | None = None, shape: tuple | None = None,
+def fit_select(name: str, X_train, y_train, X_val, y_val, metric: str = 'auc',
+               random_state: int = 0, n_classes: int | None = None, shape: tuple | None = None,
                synthetic: int = 0,                 # the last this many training rows are synthetic ...
                synthetic_p: float | None = None):  # ... and models that mix (torch) swap an item for one with this chance
     """Fit classifier `name` for each grid point on train; return `(best fitted model, its
@@ -250,31 +259,35 @@ def fit_select(name: str, X_train, y_train, X_val, y_val, metric: str = 'auc', r
     mix = (np.arange(len(y_train)) >= len(y_train) - synthetic, synthetic_p) if synthetic and synthetic_p is not None else None
     rank_only = n_classes == 2 and metric == 'auc'      # a temperature keeps the ranking: calibrate the chosen point only
     with threadpool_limits(1, user_api='blas'):   # small matrices: BLAS threads cost more than they give
-        return _select(name, X_train, y_train, X_val, y_val, metric, random_state, n_classes, shape, fit_kw, rank_only,
-                       mix)
+        return _select(name, X_train, y_train, X_val, y_val, metric, random_state, n_classes, shape,
+                       fit_kw, rank_only, mix)
 
 # %% ../nbs/31_evaluation.ipynb #f0281132
-def evaluate_classifier(name: str, X: dict, y: dict, n_classes: int | None = None, shape: tuple | None = None,
-                        metric: str = 'auc', random_state: int = 0, threshold: str = 'argmax', n_boot: int = 1000,
-                        views: dict | None = None, synthetic: int = 0, synthetic_p: float | None = None) -> tuple:
+def evaluate_classifier(name: str, X: dict, y: dict, n_classes: int | None = None,
+                        shape: tuple | None = None, metric: str = 'auc', random_state: int = 0,
+                        threshold: str = 'argmax', n_boot: int = 1000, views: dict | None = None,
+                        synthetic: int = 0, synthetic_p: float | None = None) -> tuple:
     """Select `name` on `X['val']`, score val and test (with intervals): `(record entry, {split:
     probabilities}, model)`."""
     if threshold not in ('argmax', 'val'): raise ValueError(f"threshold must be 'argmax' or 'val', got {threshold!r}")
     n_classes = n_classes or int(max(np.max(y['train']), np.max(y['val']))) + 1
-    model, params, tried = fit_select(name, X['train'], y['train'], X['val'], y['val'], metric, random_state,
-                                      n_classes, shape, synthetic, synthetic_p)
-    proba = {s: np.mean([predict_scores(model, x, n_classes) for x in [X[s], *(views or {}).get(s, [])]], axis=0)
+    model, params, tried = fit_select(name, X['train'], y['train'], X['val'], y['val'], metric,
+                                      random_state, n_classes, shape, synthetic, synthetic_p)
+    proba = {s: np.mean([predict_scores(model, x, n_classes)
+                         for x in [X[s], *(views or {}).get(s, [])]], axis=0)
              for s in ('val', 'test')}
-    return score_entry(y, proba, n_classes, threshold, n_boot, random_state, params=params, grid=tried), proba, model
+    return score_entry(y, proba, n_classes, threshold, n_boot, random_state, params=params,
+                       grid=tried), proba, model
 
 # %% ../nbs/31_evaluation.ipynb #a076aea0
-def score_entry(y: dict, proba: dict, n_classes: int, threshold: str = 'argmax', n_boot: int = 1000, seed: int = 0,
-                **extra) -> dict:
+def score_entry(y: dict, proba: dict, n_classes: int, threshold: str = 'argmax', n_boot: int = 1000,
+                seed: int = 0, **extra) -> dict:
     """A record entry from val and test probabilities: the threshold (chosen on val if asked) and
     both splits' scores."""
     cut = choose_threshold(y['val'], proba['val']) if threshold == 'val' and n_classes == 2 else None
     entry = {**extra, 'threshold': cut}
-    for s in ('val', 'test'): entry[s] = score_proba(y[s], proba[s], n_classes, cut, n_boot, seed, warn=s == 'test')
+    for s in ('val', 'test'): entry[s] = score_proba(y[s], proba[s], n_classes, cut, n_boot, seed,
+                                                     warn=s == 'test')
     return entry
 
 # %% ../nbs/31_evaluation.ipynb #965ffdaa
@@ -286,9 +299,11 @@ def fuse_select(y_val, probas_val: list, metric: str = 'auc', steps: int = 5) ->
     candidates = ([np.array([w, 1 - w]) for w in np.linspace(0, 1, steps)] if k == 2
                   else [np.full(k, 1 / k), *np.eye(k)])
     n = probas_val[0].shape[1]
-    scored = [(classification_metrics(y_val, sum(w * p for w, p in zip(ws, probas_val)), n)[metric], i)
+    scored = [(classification_metrics(y_val, sum(w * p for w, p in zip(ws, probas_val)), n)[metric],
+               i)
               for i, ws in enumerate(candidates)]
-    best = max(scored, key=lambda t: (np.nan_to_num(t[0], nan=-np.inf), -abs(candidates[t[1]][0] - 0.5)))
+    best = max(scored, key=lambda t: (np.nan_to_num(t[0], nan=-np.inf),
+                                      -abs(candidates[t[1]][0] - 0.5)))
     return candidates[best[1]].tolist(), float(best[0])
 
 # %% ../nbs/31_evaluation.ipynb #a79a3089
@@ -302,9 +317,9 @@ def _soft_targets(y, proba, alpha: float, T: float) -> np.ndarray:
     return a * soft + (1 - a) * hard
 
 # %% ../nbs/31_evaluation.ipynb #31f9ca9c
-def distill_select(X_train, y_train, teacher_train, X_val, y_val, metric: str = 'auc', random_state: int = 0,
-                   n_classes: int | None = None, X_pool=None, teacher_pool=None, temperatures: tuple = (1, 2, 4),
-                   alphas: tuple = (0.5, 1.0)):
+def distill_select(X_train, y_train, teacher_train, X_val, y_val, metric: str = 'auc',
+                   random_state: int = 0, n_classes: int | None = None, X_pool=None,
+                   teacher_pool=None, temperatures: tuple = (1, 2, 4), alphas: tuple = (0.5, 1.0)):
     """Logistic regression distilled from a teacher's probabilities; `C`, `T`, `alpha` chosen on
     validation."""
     X, y, P = np.asarray(X_train), np.asarray(y_train).astype(int), np.asarray(teacher_train, np.float64)
@@ -320,9 +335,11 @@ def distill_select(X_train, y_train, teacher_train, X_val, y_val, metric: str = 
                 for params in param_grid('logreg'):
                     model = make_classifier('logreg', random_state, **params)
                     model.fit(rows, labels, **{f'{model.steps[-1][0]}__sample_weight': w})
-                    score = classification_metrics(y_val, predict_scores(model, X_val, k), k)[metric]
+                    score = classification_metrics(y_val, predict_scores(model, X_val, k),
+                                                   k)[metric]
                     tried.append({**params, 'T': T, 'alpha': alpha, f'val_{metric}': score})
-                    if best is None or score > best[0]: best = (score, model, {**params, 'T': T, 'alpha': alpha})
+                    if best is None or score > best[0]: best = (score, model,
+                                                                {**params, 'T': T, 'alpha': alpha})
     return best[1], best[2], tried
 
 # %% ../nbs/31_evaluation.ipynb #42069bae
@@ -348,7 +365,8 @@ def transform_images(data, kind: str, seed: int = 0):
                 top, left = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
                 im = im.crop((left, top, left + cw, top + ch)).resize((w, h), Image.BILINEAR)
             out[i] = np.asarray(im)
-    return replace(data, images=out, name=f'{data.name}+{kind}' + (f'{seed}' if kind != 'hflip' else ''))
+    return replace(data, images=out,
+                   name=f'{data.name}+{kind}' + (f'{seed}' if kind != 'hflip' else ''))
 
 # %% ../nbs/31_evaluation.ipynb #61fe3ae6
 BROKEN_KINDS = ('noise', 'blank', 'blur', 'inverted')
@@ -359,13 +377,15 @@ def broken_images(data, kind: str, seed: int = 0):
     `'inverted'` (seeded)."""
     if kind not in BROKEN_KINDS: raise ValueError(f"unknown broken-input kind {kind!r}; choose from {BROKEN_KINDS}")
     imgs = data.images
-    if kind == 'noise': out = np.random.default_rng(seed).integers(0, 256, imgs.shape, dtype=np.uint8)
+    if kind == 'noise': out = np.random.default_rng(seed).integers(0, 256, imgs.shape,
+                                                                   dtype=np.uint8)
     elif kind == 'blank': out = np.full_like(imgs, 128)
     elif kind == 'inverted': out = 255 - imgs
     else:
         sigma = imgs.shape[1] / 8
         sig = (0, sigma, sigma) + ((0,) if imgs.ndim == 4 else ())
-        out = np.clip(np.round(gaussian_filter(imgs.astype(np.float32), sig)), 0, 255).astype(np.uint8)
+        out = np.clip(np.round(gaussian_filter(imgs.astype(np.float32), sig)), 0,
+                      255).astype(np.uint8)
     return replace(data, images=out, name=f'{data.name}+{kind}')
 
 # %% ../nbs/31_evaluation.ipynb #836dae75
@@ -382,8 +402,8 @@ def mean_interval(values, level: float = 0.95, bounds: tuple | None = None) -> t
     return (m, lo, hi)
 
 # %% ../nbs/31_evaluation.ipynb #209df348
-def paired_gain(results: pd.DataFrame, by: str, baseline, value: str = 'value', pair_on: tuple = ('seed',),
-                group: tuple = ()) -> pd.DataFrame:
+def paired_gain(results: pd.DataFrame, by: str, baseline, value: str = 'value',
+                pair_on: tuple = ('seed',), group: tuple = ()) -> pd.DataFrame:
     """Per variant of column `by`: mean gain over `baseline` paired on `pair_on`, with its 95%
     interval and the number of pairs."""
     missing = [c for c in (by, value, *pair_on, *group) if c not in results.columns]
@@ -397,8 +417,8 @@ def paired_gain(results: pd.DataFrame, by: str, baseline, value: str = 'value', 
         for g, dg in (d.groupby(level=list(range(len(group)))) if group else [((), d)]):
             m, lo, hi = mean_interval(dg.to_numpy())
             g = g if isinstance(g, tuple) else (g,)
-            rows.append({**dict(zip(group, g)), by: variant, 'gain': m, 'low': lo, 'high': hi, 'pairs': len(dg),
-                         'excludes_zero': bool(lo > 0 or hi < 0)})
+            rows.append({**dict(zip(group, g)), by: variant, 'gain': m, 'low': lo, 'high': hi,
+                         'pairs': len(dg), 'excludes_zero': bool(lo > 0 or hi < 0)})
     return pd.DataFrame(rows)
 
 # %% ../nbs/31_evaluation.ipynb #c01c2007
@@ -411,7 +431,8 @@ def learning_curve(results: pd.DataFrame, by: list, x: str = 'n_per_class', valu
     rows = []
     for key, df in results.groupby([*by, x], sort=True, dropna=False):
         m, lo, hi = mean_interval(df[value].to_numpy(), bounds=bounds)
-        rows.append({**dict(zip([*by, x], key)), 'mean': m, 'low': lo, 'high': hi, 'seeds': int(df[value].notna().sum())})
+        rows.append({**dict(zip([*by, x], key)), 'mean': m, 'low': lo, 'high': hi,
+                     'seeds': int(df[value].notna().sum())})
     return pd.DataFrame(rows)
 
 # %% ../nbs/31_evaluation.ipynb #980ace59
@@ -429,18 +450,21 @@ def plot_learning_curves(curves: pd.DataFrame, line: str, x: str = 'n_per_class'
     lo_all = curves['low'].fillna(curves['mean']).clip(0, 1)
     for name, df in curves.groupby(line, sort=True):
         hi, lo = df['high'].fillna(df['mean']).clip(upper=1), df['low'].fillna(df['mean']).clip(lower=0)
-        fig.add_trace(go.Scatter(x=df[x].astype(str), y=df['mean'], name=str(name), mode='lines+markers',
-                                 error_y=dict(type='data', symmetric=False, array=hi - df['mean'], arrayminus=df['mean'] - lo),
-                                 customdata=df[['low', 'high', 'seeds']].to_numpy(),
+        fig.add_trace(go.Scatter(x=df[x].astype(str), y=df['mean'], name=str(name),
+                                 mode='lines+markers',
+                                 error_y=dict(type='data', symmetric=False, array=hi - df['mean'], arrayminus=df['mean'] - lo), customdata=df[['low', 'high', 'seeds']].to_numpy(),
                                  hovertemplate='%{y:.3f} [%{customdata[0]:.3f}, %{customdata[1]:.3f}], %{customdata[2]} seeds'))
     # the lowest line's label goes under it and every other label above its line: two close lines' labels part
     for k, (text, yv) in enumerate(sorted((reference or {}).items(), key=lambda kv: kv[1])):
-        fig.add_hline(y=yv, line_dash='dot', line_color='gray', annotation_text=text, annotation_font_size=10,
-                      annotation_position='bottom left' if k == 0 else 'top left')
+        fig.add_hline(y=yv, line_dash='dot', line_color='gray', annotation_text=text,
+                      annotation_font_size=10, annotation_position='bottom left' if k == 0
+                      else 'top left')
     bottom = min([float(lo_all.min()) if len(lo_all) else 0.5, *(reference or {}).values()]) - 0.03
-    fig.update_layout(title=title, xaxis_title='labelled images per class', yaxis_title=y_title, template='plotly_white',
+    fig.update_layout(title=title, xaxis_title='labelled images per class', yaxis_title=y_title,
+                      template='plotly_white',
                       xaxis=dict(type='category', categoryorder='array', categoryarray=labels),
-                      yaxis=dict(range=[max(0.0, bottom), 1.0]), height=460, legend=dict(font_size=11))
+                      yaxis=dict(range=[max(0.0, bottom), 1.0]), height=460,
+                      legend=dict(font_size=11))
     return fig
 
 # %% ../nbs/31_evaluation.ipynb #e6020fbc

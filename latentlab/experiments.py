@@ -34,8 +34,8 @@ from .backbones import BACKBONES, backbone_features, load_backbone
 from .classifiers import CLASSIFIERS, large_n_choice, param_grid, pixel_features
 from .config import Registry, RunConfig, atomic_path, get_device, runs_dir, seed_everything
 from .data import load_dataset, subsample_indices
-from .evaluation import (IMAGE_TRANSFORMS, distill_select, evaluate_classifier, fuse_select, predict_scores,
-                                  score_entry, transform_images)
+from .evaluation import (IMAGE_TRANSFORMS, distill_select, evaluate_classifier,
+                                  fuse_select, predict_scores, score_entry, transform_images)
 from .guidance import synthetic_quality
 from .latents import encode_dataset
 from .models import LatentClassifier, accepts, calibration_summary, feature_spec, ood_scorer, save_model
@@ -51,14 +51,15 @@ __all__ = ['DEFAULT_CONFIG', 'PACKAGES', 'META_COLUMNS', 'RUNNERS', 'make_config
 DEFAULT_CONFIG = asdict(RunConfig())   # the defaults as a record stores them (read-only: `make_config` copies)
 
 _LISTS = ('features', 'classifiers', 'image_augment')
-_CHOICES = {'threshold': ('argmax', 'val'), 'selection_metric': ('auc', 'acc', 'balanced_acc', 'f1'),
-            'on_error': ('skip', 'raise')}
+_CHOICES = {'threshold': ('argmax', 'val'),
+            'selection_metric': ('auc', 'acc', 'balanced_acc', 'f1'), 'on_error': ('skip', 'raise')}
 
 def _check_type(name: str, value, annotation: str):
     """Raise a `TypeError` unless `value` fits the field's annotation (`'int'`, `'int | None'`,
     `'list'`, ...)."""
-    ok = {'int': lambda v: isinstance(v, int) and not isinstance(v, bool), 'float': lambda v: isinstance(v, (int, float)),
-          'str': lambda v: isinstance(v, str), 'bool': lambda v: isinstance(v, bool), 'list': lambda v: isinstance(v, list),
+    ok = {'int': lambda v: isinstance(v, int) and not isinstance(v, bool),
+          'float': lambda v: isinstance(v, (int, float)), 'str': lambda v: isinstance(v, str),
+          'bool': lambda v: isinstance(v, bool), 'list': lambda v: isinstance(v, list),
           'dict': lambda v: isinstance(v, dict), 'None': lambda v: v is None}
     kinds = [t.strip() for t in annotation.split('|')]
     if not any(ok[t](value) for t in kinds):
@@ -77,7 +78,8 @@ def _check_names(cfg: dict):
     if not cfg['features']: raise ValueError(f"features must name at least one of {spaces}")
     if cfg['fuse'] and (len(cfg['fuse']) < 2 or not set(cfg['fuse']) <= set(cfg['features'])):
         raise ValueError(f"fuse names two or more of the run's features {cfg['features']}, got {cfg['fuse']}")
-    if cfg['distill'] is not None and ('pixel' not in cfg['features'] or cfg['distill'] not in CLASSIFIERS
+    if cfg['distill'] is not None and ('pixel' not in cfg['features']
+                                       or cfg['distill'] not in CLASSIFIERS
                                        or 'pixel' not in CLASSIFIERS.info(cfg['distill'])['features']):
         raise ValueError(f"distill names a pixel classifier (e.g. 'efficientnet-lite0-ft') and needs 'pixel' in features, "
                          f"got {cfg['distill']!r} with features {cfg['features']}")
@@ -131,8 +133,8 @@ def parse_overrides(pairs: list) -> dict:
     return out
 
 # %% ../nbs/40_experiments.ipynb #40-experimen-009
-PACKAGES = ('latentlab', 'torch', 'diffusers', 'numpy', 'scikit-learn', 'imbalanced-learn', 'umap-learn',
-            'pandas', 'medmnist', 'safetensors')
+PACKAGES = ('latentlab', 'torch', 'diffusers', 'numpy', 'scikit-learn', 'imbalanced-learn',
+            'umap-learn', 'pandas', 'medmnist', 'safetensors')
 
 def _git(*args, cwd):
     try:
@@ -150,8 +152,9 @@ def code_version() -> dict:
     for p in PACKAGES:
         try: versions[p] = metadata.version(p)
         except metadata.PackageNotFoundError: versions[p] = None
-    return {'git_commit': commit, 'git_dirty': bool(status) if commit else None, 'packages': versions,
-            'python': sys.version.split()[0], 'platform': platform.platform(), 'machine': platform.machine()}
+    return {'git_commit': commit, 'git_dirty': bool(status) if commit else None,
+            'packages': versions, 'python': sys.version.split()[0], 'platform': platform.platform(),
+            'machine': platform.machine()}
 
 # %% ../nbs/40_experiments.ipynb #40-experimen-012
 @dataclass
@@ -193,7 +196,8 @@ class RunRecord:
     def table(self, split: str = 'test') -> pd.DataFrame:
         "Metrics of `split` as a table: one row per (features, classifier), one column per metric."
         df = self.results[self.results.split == split]
-        return df.pivot_table(index=['features', 'classifier'], columns='metric', values='value').reset_index()
+        return df.pivot_table(index=['features', 'classifier'], columns='metric',
+                              values='value').reset_index()
 
     def __repr__(self): return f"RunRecord({self.path})"
 
@@ -239,13 +243,15 @@ def write_record(config: dict, metrics: dict, results: pd.DataFrame, timings: di
     if bad: raise ValueError(f"metrics {bad} look like timings; pass them in `timings` (timings.json) so re-runs can match")
     root = Path(root) if root is not None else runs_dir()
     run_id = _new_run_id()
-    meta = {'run_id': run_id, 'experiment': config['experiment'], 'kind': 'experiment', 'rerun_of': None,
-            'derived_from': None, 'changed': None, **meta, 'finished': time.strftime('%Y-%m-%dT%H:%M:%S%z')}
+    meta = {'run_id': run_id, 'experiment': config['experiment'], 'kind': 'experiment',
+            'rerun_of': None, 'derived_from': None, 'changed': None, **meta,
+            'finished': time.strftime('%Y-%m-%dT%H:%M:%S%z')}
     path = root/config['experiment']/run_id
     with atomic_path(path) as tmp:
         tmp.mkdir(parents=True)
-        for name, obj in [('config.json', config), ('version.json', code_version()), ('metrics.json', metrics),
-                          ('timings.json', timings), ('meta.json', meta)]:
+        for name, obj in [('config.json', config), ('version.json', code_version()),
+                          ('metrics.json', metrics), ('timings.json', timings),
+                          ('meta.json', meta)]:
             (tmp/name).write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + '\n')
         results.to_csv(tmp/'results.csv', index=False)
         for name, src in (files or {}).items():
@@ -276,31 +282,35 @@ def _pixel_space(splits: dict, idx: np.ndarray, copies: list, tta: dict) -> Feat
     """Raw pixels in [0, 1]: the training subsample and its transformed copies, validation and
     test, their flips."""
     train = splits['train']
-    y = {'train': _train_rows(train.labels, idx, [d.labels for d in copies]), 'val': splits['val'].labels,
-         'test': splits['test'].labels}
+    y = {'train': _train_rows(train.labels, idx, [d.labels for d in copies]),
+         'val': splits['val'].labels, 'test': splits['test'].labels}
     X = {'train': _train_rows(pixel_features(train), idx, [pixel_features(d) for d in copies]),
          **{s: pixel_features(splits[s]) for s in ('val', 'test')}}
     full, rest = pixel_features(train), np.setdiff1d(np.arange(len(train)), idx)
-    return FeatureSpace(X, y, (*train.image_size, train.channels), {s: [pixel_features(d)] for s, d in tta.items()},
+    return FeatureSpace(X, y, (*train.image_size, train.channels),
+                        {s: [pixel_features(d)] for s, d in tta.items()},
                         feature_spec('pixel', train.image_size, train.channels), full[rest])
 
 # %% ../nbs/40_experiments.ipynb #0ea15343
-def _latent_space(cfg: dict, ae, splits: dict, idx: np.ndarray, copies: list, tta: dict, progress: bool,
-                  timings: dict) -> FeatureSpace:
+def _latent_space(cfg: dict, ae, splits: dict, idx: np.ndarray, copies: list, tta: dict,
+                  progress: bool, timings: dict) -> FeatureSpace:
     """The autoencoder `ae`'s latents of every split (through the cache), of the transformed
     copies, and of the flips."""
     t = time.perf_counter()
     enc = lambda d: encode_dataset(ae, d, progress=progress)
     lat = [enc(d) for d in (splits['train'], *copies, splits['val'], splits['test'])]
     train = splits['train']
-    y = {'train': _train_rows(train.labels, idx, [d.labels for d in copies]), 'val': splits['val'].labels,
-         'test': splits['test'].labels}
-    X = {'train': _train_rows(lat[0].X, idx, [l.X for l in lat[1:-2]]), 'val': lat[-2].X, 'test': lat[-1].X}
+    y = {'train': _train_rows(train.labels, idx, [d.labels for d in copies]),
+         'val': splits['val'].labels, 'test': splits['test'].labels}
+    X = {'train': _train_rows(lat[0].X, idx, [l.X for l in lat[1:-2]]), 'val': lat[-2].X,
+         'test': lat[-1].X}
     timings['encode_s'], timings['latents_from_cache'] = time.perf_counter() - t, all(l.from_cache for l in lat)
-    spec = {**feature_spec('latent', train.image_size, train.channels, cfg['autoencoder'], cfg['resolution'],
+    spec = {**feature_spec('latent', train.image_size, train.channels, cfg['autoencoder'],
+                           cfg['resolution'],
                            cfg['autoencoder_source']), 'encoder': lat[0].encoder}   # with its precision/engine
     rest = np.setdiff1d(np.arange(len(train)), idx)
-    return FeatureSpace(X, y, lat[-1].shape, {s: [enc(d).X] for s, d in tta.items()}, spec, lat[0].X[rest])
+    return FeatureSpace(X, y, lat[-1].shape, {s: [enc(d).X] for s, d in tta.items()}, spec,
+                        lat[0].X[rest])
 
 # %% ../nbs/40_experiments.ipynb #4f62b33d
 def _backbone_space(cfg: dict, name: str, splits: dict, idx: np.ndarray, copies: list, tta: dict,
@@ -310,13 +320,16 @@ def _backbone_space(cfg: dict, name: str, splits: dict, idx: np.ndarray, copies:
     bb = load_backbone(name, cfg['resolution'], device=cfg['device'], batch_size=cfg['batch_size'])
     enc = lambda d: backbone_features(bb, d, progress=progress).X
     train = splits['train']
-    y = {'train': _train_rows(train.labels, idx, [d.labels for d in copies]), 'val': splits['val'].labels,
-         'test': splits['test'].labels}
+    y = {'train': _train_rows(train.labels, idx, [d.labels for d in copies]),
+         'val': splits['val'].labels, 'test': splits['test'].labels}
     full, rest = enc(train), np.setdiff1d(np.arange(len(train)), idx)
-    X = {'train': _train_rows(full, idx, [enc(d) for d in copies]), **{s: enc(splits[s]) for s in ('val', 'test')}}
-    spec = {**feature_spec('backbone', train.image_size, train.channels, resolution=cfg['resolution'], backbone=name),
+    X = {'train': _train_rows(full, idx, [enc(d) for d in copies]),
+         **{s: enc(splits[s]) for s in ('val', 'test')}}
+    spec = {**feature_spec('backbone', train.image_size, train.channels,
+                           resolution=cfg['resolution'], backbone=name),
             'encoder': bb.spec}
-    return FeatureSpace(X, y, (bb.dim, 1, 1), {s: [enc(d)] for s, d in tta.items()}, spec, full[rest])
+    return FeatureSpace(X, y, (bb.dim, 1, 1), {s: [enc(d)] for s, d in tta.items()}, spec,
+                        full[rest])
 
 # %% ../nbs/40_experiments.ipynb #241c99b0
 def _joined_space(parts: list) -> FeatureSpace:
@@ -325,21 +338,23 @@ def _joined_space(parts: list) -> FeatureSpace:
     cat = lambda rows: np.concatenate([np.asarray(r, np.float32) for r in rows], axis=1)
     X = {s: cat([p.X[s] for p in parts]) for s in ('train', 'val', 'test')}
     views = {s: [cat([p.views[s][0] for p in parts])] for s in parts[0].views}
-    spec = {**{k: parts[0].spec[k] for k in ('image_size', 'channels')}, 'kind': 'joined', 'parts': [p.spec for p in parts]}
+    spec = {**{k: parts[0].spec[k] for k in ('image_size', 'channels')}, 'kind': 'joined',
+            'parts': [p.spec for p in parts]}
     pool = cat([p.pool for p in parts]) if all(p.pool is not None for p in parts) else None
     return FeatureSpace(X, dict(parts[0].y), (X['train'].shape[1], 1, 1), views, spec, pool)
 
 # %% ../nbs/40_experiments.ipynb #fcd07e45
 _QUALITY_ROWS = 2000
 
-def _add_synthetic(spaces: dict, latent: FeatureSpace, cfg: dict, ae, image_shape: tuple, timings: dict):
+def _add_synthetic(spaces: dict, latent: FeatureSpace, cfg: dict, ae, image_shape: tuple,
+                   timings: dict):
     """Add the augmenter's synthetic latents to the latent space, and decoded to images to the pixels if asked.
     Augmenters that learn from unlabelled latents get the pool; what one reports (`report_`) goes to timings, and
     so does the synthetic set's quality against the validation latents (`guidance.synthetic_quality`: Frechet
     distance, MMD, k-NN precision and recall; at most `_QUALITY_ROWS` synthetic rows, seeded)."""
     t, y = time.perf_counter(), latent.y['train']
-    sampler = make_augmenter(cfg['augmenter'], random_state=cfg['seed'], shape=latent.shape, pool=latent.pool,
-                             **cfg['augment_params'])
+    sampler = make_augmenter(cfg['augmenter'], random_state=cfg['seed'], shape=latent.shape,
+                             pool=latent.pool, **cfg['augment_params'])
     Xr, yr = sampler.fit_resample(latent.X['train'], y)
     Xs, yn = np.asarray(Xr[len(y):], np.float32), np.asarray(yr[len(y):])            # the synthetic rows
     if 'latent' in spaces:
@@ -351,7 +366,8 @@ def _add_synthetic(spaces: dict, latent: FeatureSpace, cfg: dict, ae, image_shap
         dec = ae.decode(Xs.reshape(len(Xs), *latent.shape), size=tuple(image_shape[:2]), gray=gray)
         if not gray and dec.ndim == 3: dec = np.repeat(dec[..., None], 3, -1)
         px = spaces['pixel']
-        px.X['train'] = np.concatenate([px.X['train'], dec.reshape(len(dec), -1).astype(np.float32) / 255.0])
+        px.X['train'] = np.concatenate([px.X['train'],
+                                        dec.reshape(len(dec), -1).astype(np.float32) / 255.0])
         px.y['train'] = np.concatenate([px.y['train'], yn])
     timings['augment_s'], timings['synthetic'] = time.perf_counter() - t, int(len(yn))
     timings.update({f'synthetic_{k}': v for k, v in getattr(sampler, 'report_', {}).items()})
@@ -362,21 +378,25 @@ def _add_synthetic(spaces: dict, latent: FeatureSpace, cfg: dict, ae, image_shap
         timings.update({f'synthetic_quality_{k}': float(v) for k, v in q.items() if k != 'n'})
 
 # %% ../nbs/40_experiments.ipynb #24a6dd85
-def _experiment_features(cfg: dict, splits: dict, idx: np.ndarray, progress: bool, timings: dict) -> dict:
+def _experiment_features(cfg: dict, splits: dict, idx: np.ndarray, progress: bool,
+                         timings: dict) -> dict:
     """The run's feature spaces by name (`'latent'`, `'pixel'`, backbones, `'a+b'` joined),
     synthetic rows added if asked."""
     # transform the whole split (cheap; each image keeps its seeded draw) but encode only the subsample's copies
-    copies = [transform_images(splits['train'], t, cfg['seed']).subset(idx) for t in cfg['image_augment']]
+    copies = [transform_images(splits['train'], t, cfg['seed']).subset(idx)
+              for t in cfg['image_augment']]
     tta = {s: transform_images(splits[s], 'hflip') for s in ('val', 'test')} if cfg['tta'] else {}
     wanted = list(dict.fromkeys(p for f in cfg['features'] for p in f.split('+')))
     spaces = {'pixel': _pixel_space(splits, idx, copies, tta)} if 'pixel' in wanted else {}
     if 'latent' in wanted or cfg['augmenter']:
-        ae = load_autoencoder(cfg['autoencoder'], resolution=cfg['resolution'], source=cfg['autoencoder_source'],
-                              device=cfg['device'], batch_size=cfg['batch_size'])
+        ae = load_autoencoder(cfg['autoencoder'], resolution=cfg['resolution'],
+                              source=cfg['autoencoder_source'], device=cfg['device'],
+                              batch_size=cfg['batch_size'])
         if cfg['decode_synthetic'] and 'pixel' in spaces: ae.require_decoder()     # refuse before any encoding
         latent = _latent_space(cfg, ae, splits, idx, copies, tta, progress, timings)
         if 'latent' in wanted: spaces = {'latent': latent, **spaces}
-        if cfg['augmenter']: _add_synthetic(spaces, latent, cfg, ae, splits['train'].images.shape[1:], timings)
+        if cfg['augmenter']: _add_synthetic(spaces, latent, cfg, ae,
+                                            splits['train'].images.shape[1:], timings)
     for name in (f for f in wanted if f in BACKBONES):
         t = time.perf_counter()
         spaces[name] = _backbone_space(cfg, name, splits, idx, copies, tta, progress)
@@ -385,32 +405,39 @@ def _experiment_features(cfg: dict, splits: dict, idx: np.ndarray, progress: boo
     return {f: spaces[f] for f in cfg['features'] if f in spaces}
 
 # %% ../nbs/40_experiments.ipynb #092490d7
-def _evaluate_pair(cname: str, X: dict, y: dict, n_classes: int, shape, cfg: dict, views, synthetic: int = 0) -> tuple:
+def _evaluate_pair(cname: str, X: dict, y: dict, n_classes: int, shape, cfg: dict, views,
+                   synthetic: int = 0) -> tuple:
     """One pair: `evaluation.evaluate_classifier`'s entry, `{split: probabilities}` and model, and the seconds it took.
     `synthetic`: the last this many training rows are synthetic (mixed in with `cfg['synthetic_p']` by torch models)."""
     t = time.perf_counter()
-    entry, proba, model = evaluate_classifier(cname, X, y, n_classes, shape, cfg['selection_metric'], cfg['seed'],
-                                              cfg['threshold'], cfg['n_boot'], views, synthetic, cfg.get('synthetic_p'))
+    entry, proba, model = evaluate_classifier(cname, X, y, n_classes, shape,
+                                              cfg['selection_metric'], cfg['seed'],
+                                              cfg['threshold'], cfg['n_boot'], views, synthetic,
+                                              cfg.get('synthetic_p'))
     return entry, proba, model, time.perf_counter() - t
 
 # %% ../nbs/40_experiments.ipynb #06554560
-def _evaluate_pairs(pairs: list, cfg: dict, n_classes: int, n_jobs: int | None = None, progress: bool = False,
-                    min_size: int = 2**20) -> list:
+def _evaluate_pairs(pairs: list, cfg: dict, n_classes: int, n_jobs: int | None = None,
+                    progress: bool = False, min_size: int = 2**20) -> list:
     """`_evaluate_pair` of each `(classifier, X, y, shape, views[, synthetic])` in `pairs`, in
     order; large scikit-learn ones on `n_jobs` processes."""
     n_jobs = torch.get_num_threads() if n_jobs is None else n_jobs
     if not isinstance(n_jobs, int) or n_jobs < 1: raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
-    pooled = [i for i, p in enumerate(pairs) if not CLASSIFIERS.info(p[0])['shaped'] and p[1]['train'].size >= min_size]
+    pooled = [i for i, p in enumerate(pairs) if not CLASSIFIERS.info(p[0])['shaped']
+              and p[1]['train'].size >= min_size]
     if n_jobs == 1 or len(pooled) < 2: pooled = []
     pooled.sort(key=lambda i: -pairs[i][1]['train'].shape[1] * max(1, len(param_grid(pairs[i][0]))))   # costliest first
     out = [None] * len(pairs)
     with tqdm(total=len(pairs), desc='classifiers', unit='model', disable=not progress) as bar:
         if pooled:
-            jobs = (joblib.delayed(_evaluate_pair)(c, X, y, n_classes, s, cfg, v, *n) for c, X, y, s, v, *n in (pairs[i] for i in pooled))
-            for i, r in zip(pooled, joblib.Parallel(n_jobs=min(n_jobs, len(pooled)), return_as='generator')(jobs)):
+            jobs = (joblib.delayed(_evaluate_pair)(c, X, y, n_classes, s, cfg, v, *n) for c, X, y,
+                    s, v, *n in (pairs[i] for i in pooled))
+            for i, r in zip(pooled, joblib.Parallel(n_jobs=min(n_jobs, len(pooled)),
+                                                    return_as='generator')(jobs)):
                 out[i] = r; bar.update()
         for i, (c, X, y, s, v, *n) in enumerate(pairs):
-            if out[i] is None: out[i] = _evaluate_pair(c, X, y, n_classes, s, cfg, v, *n); bar.update()
+            if out[i] is None: out[i] = _evaluate_pair(c, X, y, n_classes, s, cfg, v,
+                                                       *n); bar.update()
     return out
 
 # %% ../nbs/40_experiments.ipynb #490ab4f6
@@ -425,7 +452,8 @@ def _large_n(keys: list, spaces: dict) -> tuple:
     return list(dict.fromkeys(out)), why
 
 # %% ../nbs/40_experiments.ipynb #dc001fd9
-def _fusion_entries(spaces: dict, probas: dict, cfg: dict, n_classes: int, classifiers: list) -> dict:
+def _fusion_entries(spaces: dict, probas: dict, cfg: dict, n_classes: int,
+                    classifiers: list) -> dict:
     """`{'fusion/<classifier>': entry}`: each of `classifiers`' probabilities over the `fuse`
     spaces, weighted on validation."""
     out, y = {}, spaces[cfg['fuse'][0]].y
@@ -434,8 +462,8 @@ def _fusion_entries(spaces: dict, probas: dict, cfg: dict, n_classes: int, class
         if any(p is None for p in parts): continue
         w, _ = fuse_select(y['val'], [p['val'] for p in parts], cfg['selection_metric'])
         p = {s: sum(wi * q[s] for wi, q in zip(w, parts)) for s in ('val', 'test')}
-        out[f'fusion/{c}'] = score_entry(y, p, n_classes, cfg['threshold'], cfg['n_boot'], cfg['seed'],
-                                         params={'weights': dict(zip(cfg['fuse'], w))})
+        out[f'fusion/{c}'] = score_entry(y, p, n_classes, cfg['threshold'], cfg['n_boot'],
+                                         cfg['seed'], params={'weights': dict(zip(cfg['fuse'], w))})
     return out
 
 # %% ../nbs/40_experiments.ipynb #efeb17c8
@@ -448,47 +476,57 @@ def _distilled(spaces: dict, teacher, cfg: dict, n_classes: int, n_real: int) ->
     t_pool = predict_scores(teacher, px.pool, n_classes) if use_pool else None
     for f, sp in ((f, sp) for f, sp in spaces.items() if f != 'pixel'):
         t = time.perf_counter()
-        model, params, tried = distill_select(sp.X['train'][:n_real], sp.y['train'][:n_real], t_train, sp.X['val'],
-                                              sp.y['val'], cfg['selection_metric'], cfg['seed'], n_classes,
+        model, params, tried = distill_select(sp.X['train'][:n_real], sp.y['train'][:n_real],
+                                              t_train, sp.X['val'], sp.y['val'],
+                                              cfg['selection_metric'], cfg['seed'], n_classes,
                                               sp.pool if use_pool else None, t_pool)
-        proba = {s: np.mean([predict_scores(model, x, n_classes) for x in [sp.X[s], *sp.views.get(s, [])]], axis=0)
+        proba = {s: np.mean([predict_scores(model, x, n_classes)
+                             for x in [sp.X[s], *sp.views.get(s, [])]], axis=0)
                  for s in ('val', 'test')}
-        entry = score_entry(sp.y, proba, n_classes, cfg['threshold'], cfg['n_boot'], cfg['seed'], params=params, grid=tried)
+        entry = score_entry(sp.y, proba, n_classes, cfg['threshold'], cfg['n_boot'], cfg['seed'],
+                            params=params, grid=tried)
         out.append(((f, 'logreg-kd'), (entry, proba, model, time.perf_counter() - t)))
     return out
 
 # %% ../nbs/40_experiments.ipynb #ca67cdfa
-def _keep_models(spaces: dict, keys: list, done: list, classes: list, n_real: int, cfg: dict, folder: Path) -> list:
+def _keep_models(spaces: dict, keys: list, done: list, classes: list, n_real: int, cfg: dict,
+                 folder: Path) -> list:
     """Save each pair's fitted model as a `LatentClassifier` in `folder/<features>/<classifier>`;
     return their names."""
     ood, names = {}, []
     for (f, c), (entry, proba, model, _) in zip(keys, done):
         sp = spaces[f]
         if f not in ood: ood[f] = ood_scorer(sp.X['train'][:n_real])           # one per space, on the real images
-        clf = LatentClassifier.from_fitted(model, c, entry['params'], sp.spec, classes, sp.X['train'][:n_real],
-                                           [sp.X['val'], *sp.views.get('val', [])], sp.y['val'], entry['threshold'],
-                                           tta=cfg['tta'], ood=ood[f], device=cfg['device'])
+        clf = LatentClassifier.from_fitted(model, c, entry['params'], sp.spec, classes,
+                                           sp.X['train'][:n_real],
+                                           [sp.X['val'], *sp.views.get('val', [])], sp.y['val'],
+                                           entry['threshold'], tta=cfg['tta'], ood=ood[f],
+                                           device=cfg['device'])
         flagged = np.mean(clf.ood_.score_samples(sp.X['test'], relative=True) > clf.ood_cut_)
-        save_model(clf, folder/f/c, {'evaluation': {'test': entry['test'], 'ood_flagged_test': float(flagged),
+        save_model(clf, folder/f/c,
+                   {'evaluation': {'test': entry['test'], 'ood_flagged_test': float(flagged),
                                                           'calibration': calibration_summary(sp.y['test'], proba['test'])}})
         names.append(f'{f}/{c}')
     return names
 
 # %% ../nbs/40_experiments.ipynb #e86c3285
-def run_experiment(config: dict | None = None, root: str | Path | None = None, progress: bool = True,
-                   lineage: dict | None = None, n_jobs: int | None = None) -> RunRecord:
+def run_experiment(config: dict | None = None, root: str | Path | None = None,
+                   progress: bool = True, lineage: dict | None = None,
+                   n_jobs: int | None = None) -> RunRecord:
     """Run the experiment `config` (defaults filled in), write its record under `root` (the runs folder), return it.
     `n_jobs` processes fit the scikit-learn classifiers (default: torch's thread count); it does not change the numbers."""
     cfg = make_config(config)
     started, t0 = time.strftime('%Y-%m-%dT%H:%M:%S%z'), time.perf_counter()
     timings = {}
     seed_everything(cfg['seed'])
-    splits = load_dataset(cfg['dataset'], size=cfg['size'], seed=cfg['seed'], on_error=cfg['on_error'])
+    splits = load_dataset(cfg['dataset'], size=cfg['size'], seed=cfg['seed'],
+                          on_error=cfg['on_error'])
     missing = {'train', 'val', 'test'} - set(splits)
     if missing: raise ValueError(f"dataset {cfg['dataset']} lacks splits {sorted(missing)}")
     train = splits['train']
     idx = (subsample_indices(train, cfg['n_per_class'], cfg['fraction'], seed=cfg['seed'])
-           if cfg['n_per_class'] is not None or cfg['fraction'] is not None else np.arange(len(train)))
+           if cfg['n_per_class'] is not None or cfg['fraction'] is not None
+           else np.arange(len(train)))
     timings['load_data_s'] = time.perf_counter() - t0
     n_classes = len(train.classes)
     spaces = _experiment_features(cfg, splits, idx, progress, timings)
@@ -498,10 +536,12 @@ def run_experiment(config: dict | None = None, root: str | Path | None = None, p
                                if accepts(c, sp.spec['kind'])], spaces)
     ran = list(dict.fromkeys(c for _, c in keys))        # the classifiers as they run (large-n substitutes included)
     if cfg['distill'] and ('pixel', cfg['distill']) not in keys: keys.append(('pixel', cfg['distill']))
-    pairs = [(c, spaces[f].X, spaces[f].y, spaces[f].shape, spaces[f].views, spaces[f].synthetic) for f, c in keys]
+    pairs = [(c, spaces[f].X, spaces[f].y, spaces[f].shape, spaces[f].views, spaces[f].synthetic)
+             for f, c in keys]
     done = _evaluate_pairs(pairs, cfg, n_classes, n_jobs, progress)
     if cfg['distill']:
-        extra = _distilled(spaces, done[keys.index(('pixel', cfg['distill']))][2], cfg, n_classes, len(idx))
+        extra = _distilled(spaces, done[keys.index(('pixel', cfg['distill']))][2], cfg, n_classes,
+                           len(idx))
         keys, done = keys + [k for k, _ in extra], done + [d for _, d in extra]
     for (fname, cname), (entry, proba, _, seconds) in zip(keys, done):
         metrics[f'{fname}/{cname}'], probas[fname, cname] = entry, proba
@@ -511,31 +551,37 @@ def run_experiment(config: dict | None = None, root: str | Path | None = None, p
             parts = [probas[f, cname] for f in spaces if (f, cname) in probas]
             if len(parts) < 2: continue
             p = {s: np.mean([q[s] for q in parts], axis=0) for s in ('val', 'test')}
-            metrics[f'ensemble/{cname}'] = score_entry(next(iter(spaces.values())).y, p, n_classes, cfg['threshold'],
-                                                       cfg['n_boot'], cfg['seed'])
+            metrics[f'ensemble/{cname}'] = score_entry(next(iter(spaces.values())).y, p, n_classes,
+                                                       cfg['threshold'], cfg['n_boot'], cfg['seed'])
     if cfg['fuse']: metrics.update(_fusion_entries(spaces, probas, cfg, n_classes, ran))
-    rows = [dict(features=key.split('/')[0], classifier=key.split('/', 1)[1], split=s, metric=m, value=e[s][m],
-                 low=e[s][f'{m}_low'], high=e[s][f'{m}_high'], params=json.dumps(e.get('params', {}), sort_keys=True))
-            for key, e in metrics.items() for s in ('val', 'test') for m in ('auc', 'acc', 'balanced_acc', 'f1')]
+    rows = [dict(features=key.split('/')[0], classifier=key.split('/', 1)[1], split=s, metric=m,
+                 value=e[s][m], low=e[s][f'{m}_low'], high=e[s][f'{m}_high'],
+                 params=json.dumps(e.get('params', {}), sort_keys=True))
+            for key, e in metrics.items() for s in ('val', 'test')
+            for m in ('auc', 'acc', 'balanced_acc', 'f1')]
     timings['classifiers_s'] = time.perf_counter() - t
-    data_info = {s: {'n': len(d), 'classes': d.class_counts(), 'fingerprint': d.fingerprint()} for s, d in splits.items()}
+    data_info = {s: {'n': len(d), 'classes': d.class_counts(), 'fingerprint': d.fingerprint()}
+                 for s, d in splits.items()}
     data_info['train']['n_used'] = int(len(idx))
-    meta = {'kind': 'experiment', **(lineage or {}), 'started': started, 'device': get_device(cfg['device']),
-            'torch_threads': torch.get_num_threads(), 'encoder': spaces['latent'].spec['encoder'] if 'latent' in spaces else None,
-            'data': data_info, 'small_test': sorted(k for k, e in metrics.items() if e['test']['small_test']),
+    meta = {'kind': 'experiment', **(lineage or {}), 'started': started,
+            'device': get_device(cfg['device']), 'torch_threads': torch.get_num_threads(),
+            'encoder': spaces['latent'].spec['encoder'] if 'latent' in spaces else None,
+            'data': data_info,
+            'small_test': sorted(k for k, e in metrics.items() if e['test']['small_test']),
             'skipped_files': splits['train'].skipped, 'large_n': switched}   # image-folder files left out (on_error='skip')
     with _scratch() as tmp:
         if cfg['keep_models']:
             t = time.perf_counter()
-            meta['models'] = _keep_models(spaces, keys, done, train.classes, len(idx), cfg, tmp/'models')
+            meta['models'] = _keep_models(spaces, keys, done, train.classes, len(idx), cfg,
+                                          tmp/'models')
             timings['keep_models_s'] = time.perf_counter() - t
         timings['total_s'] = time.perf_counter() - t0
         return write_record(cfg, metrics, pd.DataFrame(rows), timings, meta, root=root,
                             files={'models': tmp/'models'} if cfg['keep_models'] else None)
 
 # %% ../nbs/40_experiments.ipynb #2651cad6
-META_COLUMNS = ('run_id', 'experiment', 'kind', 'template', 'started', 'finished', 'rerun_of', 'derived_from',
-                'changed', 'git_commit')
+META_COLUMNS = ('run_id', 'experiment', 'kind', 'template', 'started', 'finished', 'rerun_of',
+                'derived_from', 'changed', 'git_commit')
 
 def _cell(v):
     """A config value as a table cell: lists become tuples (hashable, so `groupby` works), dicts
@@ -549,8 +595,9 @@ def record_row(rec: RunRecord) -> dict:
     """One run record as a flat dict: meta columns, every config entry (a report's parameters),
     flattened metrics."""
     m = rec.meta
-    row = {'run_id': rec.run_id, 'experiment': rec.path.parent.name, 'kind': m.get('kind', 'experiment'),
-           'template': m.get('template'), 'started': m.get('started'), 'finished': m.get('finished'),
+    row = {'run_id': rec.run_id, 'experiment': rec.path.parent.name,
+           'kind': m.get('kind', 'experiment'), 'template': m.get('template'),
+           'started': m.get('started'), 'finished': m.get('finished'),
            'rerun_of': m.get('rerun_of'), 'derived_from': m.get('derived_from'),
            'changed': json.dumps(m['changed'], sort_keys=True) if m.get('changed') else None,
            'git_commit': rec.version.get('git_commit')}
@@ -561,7 +608,8 @@ def record_row(rec: RunRecord) -> dict:
     return row
 
 # %% ../nbs/40_experiments.ipynb #95b66117
-def list_runs(root: str | Path | None = None, experiment: str | None = None, kind: str | None = None) -> pd.DataFrame:
+def list_runs(root: str | Path | None = None, experiment: str | None = None,
+              kind: str | None = None) -> pd.DataFrame:
     """Every run record under `root` (default: the runs folder) as a table, newest first: meta,
     config and flattened metrics."""
     root = Path(root) if root is not None else runs_dir()
@@ -571,7 +619,8 @@ def list_runs(root: str | Path | None = None, experiment: str | None = None, kin
         if experiment and path.parent.name != experiment: continue
         try: row = record_row(RunRecord.load(path))
         except (OSError, ValueError, KeyError) as e:
-            rows.append({'run_id': path.name, 'experiment': path.parent.name, 'error': f'{type(e).__name__}: {e}'}); continue
+            rows.append({'run_id': path.name, 'experiment': path.parent.name,
+                         'error': f'{type(e).__name__}: {e}'}); continue
         if kind and row['kind'] != kind: continue
         rows.append(row)
     df = pd.DataFrame(rows)
@@ -597,7 +646,8 @@ def pipeline_name(cfg: dict, features: str) -> str:
     ae = f"{cfg.get('autoencoder')}-{cfg.get('resolution')}"
     pixels = f"pixels-{cfg['size']}" if cfg.get('size') else 'pixels'
     named = {'pixel': pixels, 'latent': ae, 'ensemble': f"{ae}+pixels"}
-    return named.get(features, f"{features}-{cfg.get('resolution')}" if features in BACKBONES else features)
+    return named.get(features, f"{features}-{cfg.get('resolution')}" if features in BACKBONES
+                     else features)
 
 # %% ../nbs/40_experiments.ipynb #74108ce2
 def augmentation_name(cfg: dict) -> str:
@@ -617,7 +667,8 @@ def synthetic_arm(cfg: dict) -> str:
     p = cfg.get('augment_params') or {}
     extra = [f"x{p['multiplier']}"] if 'multiplier' in p else []
     extra += [f"s={p['strength']} g={p['guidance_scale']}"] if 'strength' in p else []
-    if 'min_confidence' in p: extra.append('unfiltered' if p['min_confidence'] is None else f"conf>={p['min_confidence']}")
+    if 'min_confidence' in p: extra.append('unfiltered' if p['min_confidence'] is None
+                                           else f"conf>={p['min_confidence']}")
     return ' '.join([augmentation_name(cfg), *extra])
 
 # %% ../nbs/40_experiments.ipynb #9fd9ccb2
@@ -642,13 +693,18 @@ def synthetic_rows(experiments: list, root: str | Path | None = None) -> pd.Data
             for name, m in rec.metrics.items():
                 if not name.startswith('latent/') or 'test' not in m: continue
                 r0, r1 = _class_recalls(m['test'], counts[key])
-                rows.append(dict(dataset=c['dataset'], n=c['n_per_class'], classifier=name.split('/', 1)[1],
-                                 arm=synthetic_arm(c), augmenter=c.get('augmenter') or ('images' if c.get('image_augment') else 'none'),
-                                 copies=p.get('multiplier'), mix=c.get('synthetic_p'), seed=c['seed'], val=m['val']['auc'],
-                                 test=m['test']['auc'], recall0=r0, recall1=r1, kept=t.get('synthetic_kept'),
-                                 generated=t.get('synthetic_generated'), **{q: t.get(f'synthetic_quality_{q}') for q in _QUALITY}))
+                rows.append(dict(dataset=c['dataset'], n=c['n_per_class'],
+                                 classifier=name.split('/', 1)[1], arm=synthetic_arm(c),
+                                 augmenter=c.get('augmenter')
+                                 or ('images' if c.get('image_augment') else 'none'),
+                                 copies=p.get('multiplier'), mix=c.get('synthetic_p'),
+                                 seed=c['seed'], val=m['val']['auc'], test=m['test']['auc'],
+                                 recall0=r0, recall1=r1, kept=t.get('synthetic_kept'),
+                                 generated=t.get('synthetic_generated'),
+                                 **{q: t.get(f'synthetic_quality_{q}') for q in _QUALITY}))
     df = pd.DataFrame(rows)
-    return df.drop_duplicates(['dataset', 'n', 'classifier', 'arm', 'seed'], keep='last', ignore_index=True) if len(df) else df
+    return df.drop_duplicates(['dataset', 'n', 'classifier', 'arm', 'seed'], keep='last',
+                              ignore_index=True) if len(df) else df
 
 # %% ../nbs/40_experiments.ipynb #d32721bf
 def one_per_model(results: pd.DataFrame, keys: list) -> pd.DataFrame:
@@ -666,7 +722,8 @@ def name_sources(df: pd.DataFrame) -> pd.DataFrame:
     latent = df[~df.pipeline.str.startswith('pixels')]
     several = latent.groupby(['dataset', 'pipeline'])['size'].transform('nunique') > 1
     out, at = df.copy(), several.index[several.to_numpy()]
-    out.loc[at, 'pipeline'] = [f'{p}@{s}px' for p, s in zip(out.loc[at, 'pipeline'], out.loc[at, 'size'])]
+    out.loc[at, 'pipeline'] = [f'{p}@{s}px' for p,
+                               s in zip(out.loc[at, 'pipeline'], out.loc[at, 'size'])]
     return out
 
 # %% ../nbs/40_experiments.ipynb #29a60e65
@@ -677,10 +734,12 @@ def compare_metrics(a: dict, b: dict, tol: float = 0.0) -> pd.DataFrame:
     rows = []
     for key in sorted(set(fa) | set(fb)):
         x, y = fa.get(key), fb.get(key)
-        same = x is not None and y is not None and (x == y or abs(x - y) <= tol or (np.isnan(x) and np.isnan(y)))
-        status = ('missing in re-run' if y is None else 'new in re-run' if x is None else 'same' if same else 'differs')
-        rows.append(dict(metric=key, original=x, rerun=y, diff=None if x is None or y is None else abs(x - y),
-                         match=bool(same), status=status))
+        same = x is not None and y is not None and (x == y or abs(x - y) <= tol
+                                                    or (np.isnan(x) and np.isnan(y)))
+        status = ('missing in re-run' if y is None else 'new in re-run' if x is None else 'same'
+                  if same else 'differs')
+        rows.append(dict(metric=key, original=x, rerun=y, diff=None if x is None or y is None
+                         else abs(x - y), match=bool(same), status=status))
     return pd.DataFrame(rows, columns=['metric', 'original', 'rerun', 'diff', 'match', 'status'])
 
 # %% ../nbs/40_experiments.ipynb #34fcfb2e
@@ -704,10 +763,13 @@ def thread_limit(threads: int | None):
     finally: torch.set_num_threads(before)
 
 # %% ../nbs/40_experiments.ipynb #4d0869c2
-@register_runner('experiment', description='run_experiment on the record\'s config (with changes applied), with its thread count')
-def _run_experiment_again(old: RunRecord, changes: dict, progress: bool, lineage: dict) -> RunRecord:
+@register_runner('experiment',
+                 description='run_experiment on the record\'s config (with changes applied), with its thread count')
+def _run_experiment_again(old: RunRecord, changes: dict, progress: bool,
+                          lineage: dict) -> RunRecord:
     with thread_limit(old.meta.get('torch_threads')):
-        return run_experiment({**old.config, **changes}, root=old.path.parent.parent, progress=progress, lineage=lineage)
+        return run_experiment({**old.config, **changes}, root=old.path.parent.parent,
+                              progress=progress, lineage=lineage)
 
 # %% ../nbs/40_experiments.ipynb #39534de4
 def config_changes(old: RunRecord, changes: dict) -> dict:
@@ -726,7 +788,8 @@ def rerun(run_id: str, root: str | Path | None = None, progress: bool = True, to
     if kind not in RUNNERS: raise ValueError(f"run {old.run_id} is a {kind!r} record; no runner is registered for it "
                                              f"(registered: {RUNNERS.names()})")
     changed = config_changes(old, changes or {})
-    lineage = ({'derived_from': old.run_id, 'changed': changed} if changed else {'rerun_of': old.run_id})
+    lineage = ({'derived_from': old.run_id, 'changed': changed} if changed
+               else {'rerun_of': old.run_id})
     new = RUNNERS[kind](old, {k: v for k, (_, v) in changed.items()}, progress, lineage)
     cmp = compare_metrics(old.metrics, new.metrics, tol)
     return new, cmp, bool(cmp['match'].all())
@@ -738,12 +801,14 @@ def version_changes(a: RunRecord, b: RunRecord) -> dict:
     flat = lambda v: {**{k: x for k, x in v.items() if k != 'packages'},
                       **{f'packages.{k}': x for k, x in (v.get('packages') or {}).items()}}
     va, vb = flat(a.version), flat(b.version)
-    return {k: (va.get(k), vb.get(k)) for k in sorted(va.keys() | vb.keys()) if va.get(k) != vb.get(k)}
+    return {k: (va.get(k), vb.get(k)) for k in sorted(va.keys() | vb.keys())
+            if va.get(k) != vb.get(k)}
 
 # %% ../nbs/40_experiments.ipynb #f9a3cf01
 def describe_version_changes(changes: dict, dirty: bool = False) -> str:
     """`version_changes` in one line (commits shortened), or that nothing changed; `dirty`: the
     code had uncommitted changes."""
     short = lambda k, x: x[:7] if k == 'git_commit' and isinstance(x, str) else x
-    if changes: return '; '.join(f"{k} {short(k, a)} -> {short(k, b)}" for k, (a, b) in changes.items())
+    if changes: return '; '.join(f"{k} {short(k, a)} -> {short(k, b)}" for k,
+                                 (a, b) in changes.items())
     return 'the same as the original run (git commit, packages, Python)' + (', both with uncommitted changes' if dirty else '')

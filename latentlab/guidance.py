@@ -112,7 +112,9 @@ def make_discriminator(kind: str = 'quadratic', random_state: int = 0):
     lr = logistic_regression(C=0.01, random_state=random_state)   # standardise + logistic regression
     if kind == 'quadratic': return make_pipeline(StandardScaler(), SquareFeatures(), lr)
     if kind == 'logreg': return lr
-    if kind == 'mlp': return make_pipeline(StandardScaler(), MLPClassifier((64,), alpha=1e-2, max_iter=400, random_state=random_state))
+    if kind == 'mlp': return make_pipeline(StandardScaler(),
+                                           MLPClassifier((64,), alpha=1e-2, max_iter=400,
+                                                         random_state=random_state))
     raise ValueError(f"discriminator kind must be 'quadratic', 'logreg' or 'mlp', got {kind!r}")
 
 # %% ../nbs/21_guidance.ipynb #6f3a0023
@@ -120,10 +122,12 @@ def _real_fake(real, synthetic):
     real, synthetic = np.asarray(real, np.float32), np.asarray(synthetic, np.float32)
     real, synthetic = real.reshape(len(real), -1), synthetic.reshape(len(synthetic), -1)
     if min(len(real), len(synthetic)) < 5: raise ValueError("the discriminator needs at least 5 real and 5 synthetic samples")
-    return np.vstack([real, synthetic]), np.r_[np.ones(len(real)), np.zeros(len(synthetic))].astype(int)
+    return np.vstack([real, synthetic]), np.r_[np.ones(len(real)),
+                                               np.zeros(len(synthetic))].astype(int)
 
 # %% ../nbs/21_guidance.ipynb #6f3a0025
-def discriminator_auc(real, synthetic, kind: str = 'quadratic', cv: int = 5, random_state: int = 0) -> float:
+def discriminator_auc(real, synthetic, kind: str = 'quadratic', cv: int = 5,
+                      random_state: int = 0) -> float:
     "Held-out ROC AUC of a discriminator real (1) vs synthetic (0): 0.5 = indistinguishable."
     X, y = _real_fake(real, synthetic)
     with warnings.catch_warnings():
@@ -187,8 +191,10 @@ def _mahalanobis(X, factors) -> np.ndarray:
 class OODScorer(BaseEstimator):
     """Out-of-distribution score fitted on real latents: Mahalanobis (Ledoit-Wolf) or mean kNN
     distance; higher = more OOD."""
-    _parameter_constraints: dict = {'method': [StrOptions({'mahalanobis', 'knn'})], 'k': [Interval(Integral, 1, None, closed='left')],
-                                    'max_components': [Interval(Integral, 1, None, closed='left'), None]}
+    _parameter_constraints: dict = {'method': [StrOptions({'mahalanobis', 'knn'})],
+                                    'k': [Interval(Integral, 1, None, closed='left')],
+                                    'max_components': [Interval(Integral, 1, None, closed='left'),
+                                                       None]}
 
     def __init__(self, method: str = 'mahalanobis', k: int = 5, max_components: int | None = None):
         self.method, self.k, self.max_components = method, k, max_components
@@ -219,7 +225,8 @@ class OODScorer(BaseEstimator):
         `relative=True` divides by the median training score."""
         check_is_fitted(self)
         X = validate_data(self, _rows_2d(X), dtype=np.float64, reset=False)
-        s = (_mahalanobis(X, (self.mean_, self.isotropic_, self.components_, self.coef_)) if self.method == 'mahalanobis'
+        s = (_mahalanobis(X, (self.mean_, self.isotropic_, self.components_, self.coef_))
+             if self.method == 'mahalanobis'
              else self.nn_.kneighbors(X.astype(np.float32), self.k)[0].mean(1))
         return s / self.median_ if relative else s
 
@@ -254,7 +261,8 @@ def classification_loss(model):
     """Loss: cross-entropy of a fitted classifier's prediction for `z` against the intended class
     `target`."""
     f = torch_logits(model)
-    return lambda z, target: torch.nn.functional.cross_entropy(f(z), target.long(), reduction='none')
+    return lambda z, target: torch.nn.functional.cross_entropy(f(z), target.long(),
+                                                               reduction='none')
 
 # %% ../nbs/21_guidance.ipynb #6f3a0045
 def discrimination_loss(discriminator):
@@ -282,14 +290,15 @@ def combine_losses(weighted: dict):
     return lambda z, target: sum(w * f(z, target) for f, w in terms)
 
 # %% ../nbs/21_guidance.ipynb #21-guidance-022
-def guided_generate(z0, target, losses: dict, proximity: float = 0.0, steps: int = 100, lr: float = 0.05,
-                    progress: bool = False, device: str | None = None) -> tuple:
+def guided_generate(z0, target, losses: dict, proximity: float = 0.0, steps: int = 100,
+                    lr: float = 0.05, progress: bool = False, device: str | None = None) -> tuple:
     """Latents optimised from `z0` toward classes `target` under `{name: (loss, weight)}` (+
     proximity) on `device`; returns `(z, history)`."""
     z0 = np.asarray(z0, np.float32)
     device = get_device(device)
     z = torch.tensor(z0, requires_grad=True, device=device)
-    t = torch.as_tensor(np.broadcast_to(np.asarray(target), (len(z0),)).copy(), dtype=torch.long, device=device)
+    t = torch.as_tensor(np.broadcast_to(np.asarray(target), (len(z0),)).copy(), dtype=torch.long,
+                        device=device)
     named = dict(losses)
     if proximity: named['proximity'] = (proximity_loss(z0), proximity)
     if not any(w for _, w in named.values()): raise ValueError("give at least one loss with a non-zero weight")
@@ -308,13 +317,15 @@ def guided_generate(z0, target, losses: dict, proximity: float = 0.0, steps: int
 class GuidedSampler(LatentSampler):
     """Metric-guided generation as an over-sampler: starts moved by Adam under class, OOD,
     discriminator and proximity losses."""
-    _parameter_constraints: dict = {**LatentSampler._parameter_constraints, 'start': [StrOptions({'other', 'same', 'noise'})],
-                                    **{w: [Interval(Real, 0, None, closed='left')] for w in ('w_class', 'w_ood', 'w_disc', 'proximity', 'jitter')},
-                                    'steps': [Interval(Integral, 1, None, closed='left')], 'lr': [Interval(Real, 0, None, closed='neither')],
-                                    'ood_method': [StrOptions({'mahalanobis', 'knn'})], 'device': [str, None]}
-    def __init__(self, start: str = 'other', w_class: float = 1.0, w_ood: float = 0.5, w_disc: float = 0.0,
-                 proximity: float = 0.5, steps: int = 60, lr: float = 0.05, ood_method: str = 'mahalanobis',
-                 jitter: float = 0.1, device: str | None = None, sampling_strategy='auto', multiplier: float | None = None,
+    _parameter_constraints: dict = {**LatentSampler._parameter_constraints,
+                                    'start': [StrOptions({'other', 'same', 'noise'})],
+                                    **{w: [Interval(Real, 0, None, closed='left')] for w in ('w_class', 'w_ood', 'w_disc', 'proximity', 'jitter')}, 'steps': [Interval(Integral, 1, None, closed='left')], 'lr': [Interval(Real, 0, None, closed='neither')],
+                                    'ood_method': [StrOptions({'mahalanobis', 'knn'})],
+                                    'device': [str, None]}
+    def __init__(self, start: str = 'other', w_class: float = 1.0, w_ood: float = 0.5,
+                 w_disc: float = 0.0, proximity: float = 0.5, steps: int = 60, lr: float = 0.05,
+                 ood_method: str = 'mahalanobis', jitter: float = 0.1, device: str | None = None,
+                 sampling_strategy='auto', multiplier: float | None = None,
                  random_state: int | None = None):
         super().__init__(sampling_strategy, multiplier, random_state)
         self.start, self.w_class, self.w_ood, self.w_disc, self.proximity = start, w_class, w_ood, w_disc, proximity
@@ -341,14 +352,16 @@ class GuidedSampler(LatentSampler):
     def _generate(self, X, y, cls, n, rng):
         z0 = self._starts(X, y, cls, n, rng)
         torch.manual_seed(int(rng.integers(2**31)))
-        z, self.history_ = guided_generate(z0, cls, self.losses_, proximity=self.proximity if self.start != 'noise' else 0.0,
-                                           steps=self.steps, lr=self.lr, device=self.device)
+        z, self.history_ = guided_generate(z0, cls, self.losses_, proximity=self.proximity
+                                           if self.start != 'noise' else 0.0, steps=self.steps,
+                                           lr=self.lr, device=self.device)
         return z
 
 # %% ../nbs/21_guidance.ipynb #6f3a0055
 register_augmenter('guided-counterfactual', lambda **kw: GuidedSampler(start='other', **kw))
 register_augmenter('guided-strengthen', lambda **kw: GuidedSampler(start='same', **kw))
-register_augmenter('guided-noise', lambda **kw: GuidedSampler(start='noise', w_disc=0.5, proximity=0.0, **kw))
+register_augmenter('guided-noise',
+                   lambda **kw: GuidedSampler(start='noise', w_disc=0.5, proximity=0.0, **kw))
 
 # %% ../nbs/21_guidance.ipynb #21-guidance-031
 def nearest_real(X_syn, X_seen) -> tuple:
@@ -378,8 +391,10 @@ def measure_synthetic(X_real, y_real, X_syn, y_syn, X_seen=None, scorer: OODScor
     classifier = classifier or fit_latent_classifier(X_real, y_real, random_state=random_state)
     X_seen = X_real if X_seen is None else np.asarray(X_seen, np.float32).reshape(len(X_seen), -1)
     s = scorer.score_samples(X_syn)
-    out = {'n': int(len(X_syn)), 'disc_auc': discriminator_auc(X_real, X_syn, random_state=random_state),
-           'ood_rel': float(np.mean(s) / scorer.median_), 'ood_frac': float(np.mean(s > scorer.threshold(0.95)))}
+    out = {'n': int(len(X_syn)),
+           'disc_auc': discriminator_auc(X_real, X_syn, random_state=random_state),
+           'ood_rel': float(np.mean(s) / scorer.median_),
+           'ood_frac': float(np.mean(s > scorer.threshold(0.95)))}
     fd, mm, div, w = [], [], [], []
     for c in np.unique(y_syn):
         a, r = X_syn[y_syn == c], X_real[y_real == c]
@@ -395,8 +410,8 @@ def measure_synthetic(X_real, y_real, X_syn, y_syn, X_seen=None, scorer: OODScor
     return out
 
 # %% ../nbs/21_guidance.ipynb #660f9ae3
-def filter_synthetic(X_syn, y_syn, classifier=None, scorer: OODScorer | None = None, min_confidence: float | None = 0.5,
-                     ood_quantile: float | None = 1.0) -> tuple:
+def filter_synthetic(X_syn, y_syn, classifier=None, scorer: OODScorer | None = None,
+                     min_confidence: float | None = 0.5, ood_quantile: float | None = 1.0) -> tuple:
     """`(keep, counts)`: mask of synthetic latents whose class is confident and whose OOD score
     is in the real range."""
     X_syn = np.asarray(X_syn, np.float32).reshape(len(X_syn), -1)
@@ -414,8 +429,8 @@ def filter_synthetic(X_syn, y_syn, classifier=None, scorer: OODScorer | None = N
         if scorer is None: raise ValueError("ood_quantile needs a fitted OODScorer")
         ok_ood = scorer.score_samples(X_syn) <= scorer.threshold(ood_quantile)
     keep = ok_class & ok_ood
-    return keep, {'generated': int(len(keep)), 'kept': int(keep.sum()), 'rejected_class': int((~ok_class).sum()),
-                  'rejected_ood': int((~ok_ood).sum())}
+    return keep, {'generated': int(len(keep)), 'kept': int(keep.sum()),
+                  'rejected_class': int((~ok_class).sum()), 'rejected_ood': int((~ok_ood).sum())}
 
 # %% ../nbs/21_guidance.ipynb #7ed2a76f
 def frechet_distance_rows(x, y) -> float:
@@ -450,6 +465,8 @@ def synthetic_quality(X_ref, y_ref, X_syn, y_syn, k: int = 3) -> dict:
     for c in np.unique(y_syn):
         a, r = X_syn[y_syn == c], X_ref[y_ref == c]
         if min(len(a), len(r)) <= k: continue
-        rows.append([frechet_distance_rows(r, a), mmd(r, a), *knn_precision_recall(r, a, k)]); w.append(len(a))
+        rows.append([frechet_distance_rows(r, a), mmd(r, a),
+                     *knn_precision_recall(r, a, k)]); w.append(len(a))
     if not rows: raise ValueError(f"no class has more than k={k} synthetic and held-out real latents")
-    return {'n': int(len(X_syn)), **dict(zip(('fd', 'mmd', 'precision', 'recall'), np.average(rows, axis=0, weights=w)))}
+    return {'n': int(len(X_syn)),
+            **dict(zip(('fd', 'mmd', 'precision', 'recall'), np.average(rows, axis=0, weights=w)))}

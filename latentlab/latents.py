@@ -72,15 +72,17 @@ class LatentSet(Labelled):
     def subset(self, idx, split: str | None = None) -> 'LatentSet':
         "The latents at `idx` as a new `LatentSet` with the same provenance."
         idx = self._index(idx)
-        return replace(self, latents=self.latents[idx], labels=self.labels[idx], split=split or self.split)
+        return replace(self, latents=self.latents[idx], labels=self.labels[idx], split=split
+                       or self.split)
 
-    def with_latents(self, latents: np.ndarray, labels: np.ndarray, split: str | None = None) -> 'LatentSet':
+    def with_latents(self, latents: np.ndarray, labels: np.ndarray,
+                     split: str | None = None) -> 'LatentSet':
         """A `LatentSet` of other latents (flat or shaped) in this one's space: same classes and
         encoder."""
         z = np.asarray(latents, np.float32)
         z = self.unflatten(z) if z.ndim == 2 else z
-        return replace(self, latents=z, labels=labels, split=split or self.split, source='', from_cache=False,
-                       encoding={})
+        return replace(self, latents=z, labels=labels, split=split or self.split, source='',
+                       from_cache=False, encoding={})
 
     def __repr__(self):
         enc, shards = self.encoder.get('name', '?'), self.encoding.get('shards', 1)
@@ -126,7 +128,8 @@ def shard_key(images: np.ndarray, encoder_spec: dict) -> str:
     a = np.ascontiguousarray(images)
     h = hashlib.sha256(json.dumps(list(a.shape)).encode())
     h.update(a.tobytes())
-    blob = json.dumps({'format': 'shard-1', 'images': h.hexdigest(), 'encoder': encoder_spec}, sort_keys=True)
+    blob = json.dumps({'format': 'shard-1', 'images': h.hexdigest(), 'encoder': encoder_spec},
+                      sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 # %% ../nbs/03_latents.ipynb #aac17c5f
@@ -196,8 +199,8 @@ def _pool_tasks(fn, items, shared, workers: int, threads, in_flight: int, retrie
     replaced, its tasks resent."""
     pending, tries = deque(enumerate(items)), Counter()
     while pending:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn'), initializer=_pool_start,
-                                   initargs=(shared, threads))
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn'),
+                                   initializer=_pool_start, initargs=(shared, threads))
         running, broken = {}, False
         try:
             while (pending and not broken) or running:
@@ -265,7 +268,8 @@ def _dask_tasks(fn, items, shared, scheduler, in_flight: int | None, name: str):
         done, live, todo = as_completed(), {}, iter(enumerate(items))
         def submit():
             for i, item in todo:
-                f = client.submit(_dask_call, fn, item, shared_f, hosts, pure=False, key=f'{name}-{i}-{uuid.uuid4().hex[:8]}')
+                f = client.submit(_dask_call, fn, item, shared_f, hosts, pure=False,
+                                  key=f'{name}-{i}-{uuid.uuid4().hex[:8]}')
                 live[f.key] = (f, i); done.add(f); return
         try:
             hosts = _host_threads(client)
@@ -281,24 +285,26 @@ def _dask_tasks(fn, items, shared, scheduler, in_flight: int | None, name: str):
         finally: client.cancel([f for f, _ in live.values()])
 
 # %% ../nbs/03_latents.ipynb #04a1b214
-def run_tasks(fn: Callable, items, shared=None, workers: int = 0, scheduler=None, in_flight: int | None = None,
-              retries: int = 2, name: str = 'task'):
+def run_tasks(fn: Callable, items, shared=None, workers: int = 0, scheduler=None,
+              in_flight: int | None = None, retries: int = 2, name: str = 'task'):
     """Yield `(i, fn(items[i], shared))` as tasks finish: here (`workers=0`), on a local pool, or
     on Dask (`scheduler`)."""
-    if scheduler is not None: yield from _dask_tasks(fn, items, shared, scheduler, in_flight, name); return
+    if scheduler is not None: yield from _dask_tasks(fn, items, shared, scheduler, in_flight,
+                                                     name); return
     if not isinstance(workers, int) or workers < 0:
         raise ValueError(f"workers must be a non-negative integer (0: in this process), got {workers!r}")
     if workers == 0:
         for i, item in enumerate(items): yield i, fn(item, shared)
         return
-    yield from _pool_tasks(fn, items, shared, workers, max(1, _cores() // workers), in_flight or 2 * workers,
-                           retries, name)
+    yield from _pool_tasks(fn, items, shared, workers, max(1, _cores() // workers), in_flight
+                           or 2 * workers, retries, name)
 
 # %% ../nbs/03_latents.ipynb #57705c25
 ENCODE_ENV = {'shard_size': 'LATENTLAB_SHARD_SIZE', 'workers': 'LATENTLAB_ENCODE_WORKERS',
               'scheduler': 'LATENTLAB_SCHEDULER', 'precision': 'LATENTLAB_ENCODE_PRECISION',
               'engine': 'LATENTLAB_ENCODE_ENGINE'}
-ENCODE_DEFAULTS = {'shard_size': 1024, 'workers': 0, 'scheduler': None, 'precision': 'auto', 'engine': 'torch'}
+ENCODE_DEFAULTS = {'shard_size': 1024, 'workers': 0, 'scheduler': None, 'precision': 'auto',
+                   'engine': 'torch'}
 PRECISIONS = ('auto', 'fp32', 'fp16', 'bf16')
 ENGINES = ('torch', 'onnxruntime')
 _ENCODING = contextvars.ContextVar('latentlab_encoding', default={})
@@ -320,7 +326,8 @@ def encode_options(**given) -> dict:
     unknown = sorted(set(given) - set(ENCODE_DEFAULTS))
     if unknown: raise TypeError(f"unknown encoding options {unknown}; they are {list(ENCODE_DEFAULTS)}")
     out = dict(ENCODE_DEFAULTS)
-    out.update({k: os.environ[v].strip() for k, v in ENCODE_ENV.items() if os.environ.get(v, '').strip()})
+    out.update({k: os.environ[v].strip() for k, v in ENCODE_ENV.items()
+                if os.environ.get(v, '').strip()})
     out.update(_ENCODING.get())
     out.update({k: v for k, v in given.items() if v is not None})
     out['shard_size'] = _count('shard_size', out['shard_size'], 1)
@@ -332,8 +339,8 @@ def encode_options(**given) -> dict:
 
 # %% ../nbs/03_latents.ipynb #5948f649
 @contextmanager
-def encoding(shard_size: int | None = None, workers: int | None = None, scheduler=None, precision: str | None = None,
-             engine: str | None = None):
+def encoding(shard_size: int | None = None, workers: int | None = None, scheduler=None,
+             precision: str | None = None, engine: str | None = None):
     """Within the block, `encode_dataset` (and everything that calls it) shards and runs as
     given; yields the options."""
     given = {k: v for k, v in dict(shard_size=shard_size, workers=workers, scheduler=scheduler,
@@ -377,11 +384,13 @@ def _onnx_session(ae):
         x = ae.preprocess(np.zeros((2, 8, 8), np.uint8)).cpu()
         with atomic_path(path) as tmp, warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            torch.onnx.export(encoder_graph(ae).cpu(), (x,), str(tmp), input_names=['x'], output_names=['z'],
-                              dynamic_axes={'x': {0: 'n'}, 'z': {0: 'n'}}, dynamo=False)
+            torch.onnx.export(encoder_graph(ae).cpu(), (x,), str(tmp), input_names=['x'],
+                              output_names=['z'], dynamic_axes={'x': {0: 'n'}, 'z': {0: 'n'}},
+                              dynamo=False)
     so = ort.SessionOptions()
     so.intra_op_num_threads, so.graph_optimization_level = threads, ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    _ORT_SESSIONS[key, threads] = ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider'])
+    _ORT_SESSIONS[key, threads] = ort.InferenceSession(str(path), so,
+                                                       providers=['CPUExecutionProvider'])
     return _ORT_SESSIONS[key, threads]
 
 def _onnx_encode(ae, images: np.ndarray, batch_size: int, progress: bool = False) -> np.ndarray:
@@ -390,12 +399,15 @@ def _onnx_encode(ae, images: np.ndarray, batch_size: int, progress: bool = False
     if ae.sample: raise ValueError(f"{ae.name} samples its posterior: the onnxruntime engine encodes means only")
     sess, images = _onnx_session(ae), np.asarray(images)
     out = [sess.run(['z'], {'x': ae.preprocess(images[i:i + batch_size]).cpu().numpy()})[0]
-           for i in tqdm(range(0, len(images), batch_size), disable=not progress, desc=f'encoding ({ae.name}, onnxruntime)')]
-    return np.concatenate(out).astype(np.float32) if out else np.zeros((0, *ae.latent_shape), np.float32)
+           for i in tqdm(range(0, len(images), batch_size), disable=not progress,
+                         desc=f'encoding ({ae.name}, onnxruntime)')]
+    return np.concatenate(out).astype(np.float32) if out else np.zeros((0, *ae.latent_shape),
+                                                                       np.float32)
 
 # %% ../nbs/03_latents.ipynb #4f5e3ede
-def _encode_block(ae, images: np.ndarray, batch_size: int, precision: str = 'fp32', seed: int | None = None,
-                  progress: bool = False, engine: str = 'torch') -> np.ndarray:
+def _encode_block(ae, images: np.ndarray, batch_size: int, precision: str = 'fp32',
+                  seed: int | None = None, progress: bool = False,
+                  engine: str = 'torch') -> np.ndarray:
     """`ae.encode(images)` in batches of `batch_size`, under autocast for `fp16`/`bf16`, sampled
     with `seed` if given."""
     import torch      # here only: the rest of this module stays free of torch
@@ -405,7 +417,8 @@ def _encode_block(ae, images: np.ndarray, batch_size: int, precision: str = 'fp3
     dtype = {'fp16': torch.float16, 'bf16': torch.bfloat16}[precision]
     with torch.autocast(device_type=str(ae.device).split(':')[0], dtype=dtype):
         z = ae.encode(images, batch_size=batch_size, progress=progress)
-    return z if np.isfinite(z).all() else ae.encode(images, batch_size=batch_size, progress=progress)
+    return z if np.isfinite(z).all() else ae.encode(images, batch_size=batch_size,
+                                                    progress=progress)
 
 # %% ../nbs/03_latents.ipynb #f59957c1
 def _batch_size(ae, batch_size: int | None) -> int:
@@ -423,7 +436,8 @@ def _portable(ae):
     model._modules = dict(model._modules)            # its own table of submodules: dropping the decoder leaves `ae`'s
     if 'decoder' in model._modules: model._modules['decoder'] = None
     out = copy.copy(ae)
-    out.model, out.device = (model if str(ae.device) == 'cpu' else copy.deepcopy(model).cpu()), 'cpu'
+    out.model, out.device = (model if str(ae.device) == 'cpu'
+                             else copy.deepcopy(model).cpu()), 'cpu'
     return out
 
 # %% ../nbs/03_latents.ipynb #f088d1f2
@@ -451,13 +465,17 @@ def _encode_shards(ae, data: ImageSet, spec: dict, opts: dict, precision: str, c
         else: out[a:b] = z
     bs = _batch_size(ae, batch_size)
     seed = lambda j: (int(keys[j][:8], 16) ^ ae.seed) if ae.sample else None
-    items = [(data.images[bounds[j][0]:bounds[j][1]], bs, precision, seed(j), opts['engine']) for j in todo]
+    items = [(data.images[bounds[j][0]:bounds[j][1]], bs, precision, seed(j), opts['engine'])
+             for j in todo]
     sched, workers = opts['scheduler'], opts['workers']
-    backend = (f"dask {getattr(getattr(sched, 'scheduler', None), 'address', sched)}" if sched is not None
-               else f'a local pool of {workers} processes' if workers else 'this process')
+    backend = (f"dask {getattr(getattr(sched, 'scheduler', None), 'address', sched)}"
+               if sched is not None else f'a local pool of {workers} processes' if workers
+               else 'this process')
     if sched is None and workers == 0:       # here: the encoder itself, with a bar over its batches too
-        tasks = ((i, _encode_block(ae, x, b, p, s, progress, e).astype(SHARD_DTYPE)) for i, (x, b, p, s, e) in enumerate(items))
-    else: tasks = run_tasks(_encode_shard_task, items, (_portable(ae), None if sched else ae.device), workers, sched,
+        tasks = ((i, _encode_block(ae, x, b, p, s, progress, e).astype(SHARD_DTYPE)) for i,
+                 (x, b, p, s, e) in enumerate(items))
+    else: tasks = run_tasks(_encode_shard_task, items,
+                            (_portable(ae), None if sched else ae.device), workers, sched,
                             name=f'shard of {data.name or "images"}/{data.split}')
     done = len(data) - sum(bounds[j][1] - bounds[j][0] for j in todo)
     with tqdm(total=len(data), initial=done, unit='img', disable=not progress, dynamic_ncols=True,
@@ -467,42 +485,49 @@ def _encode_shards(ae, data: ImageSet, spec: dict, opts: dict, precision: str, c
             j = todo[i]; (a, b), k = bounds[j], keys[j]
             if cache:
                 _save_entry(folder/f'{k}.safetensors', {'latents': z},
-                            {'key': k, 'encoder': json.dumps(spec, sort_keys=True), 'n': b - a, 'format': 'shard-1'})
+                            {'key': k, 'encoder': json.dumps(spec, sort_keys=True), 'n': b - a,
+                             'format': 'shard-1'})
             out[a:b] = z
             bar.update(b - a)
-    return out, {'shards': len(bounds), 'shard_size': opts['shard_size'], 'dtype': np.dtype(SHARD_DTYPE).name,
-                 'precision': precision, 'engine': opts['engine'], 'encoded': len(todo), 'cached': len(bounds) - len(todo), 'backend': backend}
+    return out, {'shards': len(bounds), 'shard_size': opts['shard_size'],
+                 'dtype': np.dtype(SHARD_DTYPE).name, 'precision': precision,
+                 'engine': opts['engine'], 'encoded': len(todo), 'cached': len(bounds) - len(todo),
+                 'backend': backend}
 
 # %% ../nbs/03_latents.ipynb #7a3e0017
-def encode_dataset(ae, data: ImageSet, cache: bool = True, batch_size: int | None = None, progress: bool = True, *,
-                   shard_size: int | None = None, workers: int | None = None, scheduler=None,
-                   precision: str | None = None, engine: str | None = None) -> LatentSet:
+def encode_dataset(ae, data: ImageSet, cache: bool = True, batch_size: int | None = None,
+                   progress: bool = True, *, shard_size: int | None = None,
+                   workers: int | None = None, scheduler=None, precision: str | None = None,
+                   engine: str | None = None) -> LatentSet:
     """`data` encoded by `ae` as a `LatentSet`, from the latent cache where it is there; large
     sets in shards."""
     if len(data) == 0: raise ValueError(f"{data!r} is empty: nothing to encode")
-    opts = encode_options(shard_size=shard_size, workers=workers, scheduler=scheduler, precision=precision, engine=engine)
+    opts = encode_options(shard_size=shard_size, workers=workers, scheduler=scheduler,
+                          precision=precision, engine=engine)
     prec, eng = _resolve_precision(opts['precision'], ae.device), opts['engine']
     if eng != 'torch' and (prec != 'fp32' or ae.sample or str(ae.device) != 'cpu'):
         raise ValueError(f"the {eng} engine encodes posterior means in float32 on the CPU; this encoder is on "
                          f"{ae.device}, at precision {prec}{', sampling its posterior' if ae.sample else ''}")
-    spec = {**ae.spec, **({'precision': prec} if prec != 'fp32' else {}), **({'engine': eng} if eng != 'torch' else {})}
+    spec = {**ae.spec, **({'precision': prec} if prec != 'fp32' else {}),
+            **({'engine': eng} if eng != 'torch' else {})}
     fingerprint = data.fingerprint()   # hashed once: the key, the entry's metadata and provenance
     key = latent_cache_key(fingerprint, spec)
     path = cache_dir('latents')/f'{key}.safetensors'
     z = _load_cached(path, key, data, spec) if cache and path.is_file() else None
-    info = {'shards': 1, 'shard_size': opts['shard_size'], 'dtype': 'float32', 'precision': prec, 'engine': eng,
-            'encoded': int(z is None), 'cached': int(z is not None), 'backend': 'this process'}
+    info = {'shards': 1, 'shard_size': opts['shard_size'], 'dtype': 'float32', 'precision': prec,
+            'engine': eng, 'encoded': int(z is None), 'cached': int(z is not None),
+            'backend': 'this process'}
     if z is None and len(data) > opts['shard_size']:
         z, info = _encode_shards(ae, data, spec, opts, prec, cache, batch_size, progress)
     elif z is None:
-        z = _encode_block(ae, data.images, _batch_size(ae, batch_size), prec, ae.seed if ae.sample else None, progress,
-                          eng)
+        z = _encode_block(ae, data.images, _batch_size(ae, batch_size), prec, ae.seed if ae.sample
+                          else None, progress, eng)
         if cache:
             _save_entry(path, {'latents': z, 'labels': data.labels},
-                        {'key': key, 'encoder': json.dumps(spec, sort_keys=True), 'data': fingerprint,
-                         'name': data.name, 'split': data.split})
-    return LatentSet(z, data.labels, data.classes, data.split, data.name, spec, fingerprint, info['encoded'] == 0,
-                     info)
+                        {'key': key, 'encoder': json.dumps(spec, sort_keys=True),
+                         'data': fingerprint, 'name': data.name, 'split': data.split})
+    return LatentSet(z, data.labels, data.classes, data.split, data.name, spec, fingerprint,
+                     info['encoded'] == 0, info)
 
 # %% ../nbs/03_latents.ipynb #03-latents-012
 def decode_latents(ae, latents, size: int | tuple | None = None, gray: bool = False,

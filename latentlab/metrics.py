@@ -74,14 +74,16 @@ def mmd(x, y, gamma: float | None = None) -> float:
                  - 2 * kxy.mean())
 
 # %% ../nbs/10_metrics.ipynb #5b1d0009
-def reconstruct(ae, images: np.ndarray, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
+def reconstruct(ae, images: np.ndarray, batch_size: int | None = None,
+                progress: bool = False) -> np.ndarray:
     """`decode(encode(images))` with autoencoder `ae`, at the images' own size and mode (gray in,
     gray out)."""
     ae.require_decoder()   # an encoder-only autoencoder says so before encoding anything
     images = np.asarray(images)
     if images.ndim not in (3, 4): raise ValueError(f"reconstruct wants images (N, H, W) or (N, H, W, 3), got {images.shape}")
     z = ae.encode(images, batch_size=batch_size, progress=progress)
-    return ae.decode(z, size=tuple(images.shape[1:3]), gray=images.ndim == 3, batch_size=batch_size, progress=progress)
+    return ae.decode(z, size=tuple(images.shape[1:3]), gray=images.ndim == 3, batch_size=batch_size,
+                     progress=progress)
 
 # %% ../nbs/10_metrics.ipynb #10-metrics-012
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)   # Wang et al. 2003, the torchmetrics default
@@ -112,12 +114,14 @@ def _ms_ssim(a: np.ndarray, b: np.ndarray, batch: int = 256) -> np.ndarray:
     if not levels: return np.full(len(a), np.nan)
     w = np.array(MS_SSIM_WEIGHTS[:levels]); w = tuple(float(v) for v in w / w.sum())
     t = lambda x: torch.from_numpy(np.ascontiguousarray(x if x.ndim == 4 else x[..., None])).permute(0, 3, 1, 2).float() / 255
-    out = [msssim(t(a[i:i + batch]), t(b[i:i + batch]), data_range=1.0, betas=w, reduction='none', normalize='relu')
+    out = [msssim(t(a[i:i + batch]), t(b[i:i + batch]), data_range=1.0, betas=w, reduction='none',
+                  normalize='relu')
            for i in range(0, len(a), batch)]
     return torch.cat(out).numpy().astype(np.float64)
 
 # %% ../nbs/10_metrics.ipynb #5b1d0021
-def reconstruction_metrics(images: np.ndarray, recons: np.ndarray, lpips=None, progress: bool = False) -> pd.DataFrame:
+def reconstruction_metrics(images: np.ndarray, recons: np.ndarray, lpips=None,
+                           progress: bool = False) -> pd.DataFrame:
     """One row per image: `mse`, `psnr`, `ssim`, `ms_ssim` (NaN where too small), and `lpips`
     when an LPIPS model is given."""
     from skimage.metrics import mean_squared_error, peak_signal_noise_ratio, structural_similarity
@@ -126,7 +130,8 @@ def reconstruction_metrics(images: np.ndarray, recons: np.ndarray, lpips=None, p
     if a.dtype != np.uint8 or b.dtype != np.uint8: raise TypeError("reconstruction_metrics wants uint8 images")
     rgb = a.ndim == 4
     rows = []
-    for x, y in tqdm(zip(a, b), total=len(a), disable=not progress, desc='reconstruction metrics', leave=False):
+    for x, y in tqdm(zip(a, b), total=len(a), disable=not progress, desc='reconstruction metrics',
+                     leave=False):
         mse = mean_squared_error(x, y)
         psnr = PSNR_CAP if mse == 0 else min(PSNR_CAP, peak_signal_noise_ratio(x, y, data_range=255))
         ssim = structural_similarity(x, y, data_range=255, channel_axis=-1 if rgb else None)
@@ -156,7 +161,8 @@ def reconstruct_dataset(ae, data, cache: bool = True, progress: bool = True):
     return lat, rec
 
 # %% ../nbs/10_metrics.ipynb #5b1d0024
-LPIPS_BACKBONES = {'alex': 'alexnet-owt-7be5be79.pth', 'vgg': 'vgg16-397923af.pth', 'squeeze': 'squeezenet1_1-b8a52dc0.pth'}
+LPIPS_BACKBONES = {'alex': 'alexnet-owt-7be5be79.pth', 'vgg': 'vgg16-397923af.pth',
+                   'squeeze': 'squeezenet1_1-b8a52dc0.pth'}
 
 # %% ../nbs/10_metrics.ipynb #10-metrics-020
 def load_lpips(net: str = 'alex', verbose: bool = True):
@@ -180,7 +186,8 @@ def lpips_distances(model, images: np.ndarray, recons: np.ndarray, batch: int = 
     "LPIPS distance per image pair (lower is more alike) with a model from `load_lpips`."
     t = lambda x: torch.from_numpy(np.repeat(x[..., None], 3, -1) if x.ndim == 3 else x).permute(0, 3, 1, 2).float() / 127.5 - 1
     with torch.inference_mode():
-        return np.concatenate([model(t(images[i:i + batch]), t(recons[i:i + batch])).flatten().numpy()
+        return np.concatenate([model(t(images[i:i + batch]),
+                                     t(recons[i:i + batch])).flatten().numpy()
                                for i in range(0, len(images), batch)]).astype(np.float64)
 
 # %% ../nbs/10_metrics.ipynb #10-metrics-023
@@ -188,21 +195,25 @@ def metrics_table(metrics: pd.DataFrame, labels=None, classes=None, split=None) 
     "Per-image metrics with `index`, `split` and `label` / `class` columns in front."
     df = metrics.reset_index(drop=True).copy()
     df.insert(0, 'index', np.arange(len(df)))
-    if split is not None: df.insert(1, 'split', np.broadcast_to(np.asarray(split, dtype=object), len(df)))
+    if split is not None: df.insert(1, 'split',
+                                    np.broadcast_to(np.asarray(split, dtype=object), len(df)))
     if labels is not None:
         labels = np.asarray(labels)
         df.insert(len(df.columns) - len(metrics.columns), 'label', labels)
-        if classes is not None: df.insert(len(df.columns) - len(metrics.columns), 'class', [classes[int(l)] for l in labels])
+        if classes is not None: df.insert(len(df.columns) - len(metrics.columns), 'class',
+                                          [classes[int(l)] for l in labels])
     return df
 
 # %% ../nbs/10_metrics.ipynb #5b1d0031
-def summarize_metrics(table: pd.DataFrame, by=('split', 'class'), stats=('mean', 'std', 'median')) -> pd.DataFrame:
+def summarize_metrics(table: pd.DataFrame, by=('split', 'class'),
+                      stats=('mean', 'std', 'median')) -> pd.DataFrame:
     """Mean / std / median of every metric column per group in `by` (only the columns present),
     plus the overall row."""
     by = [b for b in by if b in table.columns]
     cols = [c for c in table.columns if c in ('mse', 'psnr', 'ssim', 'ms_ssim', 'lpips')]
     overall = table[cols].agg(list(stats)).T.stack().to_frame().T
-    overall.index = pd.MultiIndex.from_tuples([tuple('all' for _ in by)] if by else [('all',)], names=by or ['group'])
+    overall.index = pd.MultiIndex.from_tuples([tuple('all' for _ in by)] if by else [('all',)],
+                                              names=by or ['group'])
     if not by: return overall
     groups = table.groupby(by)[cols].agg(list(stats))
     groups.columns = overall.columns
@@ -265,14 +276,16 @@ def loo_knn_accuracy(X: np.ndarray, y: np.ndarray, k: int = 5) -> float:
     return float((classes[counts.argmax(1)] == y).mean())
 
 # %% ../nbs/10_metrics.ipynb #5b1d0048
-def logistic_regression(C: float = 1.0, random_state: int | None = 0, scale: bool = True, max_iter: int = 5000):
+def logistic_regression(C: float = 1.0, random_state: int | None = 0, scale: bool = True,
+                        max_iter: int = 5000):
     """Unfitted `StandardScaler -> LogisticRegression(C)` pipeline (the bare `LogisticRegression`
     when `scale=False`)."""
     lr = LogisticRegression(C=C, max_iter=max_iter, random_state=random_state)
     return make_pipeline(StandardScaler(), lr) if scale else lr
 
 # %% ../nbs/10_metrics.ipynb #5b1d0051
-def linear_probe_auc(X: np.ndarray, y: np.ndarray, cv: int = 5, seed: int = 0, C: float = 1.0) -> dict:
+def linear_probe_auc(X: np.ndarray, y: np.ndarray, cv: int = 5, seed: int = 0,
+                     C: float = 1.0) -> dict:
     """Cross-validated ROC AUC (mean, std over folds) of standardise + logistic regression on
     `X`, `y` (training data only)."""
     X, y = _rows(X), np.asarray(y)
@@ -280,11 +293,13 @@ def linear_probe_auc(X: np.ndarray, y: np.ndarray, cv: int = 5, seed: int = 0, C
     est = logistic_regression(C=C, random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        s = cross_val_score(est, X, y, cv=StratifiedKFold(cv, shuffle=True, random_state=seed), scoring=scoring)
+        s = cross_val_score(est, X, y, cv=StratifiedKFold(cv, shuffle=True, random_state=seed),
+                            scoring=scoring)
     return {'auc': float(s.mean()), 'auc_std': float(s.std()), 'folds': cv}
 
 # %% ../nbs/10_metrics.ipynb #5b1d0054
-def class_distances(X: np.ndarray, y: np.ndarray, max_pairs: int = 20000, seed: int = 0) -> pd.DataFrame:
+def class_distances(X: np.ndarray, y: np.ndarray, max_pairs: int = 20000,
+                    seed: int = 0) -> pd.DataFrame:
     """Euclidean distances of (up to `max_pairs` random) pairs, labelled `intra` (same class) or
     `inter`."""
     X, y = _rows(X), np.asarray(y)
@@ -305,7 +320,8 @@ def class_structure(X: np.ndarray, y: np.ndarray, k: int = 5, cv: int = 5, seed:
     probe = linear_probe_auc(X, y, cv=cv, seed=seed)
     return {'silhouette': float(silhouette_score(X, y)), 'fisher_ratio': fisher_ratio(X, y),
             'knn_loo_accuracy': loo_knn_accuracy(X, y, k), 'linear_probe_auc': probe['auc'],
-            'linear_probe_auc_std': probe['auc_std'], 'inter_intra_distance_ratio': float(med['inter'] / med['intra'])}
+            'linear_probe_auc_std': probe['auc_std'],
+            'inter_intra_distance_ratio': float(med['inter'] / med['intra'])}
 
 # %% ../nbs/10_metrics.ipynb #5b1d0059
 def knn_overlap(X_a: np.ndarray, X_b: np.ndarray, k: int = 10) -> float:
@@ -319,10 +335,12 @@ def neighbourhood_preservation(X_pixels: np.ndarray, X_latent: np.ndarray, k: in
     "Trustworthiness, continuity and kNN overlap of latent-space neighbourhoods w.r.t. pixel space."
     P, L = _rows(X_pixels), _rows(X_latent)
     return {'trustworthiness': float(trustworthiness(P, L, n_neighbors=k)),
-            'continuity': float(trustworthiness(L, P, n_neighbors=k)), 'knn_overlap': knn_overlap(P, L, k), 'k': k}
+            'continuity': float(trustworthiness(L, P, n_neighbors=k)),
+            'knn_overlap': knn_overlap(P, L, k), 'k': k}
 
 # %% ../nbs/10_metrics.ipynb #5b1d0063
-def distance_correlations(images: np.ndarray, X_latent: np.ndarray, n_pairs: int = 2000, seed: int = 0) -> dict:
+def distance_correlations(images: np.ndarray, X_latent: np.ndarray, n_pairs: int = 2000,
+                          seed: int = 0) -> dict:
     """Spearman rho of latent distance vs pixel distance and vs SSIM, over `n_pairs` random pairs
     of images."""
     from skimage.metrics import structural_similarity
@@ -331,6 +349,7 @@ def distance_correlations(images: np.ndarray, X_latent: np.ndarray, n_pairs: int
     i, j = rng.integers(0, len(L), (2, n_pairs)); keep = i != j; i, j = i[keep], j[keep]
     dl, dp = np.linalg.norm(L[i] - L[j], axis=1), np.linalg.norm(P[i] - P[j], axis=1)
     ssim = np.array([structural_similarity(images[a], images[b], data_range=255,
-                                           channel_axis=-1 if images.ndim == 4 else None) for a, b in zip(i, j)])
+                                           channel_axis=-1 if images.ndim == 4 else None) for a,
+                                           b in zip(i, j)])
     return {'spearman_latent_pixel': float(stats.spearmanr(dl, dp)[0]),
             'spearman_latent_ssim': float(stats.spearmanr(dl, ssim)[0]), 'pairs': int(len(i))}

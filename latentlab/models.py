@@ -45,16 +45,18 @@ __all__ = ['SKOPS_TRUSTED', 'MODEL_FORMAT', 'feature_spec', 'conform_image', 'im
            'calibration_summary', 'record_models', 'model_card', 'export_model', 'iter_images', 'predict_images']
 
 # %% ../nbs/33_models.ipynb #a208b1e7
-def feature_spec(kind: str = 'latent', image_size: tuple = (64, 64), channels: int = 1, autoencoder: str | None = None,
-                 resolution: int | None = None, source: str | None = None, backbone: str | None = None) -> dict:
+def feature_spec(kind: str = 'latent', image_size: tuple = (64, 64), channels: int = 1,
+                 autoencoder: str | None = None, resolution: int | None = None,
+                 source: str | None = None, backbone: str | None = None) -> dict:
     """How an image becomes a model's input row: its size and colour mode, then latents, pixels
     or backbone features."""
     if kind not in ('latent', 'pixel', 'backbone'): raise ValueError(f"features must be 'latent', 'pixel' or 'backbone', got {kind!r}")
     if channels not in (1, 3): raise ValueError(f"channels must be 1 (gray) or 3 (RGB), got {channels!r}")
     spec = {'kind': kind, 'image_size': [int(s) for s in image_size], 'channels': int(channels)}
     if kind == 'latent':
-        spec.update(autoencoder=autoencoder or defaults('autoencoder'), resolution=int(resolution or defaults('resolution')),
-                    source=None if source is None else str(source))
+        spec.update(autoencoder=autoencoder or defaults('autoencoder'),
+                    resolution=int(resolution or defaults('resolution')), source=None
+                    if source is None else str(source))
     if kind == 'backbone':
         if backbone not in BACKBONES: raise ValueError(f"unknown backbone {backbone!r}; choose from {BACKBONES.names()}")
         spec.update(backbone=backbone, resolution=int(resolution or defaults('resolution')))
@@ -72,7 +74,8 @@ def conform_image(image, spec: dict) -> np.ndarray:
     return _resize(a, tuple(spec['image_size']))
 
 # %% ../nbs/33_models.ipynb #9c3b8a7a
-def image_rows(images: np.ndarray, spec: dict, encoder=None, cache: bool = False, progress: bool = False) -> np.ndarray:
+def image_rows(images: np.ndarray, spec: dict, encoder=None, cache: bool = False,
+               progress: bool = False) -> np.ndarray:
     """Input rows `(N, D)` of conformed `uint8` images: pixels in [0, 1], else `encoder`'s
     flattened output."""
     data = ImageSet(np.asarray(images), np.zeros(len(images), np.int64), ['image'], name='images')
@@ -84,15 +87,19 @@ class WeightsMismatch(ValueError):
     "The encoder found is not the one a model was trained with."
 
 @lru_cache(maxsize=4)
-def _encoder(kind: str, name: str, resolution: int, source: str | None, device: str | None, batch_size: int):
-    if kind == 'backbone': return load_backbone(name, resolution, device=device, batch_size=batch_size)
-    return load_autoencoder(name, resolution=resolution, source=source, device=device, batch_size=batch_size)
+def _encoder(kind: str, name: str, resolution: int, source: str | None, device: str | None,
+             batch_size: int):
+    if kind == 'backbone': return load_backbone(name, resolution, device=device,
+                                                batch_size=batch_size)
+    return load_autoencoder(name, resolution=resolution, source=source, device=device,
+                            batch_size=batch_size)
 
 def model_encoder(spec: dict, device: str | None = None, batch_size: int | None = None):
     """The autoencoder or backbone of a `spec`, checked against the weights hash it records
     (`WeightsMismatch`)."""
     name = spec.get('backbone') or spec['autoencoder']
-    enc = _encoder(spec['kind'], name, spec['resolution'], spec.get('source'), device, batch_size or defaults('batch_size'))
+    enc = _encoder(spec['kind'], name, spec['resolution'], spec.get('source'), device, batch_size
+                   or defaults('batch_size'))
     want = (spec.get('encoder') or {}).get('weights')
     if want and enc.weights_hash != want:
         raise WeightsMismatch(f"the {name!r} weights found ({enc.source}, sha256 {enc.weights_hash[:12]}) are not the "
@@ -100,12 +107,14 @@ def model_encoder(spec: dict, device: str | None = None, batch_size: int | None 
     return enc
 
 # %% ../nbs/33_models.ipynb #5a2bf173
-def spec_rows(images: np.ndarray, spec: dict, device: str | None = None, batch_size: int | None = None,
-              cache: bool = False, progress: bool = False) -> np.ndarray:
+def spec_rows(images: np.ndarray, spec: dict, device: str | None = None,
+              batch_size: int | None = None, cache: bool = False,
+              progress: bool = False) -> np.ndarray:
     """Input rows of conformed `images` for `spec`: pixels, its encoder's output, or a joined
     spec's parts side by side."""
     if spec['kind'] == 'joined':
-        return np.concatenate([spec_rows(images, p, device, batch_size, cache, progress) for p in spec['parts']], axis=1)
+        return np.concatenate([spec_rows(images, p, device, batch_size, cache, progress)
+                               for p in spec['parts']], axis=1)
     enc = model_encoder(spec, device, batch_size) if spec['kind'] != 'pixel' else None
     return image_rows(images, spec, enc, cache=cache, progress=progress)
 
@@ -149,7 +158,8 @@ def _images(self: LatentClassifier, X) -> np.ndarray:
 
 # %% ../nbs/33_models.ipynb #c9197242
 @patch
-def _rows(self: LatentClassifier, images: np.ndarray, cache: bool = False, progress: bool = False) -> list:
+def _rows(self: LatentClassifier, images: np.ndarray, cache: bool = False,
+          progress: bool = False) -> list:
     """The input rows of conformed `images` (and of their mirror images with `tta`): a list of
     `(N, D)` arrays."""
     views = [images, np.ascontiguousarray(images[:, :, ::-1])] if self.tta else [images]
@@ -170,8 +180,9 @@ def ood_scorer(rows: np.ndarray) -> OODScorer:
 
 # %% ../nbs/33_models.ipynb #d5491c89
 @patch
-def _calibrate(self: LatentClassifier, estimator, name: str, params: dict, rows_train: np.ndarray, rows_val: list,
-               y_val: np.ndarray, threshold: float | None | str = 'choose', ood: OODScorer | None = None):
+def _calibrate(self: LatentClassifier, estimator, name: str, params: dict, rows_train: np.ndarray,
+               rows_val: list, y_val: np.ndarray, threshold: float | None | str = 'choose',
+               ood: OODScorer | None = None):
     """Keep `estimator` (classifier `name`); set the threshold (chosen on validation unless
     given), the OOD scorer and cut."""
     self.estimator_, self.classifier_, self.params_ = estimator, name, dict(params)
@@ -180,7 +191,8 @@ def _calibrate(self: LatentClassifier, estimator, name: str, params: dict, rows_
     if threshold == 'choose': threshold = choose_threshold(y_val, proba) if rule == 'val' and len(self.classes_) == 2 else None
     self.threshold_ = None if threshold is None else float(threshold)
     self.ood_ = ood or ood_scorer(rows_train)
-    self.ood_cut_ = float(np.quantile(self.ood_.score_samples(rows_val[0], relative=True), self.ood_quantile))
+    self.ood_cut_ = float(np.quantile(self.ood_.score_samples(rows_val[0], relative=True),
+                                      self.ood_quantile))
     self.val_scores_ = classification_metrics(y_val, proba, len(self.classes_), self.threshold_)
     return self
 
@@ -198,13 +210,14 @@ def _spec(self: LatentClassifier, image_size: tuple, channels: int) -> dict:
     `'+'`) for these images."""
     def one(name):
         kind = name if name in ('latent', 'pixel') else 'backbone'
-        spec = feature_spec(kind, image_size, channels, self.autoencoder, self.resolution, self.autoencoder_source,
-                            name if kind == 'backbone' else None)
+        spec = feature_spec(kind, image_size, channels, self.autoencoder, self.resolution,
+                            self.autoencoder_source, name if kind == 'backbone' else None)
         if kind != 'pixel': spec['encoder'] = model_encoder(spec, self.device, self.batch_size).spec
         return spec
     parts = [one(p) for p in self.features.split('+')]
     if len(parts) == 1: return parts[0]
-    return {'kind': 'joined', 'image_size': [int(s) for s in image_size], 'channels': int(channels), 'parts': parts}
+    return {'kind': 'joined', 'image_size': [int(s) for s in image_size], 'channels': int(channels),
+            'parts': parts}
 
 # %% ../nbs/33_models.ipynb #0fe4910f
 @patch
@@ -218,7 +231,8 @@ def fit(self: LatentClassifier, X, y, X_val=None, y_val=None) -> 'LatentClassifi
     if len(self.classes_) < 2: raise ValueError(f"the labels hold a single class ({self.classes_.tolist()}): nothing to learn")
     yi = np.searchsorted(self.classes_, y)
     if X_val is None:
-        X, X_val, yi, yv = train_test_split(X, yi, test_size=self.val_size, random_state=self.random_state, stratify=yi)
+        X, X_val, yi, yv = train_test_split(X, yi, test_size=self.val_size,
+                                            random_state=self.random_state, stratify=yi)
     else:
         y_val = np.asarray(y_val).ravel()
         unknown = sorted(set(y_val.tolist()) - set(self.classes_.tolist()))
@@ -230,7 +244,8 @@ def fit(self: LatentClassifier, X, y, X_val=None, y_val=None) -> 'LatentClassifi
 
 # %% ../nbs/33_models.ipynb #2c045427
 @patch
-def _choose(self: LatentClassifier, rows: np.ndarray, y: np.ndarray, rows_val: list, y_val: np.ndarray):
+def _choose(self: LatentClassifier, rows: np.ndarray, y: np.ndarray, rows_val: list,
+            y_val: np.ndarray):
     "Fit each candidate classifier on `rows` and calibrate the one whose validation score is best."
     names = [self.classifier] if isinstance(self.classifier, str) else list(self.classifier or defaults('classifiers'))
     metric, best = self.selection_metric or defaults('selection_metric'), None
@@ -238,8 +253,8 @@ def _choose(self: LatentClassifier, rows: np.ndarray, y: np.ndarray, rows_val: l
     for name in names:
         info = CLASSIFIERS.info(name)
         if not accepts(name, self.spec_['kind']): raise ValueError(f"classifier {name!r} does not take {self.spec_['kind']} features")
-        model, params, _ = fit_select(name, rows, y, rows_val[0], y_val, metric, self.random_state, len(self.classes_),
-                                      shape if info['shaped'] else None)
+        model, params, _ = fit_select(name, rows, y, rows_val[0], y_val, metric, self.random_state,
+                                      len(self.classes_), shape if info['shaped'] else None)
         self.estimator_ = model
         value = classification_metrics(y_val, self._proba_of(rows_val), len(self.classes_))[metric]
         if best is None or value > best[0]: best = (value, model, name, params)
@@ -276,7 +291,8 @@ def decision_function(self: LatentClassifier, X) -> np.ndarray:
     `classes_[1]`); else log-probabilities."""
     p = np.clip(self.predict_proba(X), 1e-12, 1 - 1e-12)
     if len(self.classes_) != 2: return np.log(p)
-    return logit(p[:, 1]) - logit(np.clip(0.5 if self.threshold_ is None else self.threshold_, 1e-12, 1 - 1e-12))
+    return logit(p[:, 1]) - logit(np.clip(0.5 if self.threshold_ is None else self.threshold_,
+                                          1e-12, 1 - 1e-12))
 
 # %% ../nbs/33_models.ipynb #746aa177
 @patch
@@ -287,12 +303,15 @@ def score_samples(self: LatentClassifier, X) -> np.ndarray:
     return self.ood_.score_samples(self._rows(self._images(X))[0], relative=True)
 
 # %% ../nbs/33_models.ipynb #c1ce084c
-SKOPS_TRUSTED = ('latentlab.classifiers.RBFKernel', 'latentlab.classifiers.SVDComponents', 'latentlab.guidance.OODScorer',
-                 'latentlab.classifiers.KernelFeatures', 'latentlab.classifiers.ShardedSGDClassifier',
-                 'sklearn.calibration._CalibratedClassifier', 'sklearn.calibration._TemperatureScaling',
+SKOPS_TRUSTED = ('latentlab.classifiers.RBFKernel', 'latentlab.classifiers.SVDComponents',
+                 'latentlab.guidance.OODScorer', 'latentlab.classifiers.KernelFeatures',
+                 'latentlab.classifiers.ShardedSGDClassifier',
+                 'sklearn.calibration._CalibratedClassifier',
+                 'sklearn.calibration._TemperatureScaling',
                  'sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor',
-                 'sklearn.neural_network._stochastic_optimizers.AdamOptimizer', 'sklearn.tree._tree.Tree',
-                 'sklearn.neighbors._kd_tree.KDTree', 'sklearn.neighbors._ball_tree.BallTree',
+                 'sklearn.neural_network._stochastic_optimizers.AdamOptimizer',
+                 'sklearn.tree._tree.Tree', 'sklearn.neighbors._kd_tree.KDTree',
+                 'sklearn.neighbors._ball_tree.BallTree',
                  'sklearn.metrics._dist_metrics.EuclideanDistance64')
 
 class UntrustedModel(ValueError):
@@ -317,15 +336,19 @@ def _torch_classes() -> dict:
     """The torch classifiers a model file may name: the `TorchClassifier` subclasses of
     `latentlab.nets`."""
     nets = importlib.import_module('latentlab.nets')
-    return {n: c for n, c in vars(nets).items() if isinstance(c, type) and issubclass(c, nets.TorchClassifier)}
+    return {n: c for n, c in vars(nets).items() if isinstance(c, type)
+            and issubclass(c, nets.TorchClassifier)}
 
 def dump_torch(estimator, folder: Path) -> list:
     """Write a fitted `TorchClassifier` as `torch.json` (class, parameters, classes) and
     `torch.safetensors` (weights)."""
-    params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in estimator.get_params().items()}
-    info = {'class': type(estimator).__name__, 'params': params, 'classes': estimator.classes_.tolist()}
+    params = {k: (list(v) if isinstance(v, tuple) else v) for k,
+              v in estimator.get_params().items()}
+    info = {'class': type(estimator).__name__, 'params': params,
+            'classes': estimator.classes_.tolist()}
     (folder/'torch.json').write_text(json.dumps(info, indent=1, default=str))
-    save_file({k: v.contiguous().cpu() for k, v in estimator.net_.module_.state_dict().items()}, str(folder/'torch.safetensors'))
+    save_file({k: v.contiguous().cpu() for k, v in estimator.net_.module_.state_dict().items()},
+              str(folder/'torch.safetensors'))
     return ['torch.json', 'torch.safetensors']
 
 # %% ../nbs/33_models.ipynb #844795ce
@@ -340,10 +363,12 @@ def load_torch(folder: Path, device: str | None = None):
     if 'weights' in params: params['weights'] = None            # a local file of the machine that trained it
     est = allowed[info['class']](**params)
     est.classes_ = np.asarray(info['classes'])
-    module = est._build_module(len(est.classes_), np.zeros((2, int(np.prod(est.shape))), np.float32))
+    module = est._build_module(len(est.classes_),
+                               np.zeros((2, int(np.prod(est.shape))), np.float32))
     module.load_state_dict(load_file(str(folder/'torch.safetensors')), strict=True)
-    est.net_ = NeuralNetClassifier(module, criterion=torch.nn.CrossEntropyLoss, classes=list(range(len(est.classes_))),
-                                   device=est.device or 'cpu', batch_size=est.batch_size).initialize()
+    est.net_ = NeuralNetClassifier(module, criterion=torch.nn.CrossEntropyLoss,
+                                   classes=list(range(len(est.classes_))), device=est.device
+                                   or 'cpu', batch_size=est.batch_size).initialize()
     est.net_.module_.eval()
     return est
 
@@ -365,9 +390,10 @@ def save_model(clf: LatentClassifier, folder: str | Path, extra: dict | None = N
     each file's SHA-256."""
     check_is_fitted(clf, 'estimator_')
     params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in clf.get_params().items()}
-    info = {'format': MODEL_FORMAT, 'latentlab': latentlab.__version__, 'params': params, 'classes': clf.classes_.tolist(),
-            'classifier': clf.classifier_, 'hyper_parameters': clf.params_, 'threshold': clf.threshold_,
-            'features': clf.spec_, 'ood': {'cut': clf.ood_cut_, 'quantile': clf.ood_quantile},
+    info = {'format': MODEL_FORMAT, 'latentlab': latentlab.__version__, 'params': params,
+            'classes': clf.classes_.tolist(), 'classifier': clf.classifier_,
+            'hyper_parameters': clf.params_, 'threshold': clf.threshold_, 'features': clf.spec_,
+            'ood': {'cut': clf.ood_cut_, 'quantile': clf.ood_quantile},
             'validation': clf.val_scores_, **(extra or {})}
     with atomic_path(folder) as tmp:
         tmp.mkdir(parents=True)
@@ -414,16 +440,18 @@ def load_model(folder: str | Path, autoencoder_source: str | None = None, device
 
 # %% ../nbs/33_models.ipynb #36004489
 @patch(cls_method=True)
-def from_fitted(cls: LatentClassifier, estimator, name: str, params: dict, spec: dict, classes, rows_train: np.ndarray,
-                rows_val: list, y_val: np.ndarray, threshold: float | None, tta: bool = False, ood: OODScorer | None = None,
-                **kwargs) -> LatentClassifier:
+def from_fitted(cls: LatentClassifier, estimator, name: str, params: dict, spec: dict, classes,
+                rows_train: np.ndarray, rows_val: list, y_val: np.ndarray, threshold: float | None,
+                tta: bool = False, ood: OODScorer | None = None, **kwargs) -> LatentClassifier:
     """A fitted `LatentClassifier` around an estimator selected elsewhere (`run_experiment`),
     calibrated on `rows_val`."""
-    clf = cls(autoencoder=spec.get('autoencoder'), resolution=spec.get('resolution'), classifier=name,
-              features=spec.get('backbone') or spec['kind'],
-              threshold='val' if threshold is not None else 'argmax', tta=tta, autoencoder_source=spec.get('source'), **kwargs)
+    clf = cls(autoencoder=spec.get('autoencoder'), resolution=spec.get('resolution'),
+              classifier=name, features=spec.get('backbone') or spec['kind'],
+              threshold='val' if threshold is not None else 'argmax', tta=tta,
+              autoencoder_source=spec.get('source'), **kwargs)
     clf.classes_, clf.spec_ = np.asarray(classes), dict(spec)
-    return clf._calibrate(estimator, name, params, rows_train, rows_val, np.asarray(y_val), threshold, ood)
+    return clf._calibrate(estimator, name, params, rows_train, rows_val, np.asarray(y_val),
+                          threshold, ood)
 
 # %% ../nbs/33_models.ipynb #70c3bf5b
 def calibration_summary(y, proba, bins: int = 10) -> dict:
@@ -432,9 +460,11 @@ def calibration_summary(y, proba, bins: int = 10) -> dict:
     y, p = np.asarray(y).astype(int), np.asarray(proba, np.float64)
     conf, hit = p.max(1), (p.argmax(1) == y).astype(float)
     which = np.minimum((conf * bins).astype(int), bins - 1)
-    ece = sum(abs(hit[which == b].mean() - conf[which == b].mean()) * (which == b).mean() for b in range(bins) if (which == b).any())
+    ece = sum(abs(hit[which == b].mean() - conf[which == b].mean()) * (which == b).mean()
+              for b in range(bins) if (which == b).any())
     brier = float(((p - np.eye(p.shape[1])[y]) ** 2).sum(1).mean())
-    return {'ece': float(ece), 'brier': brier, 'mean_confidence': float(conf.mean()), 'accuracy_argmax': float(hit.mean())}
+    return {'ece': float(ece), 'brier': brier, 'mean_confidence': float(conf.mean()),
+            'accuracy_argmax': float(hit.mean())}
 
 # %% ../nbs/33_models.ipynb #b17f88f2
 def _read_record(record: str | Path) -> dict:
@@ -448,7 +478,8 @@ def record_models(record: str | Path) -> list:
     """The models kept in run record `record` (`'latent/svm-rbf'`, ...), best validation score
     first (the default)."""
     rec = _read_record(record)
-    names = [p.parent.relative_to(Path(record)/'models').as_posix() for p in sorted((Path(record)/'models').glob('*/*/model.json'))]
+    names = [p.parent.relative_to(Path(record)/'models').as_posix()
+             for p in sorted((Path(record)/'models').glob('*/*/model.json'))]
     if not names: raise FileNotFoundError(f"run record {Path(record).name} keeps no models (made before latentlab kept them, "
                                           "or with keep_models=False): `latentlab rerun` it to make one that does")
     metric = rec['config'].get('selection_metric', 'auc')
@@ -456,13 +487,15 @@ def record_models(record: str | Path) -> list:
     return sorted(names, key=lambda n: -np.nan_to_num(val(n), nan=-np.inf))
 
 # %% ../nbs/33_models.ipynb #50f3c456
-_PINNED = ('dataset', 'size', 'autoencoder', 'resolution', 'features', 'classifiers', 'threshold', 'seed')
+_PINNED = ('dataset', 'size', 'autoencoder', 'resolution', 'features', 'classifiers', 'threshold',
+           'seed')
 
 def _config_line(config: dict) -> str:
     """The `latentlab run` command that makes `config` again: the pipeline's fields, and any
     other that is not a default."""
     base = asdict(RunConfig())
-    keep = [k for k in base if k in config and (k in _PINNED or config[k] != base[k]) and k not in ('experiment', 'keep_models')]
+    keep = [k for k in base if k in config and (k in _PINNED or config[k] != base[k])
+            and k not in ('experiment', 'keep_models')]
     def arg(v):
         if isinstance(v, str): return v if v and not set(v) & set(" ,'") else f"'{v}'"
         return f"'{json.dumps(v)}'" if isinstance(v, (list, dict)) else json.dumps(v)
@@ -481,9 +514,9 @@ def model_card(info: dict, record: dict, name: str) -> str:
     cfg, meta, ver = record['config'], record['meta'], record['version']
     entry, feats, ev = record['metrics'].get(name, {}), info['features'], info.get('evaluation', {})
     test, val, data = entry.get('test', {}), entry.get('val', {}), meta.get('data', {})
-    describe = lambda f: {'latent': f"{f.get('autoencoder')} latents at {f.get('resolution')} px", 'pixel': 'raw pixels',
-                          'backbone': f"{f.get('backbone')} (ImageNet) features at {f.get('resolution')} px",
-                          'joined': ' joined with '.join(describe(p) for p in f.get('parts', []))}[f['kind']]
+    describe = lambda f: {'latent': f"{f.get('autoencoder')} latents at {f.get('resolution')} px",
+                          'pixel': 'raw pixels',
+                          'backbone': f"{f.get('backbone')} (ImageNet) features at {f.get('resolution')} px", 'joined': ' joined with '.join(describe(p) for p in f.get('parts', []))}[f['kind']]
     space = describe(feats)
     size = 'x'.join(map(str, feats['image_size'])) + (' gray' if feats['channels'] == 1 else ' RGB')
     cal, ood = ev.get('calibration', {}), info['ood']
@@ -495,8 +528,8 @@ def model_card(info: dict, record: dict, name: str) -> str:
              f"tags: [latentlab, image-classification, {feats.get('autoencoder') or feats.get('backbone') or feats['kind']}]",
              f"datasets: [{cfg.get('dataset')}]",
              'metrics: [roc_auc, accuracy]', 'model-index:', f'- name: {name}', '  results:',
-             '  - task: {type: image-classification}', f"    dataset: {{name: {cfg.get('dataset')}, type: {cfg.get('dataset')}, split: test}}",
-             '    metrics:', f"    - {{type: roc_auc, value: {test.get('auc', float('nan')):.4f}}}",
+             '  - task: {type: image-classification}',
+             f"    dataset: {{name: {cfg.get('dataset')}, type: {cfg.get('dataset')}, split: test}}", '    metrics:', f"    - {{type: roc_auc, value: {test.get('auc', float('nan')):.4f}}}",
              f"    - {{type: accuracy, value: {test.get('acc', float('nan')):.4f}}}", '---', '',
              f"# {info['classifier']} on {space} ({cfg.get('dataset')})", '',
              '## Model details', '',
@@ -517,10 +550,10 @@ def model_card(info: dict, record: dict, name: str) -> str:
              "in training are predicted less reliably.",
              "- Images unlike the training images (another modality, another size or crop, another scanner) get a high "
              "out-of-distribution score: treat their predictions with care (see below).", '',
-             '## How to get started with the model', '', '```python', 'from latentlab.models import load_model',
+             '## How to get started with the model', '', '```python',
+             'from latentlab.models import load_model',
              "model = load_model('.')            # checks the files and the autoencoder weights",
-             'model.predict(images)               # images: (N, H, W[, 3]) uint8, or a list of any sizes',
-             'model.predict_proba(images), model.score_samples(images)   # probabilities, OOD scores', '```', '',
+             'model.predict(images)               # images: (N, H, W[, 3]) uint8, or a list of any sizes', 'model.predict_proba(images), model.score_samples(images)   # probabilities, OOD scores', '```', '',
              f'or `latentlab predict . IMAGE_OR_FOLDER... --out predictions.csv`.', '',
              '## Training details', '',
              f"Data: `{cfg.get('dataset')}` ({cfg.get('size')} px source images), training split "
@@ -530,28 +563,34 @@ def model_card(info: dict, record: dict, name: str) -> str:
              f"{cfg.get('augmenter') or 'none'}{', images ' + '+'.join(cfg.get('image_augment') or []) if cfg.get('image_augment') else ''}"
              f"{', test-time flips' if cfg.get('tta') else ''}. The classifier, its hyper-parameters and the threshold were "
              f"chosen by validation {cfg.get('selection_metric', 'auc').upper()}; the test split was scored once.", '',
-             '## Evaluation', '', '| split | AUC [95% interval] | accuracy [95% interval] | balanced accuracy | macro F1 |',
-             '|---|---|---|---|---|']
+             '## Evaluation', '',
+             '| split | AUC [95% interval] | accuracy [95% interval] | balanced accuracy | macro F1 |', '|---|---|---|---|---|']
     for split, e in (('validation', val), ('test', test)):
         lines.append(f"| {split} | {_ci(e, 'auc')} | {_ci(e, 'acc')} | {e.get('balanced_acc', float('nan')):.3f} | "
                      f"{e.get('f1', float('nan')):.3f} |")
-    lines += ['', 'Intervals: stratified bootstrap of the split (percentile, 95%).', '', '### Calibration', '',
+    lines += ['', 'Intervals: stratified bootstrap of the split (percentile, 95%).', '',
+              '### Calibration', '',
               (f"On the test split, expected calibration error {cal['ece']:.3f} (10 bins of the top-class probability), "
                f"Brier score {cal['brier']:.3f}, mean confidence {cal['mean_confidence']:.3f} against an accuracy of "
-               f"{cal['accuracy_argmax']:.3f} for the most probable class." if cal else 'Not measured for this model.'), '',
+               f"{cal['accuracy_argmax']:.3f} for the most probable class." if cal
+               else 'Not measured for this model.'), '',
               '### Out-of-distribution behaviour', '',
               f"`score_samples` is the Mahalanobis distance (Ledoit-Wolf) of an image's features from the training images', "
               f"relative to the median training image. An image scoring above {ood['cut']:.2f} is flagged as unlike the "
               f"training images: that cut is the {ood['quantile']:.0%} quantile of the validation images' scores, so about "
               f"{1 - ood['quantile']:.0%} of new images like the training ones are flagged by chance"
-              + (f"; {ev['ood_flagged_test']:.1%} of the test images were." if 'ood_flagged_test' in ev else '.'), '',
-              '## How it was made', '', 'Re-make the run (same numbers on the same machine):', '', '```sh',
-              _config_line(cfg), f"latentlab rerun {meta.get('run_id')}      # from its record", '```', '',
-              'Full configuration:', '', '```json', json.dumps(cfg, indent=1, sort_keys=True), '```', '']
+              + (f"; {ev['ood_flagged_test']:.1%} of the test images were."
+                 if 'ood_flagged_test' in ev else '.'), '',
+              '## How it was made', '', 'Re-make the run (same numbers on the same machine):', '',
+              '```sh', _config_line(cfg),
+              f"latentlab rerun {meta.get('run_id')}      # from its record", '```', '',
+              'Full configuration:', '', '```json', json.dumps(cfg, indent=1, sort_keys=True),
+              '```', '']
     return '\n'.join(lines)
 
 # %% ../nbs/33_models.ipynb #dfd01ccd
-def export_model(record: str | Path, dest: str | Path, name: str | None = None, include_autoencoder: bool = True) -> Path:
+def export_model(record: str | Path, dest: str | Path, name: str | None = None,
+                 include_autoencoder: bool = True) -> Path:
     """A self-contained model folder `dest` from model `name` (default: the best) of run
     `record`, with its model card."""
     record, names = Path(record), record_models(record)
@@ -567,10 +606,12 @@ def export_model(record: str | Path, dest: str | Path, name: str | None = None, 
             ae = model_encoder(spec)                                     # the very weights the model was trained with
             if Path(ae.source).is_dir():
                 (tmp/'autoencoder').mkdir()
-                for f in sorted(p for p in Path(ae.source).iterdir() if p.is_file() and not p.name.startswith('.')):
+                for f in sorted(p for p in Path(ae.source).iterdir() if p.is_file()
+                                and not p.name.startswith('.')):
                     shutil.copy2(f, tmp/'autoencoder'/f.name)
                     info['files'][f'autoencoder/{f.name}'] = _sha256(f)
-        info['exported'] = {'run_id': rec['meta'].get('run_id'), 'model': name, 'at': time.strftime('%Y-%m-%dT%H:%M:%S%z')}
+        info['exported'] = {'run_id': rec['meta'].get('run_id'), 'model': name,
+                            'at': time.strftime('%Y-%m-%dT%H:%M:%S%z')}
         (tmp/'model.json').write_text(json.dumps(info, indent=1, default=str) + '\n')
         (tmp/'README.md').write_text(model_card(info, rec, name))
     return Path(dest)
@@ -581,7 +622,8 @@ def iter_images(paths: list, max_side: int = 1024):
     None, reason)` otherwise."""
     for p in map(Path, paths):
         if p.is_dir():
-            yield from iter_images(sorted(f for f in p.rglob('*') if f.is_file() and not f.name.startswith('.')), max_side)
+            yield from iter_images(sorted(f for f in p.rglob('*') if f.is_file()
+                                          and not f.name.startswith('.')), max_side)
         elif not p.exists(): yield str(p), None, 'no such file or folder'
         elif p.suffix.lower() == '.zip':
             try: zf = zipfile.ZipFile(p)
@@ -601,7 +643,8 @@ def iter_images(paths: list, max_side: int = 1024):
             except ValueError as e: yield str(p), None, str(e).split(': ', 1)[-1]
 
 # %% ../nbs/33_models.ipynb #640deeab
-def predict_images(model: LatentClassifier, paths: list, batch_size: int = 64, progress: bool = True) -> tuple:
+def predict_images(model: LatentClassifier, paths: list, batch_size: int = 64,
+                   progress: bool = True) -> tuple:
     """`(predictions, refused)`: a row per readable image in `paths` (probabilities, class, OOD
     score, note) and per refusal."""
     rows, refused, batch = [], [], []
@@ -612,16 +655,17 @@ def predict_images(model: LatentClassifier, paths: list, batch_size: int = 64, p
         proba, ood = model._proba_of(views), model.ood_.score_samples(views[0], relative=True)
         pred = model.classes_[predict_labels(proba, model.threshold_)]
         for (name, _), p, c, o in zip(batch, proba, pred, ood):
-            rows.append({'file': name, 'prediction': c, **dict(zip(names, p.round(4))), 'ood_score': round(float(o), 3),
-                         'unusual': bool(o > model.ood_cut_),
+            rows.append({'file': name, 'prediction': c, **dict(zip(names, p.round(4))),
+                         'ood_score': round(float(o), 3), 'unusual': bool(o > model.ood_cut_),
                          'note': (f'unlike the training images (OOD score {o:.2f}, above {model.ood_cut_:.2f}): treat the '
                                   'prediction with care' if o > model.ood_cut_ else '')})
         batch.clear()
-    for name, img, problem in tqdm(iter_images(paths, max_side=4 * max(model.spec_['image_size'])), desc='predicting',
-                                   unit='image', disable=not progress):
+    for name, img, problem in tqdm(iter_images(paths, max_side=4 * max(model.spec_['image_size'])),
+                                   desc='predicting', unit='image', disable=not progress):
         if problem: refused.append({'file': name, 'reason': problem}); continue
         batch.append((name, img))
         if len(batch) >= batch_size: flush()
     if batch: flush()
-    return (pd.DataFrame(rows, columns=['file', 'prediction', *names, 'ood_score', 'unusual', 'note']),
+    return (pd.DataFrame(rows, columns=['file', 'prediction', *names, 'ood_score', 'unusual',
+                                        'note']),
             pd.DataFrame(refused, columns=['file', 'reason']))

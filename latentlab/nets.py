@@ -47,7 +47,8 @@ def valid_auc(net, X, y) -> float:
 class KeepBest(Callback):
     """skorch callback: keep the module's parameters from the best epoch of history column
     `monitor`; restore them at the end."""
-    def __init__(self, monitor: str = 'valid_auc', lower_is_better: bool = False, tie_break: str | None = None):
+    def __init__(self, monitor: str = 'valid_auc', lower_is_better: bool = False,
+                 tie_break: str | None = None):
         self.monitor, self.lower_is_better, self.tie_break = monitor, lower_is_better, tie_break
 
     def initialize(self):
@@ -65,7 +66,8 @@ class KeepBest(Callback):
         tie = net.history[-1].get(self.tie_break) if self.tie_break else None
         if self._better(score, tie):
             self.best_score_, self.best_tie_, self.best_epoch_ = float(score), tie, int(net.history[-1, 'epoch'])
-            self.best_state_ = {k: t.detach().to('cpu', copy=True) for k, t in net.module_.state_dict().items()}
+            self.best_state_ = {k: t.detach().to('cpu', copy=True) for k,
+                                t in net.module_.state_dict().items()}
         net.history.record('best_epoch', self.best_epoch_)
 
     def on_train_end(self, net, **kwargs):
@@ -84,13 +86,15 @@ class EpochProgress(Callback):
 
     def on_train_begin(self, net, **kwargs):
         "Open the bar, named after the module."
-        self.bar_ = tqdm(total=self.total, desc=type(net.module_).__name__, unit='epoch', leave=False)
+        self.bar_ = tqdm(total=self.total, desc=type(net.module_).__name__, unit='epoch',
+                         leave=False)
 
     def on_epoch_end(self, net, **kwargs):
         "One step, with the epoch's validation score and the best epoch so far."
         self.bar_.update(1)
         score = net.history[-1].get(self.monitor)
-        if score is not None: self.bar_.set_postfix({self.monitor: f'{score:.3f}', 'best': net.history[-1].get('best_epoch')})
+        if score is not None: self.bar_.set_postfix({self.monitor: f'{score:.3f}',
+                                                     'best': net.history[-1].get('best_epoch')})
 
     def on_train_end(self, net, **kwargs): "Close the bar."; self.bar_.close()
 
@@ -140,7 +144,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
 
     def _build_module(self, n_classes: int, X: np.ndarray) -> nn.Module: raise NotImplementedError
     def _optimizer(self) -> dict:
-        return dict(optimizer=torch.optim.AdamW, optimizer__lr=self.lr, optimizer__weight_decay=self.weight_decay)
+        return dict(optimizer=torch.optim.AdamW, optimizer__lr=self.lr,
+                    optimizer__weight_decay=self.weight_decay)
     def _extra_callbacks(self) -> list: return []
 
     def _rows(self, X) -> np.ndarray: return check_rows(X, self.shape, type(self).__name__)
@@ -161,8 +166,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
             return X, y, X_val, y_val
         if not self.val_fraction: return X, y, None, None
         stratify = y if np.bincount(y).min() >= 2 else None
-        X, X_val, y, y_val = train_test_split(X, y, test_size=self.val_fraction, random_state=self.random_state,
-                                              stratify=stratify)
+        X, X_val, y, y_val = train_test_split(X, y, test_size=self.val_fraction,
+                                              random_state=self.random_state, stratify=stratify)
         return X, y, X_val, y_val
 
     def _callbacks(self, has_val: bool) -> list:
@@ -170,9 +175,11 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         out = []
         if has_val:
             out += [('valid_auc', EpochScoring(valid_auc, lower_is_better=False, name='valid_auc')),
-                    ('keep_best', KeepBest(monitor, lower, self._tie_break if monitor == 'valid_auc' else None))]
+                    ('keep_best',
+                     KeepBest(monitor, lower, self._tie_break if monitor == 'valid_auc' else None))]
             if self.patience:
-                out.append(('early_stopping', EarlyStopping(monitor, patience=self.patience, threshold=0,
+                out.append(('early_stopping',
+                            EarlyStopping(monitor, patience=self.patience, threshold=0,
                                                             lower_is_better=lower, sink=_quiet)))
         out += self._extra_callbacks()
         if self.verbose == 1: out.append(('progress', EpochProgress(self.max_epochs, monitor)))
@@ -194,16 +201,20 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         X_syn, y_syn = X[syn], self._encode(y[syn], 'synthetic')
         X, y, X_val, y_val = self._split(X[~syn], self.label_encoder_.transform(y[~syn]).astype(np.int64), X_val, y_val)
         train = ((MixedRows(X, y, X_syn, y_syn, self.synthetic_p, self.random_state), None)
-                 if self.synthetic_p is not None and len(X_syn) else (np.r_[X, X_syn], np.r_[y, y_syn]))
+                 if self.synthetic_p is not None and len(X_syn)
+                 else (np.r_[X, X_syn], np.r_[y, y_syn]))
         device = get_device(self.device)
-        with torch.random.fork_rng(devices=[torch.cuda.current_device()] if device.startswith('cuda') else []):
+        with torch.random.fork_rng(devices=[torch.cuda.current_device()]
+                                   if device.startswith('cuda') else []):
             torch.manual_seed(self.random_state)
             module = self._build_module(len(self.classes_), np.r_[X, X_syn])
             self.net_ = NeuralNetClassifier(
-                module, criterion=nn.CrossEntropyLoss, max_epochs=self.max_epochs, batch_size=self.batch_size,
-                train_split=None if X_val is None else predefined_split(Dataset(X_val, y_val)),
-                callbacks=self._callbacks(X_val is not None), classes=list(range(len(self.classes_))),
-                iterator_train__shuffle=True, iterator_train__generator=torch.Generator().manual_seed(self.random_state),
+                module, criterion=nn.CrossEntropyLoss, max_epochs=self.max_epochs,
+                batch_size=self.batch_size, train_split=None if X_val is None
+                else predefined_split(Dataset(X_val, y_val)),
+                callbacks=self._callbacks(X_val is not None),
+                classes=list(range(len(self.classes_))), iterator_train__shuffle=True,
+                iterator_train__generator=torch.Generator().manual_seed(self.random_state),
                 device=device, verbose=int(self.verbose >= 2), **self._optimizer())
             if self.verbose < 2: self.net_.set_params(callbacks__print_log=None)
             self.net_.fit(*train)
@@ -236,8 +247,10 @@ class _Standardise(nn.Module):
         super().__init__()
         c = int(shape[0])
         self.shape = tuple(int(s) for s in shape)
-        self.register_buffer('mean', torch.as_tensor(np.zeros(c) if mean is None else mean, dtype=torch.float32).view(1, c, 1, 1))
-        self.register_buffer('std', torch.as_tensor(np.ones(c) if std is None else std, dtype=torch.float32).view(1, c, 1, 1))
+        self.register_buffer('mean', torch.as_tensor(np.zeros(c) if mean is None else mean,
+                                                     dtype=torch.float32).view(1, c, 1, 1))
+        self.register_buffer('std', torch.as_tensor(np.ones(c) if std is None else std,
+                                                    dtype=torch.float32).view(1, c, 1, 1))
 
     def forward(self, x):
         "Rows `(N, C*h*w)` to standardised latents `(N, C, h, w)`."
@@ -247,8 +260,9 @@ class _Standardise(nn.Module):
 class LatentTransformerModule(nn.Module):
     """Transformer encoder over latent positions: `patch`x`patch` blocks of a `(C, h, w)` latent
     are tokens, a class token classifies."""
-    def __init__(self, shape: tuple, n_classes: int, d_model: int = 64, n_heads: int = 4, n_layers: int = 2,
-                 dim_feedforward: int = 128, dropout: float = 0.1, patch: int = 2, mean=None, std=None):
+    def __init__(self, shape: tuple, n_classes: int, d_model: int = 64, n_heads: int = 4,
+                 n_layers: int = 2, dim_feedforward: int = 128, dropout: float = 0.1,
+                 patch: int = 2, mean=None, std=None):
         super().__init__()
         c, h, w = (int(s) for s in shape)
         if patch < 1 or h % patch or w % patch: raise ValueError(f"patch={patch} must divide the latent's {h}x{w} positions")
@@ -258,8 +272,8 @@ class LatentTransformerModule(nn.Module):
         self.row = nn.Parameter(torch.randn(h // patch, 1, d_model) * 0.02)
         self.col = nn.Parameter(torch.randn(1, w // patch, d_model) * 0.02)
         self.cls = nn.Parameter(torch.randn(1, 1, d_model) * 0.02)
-        layer = nn.TransformerEncoderLayer(d_model, n_heads, dim_feedforward, dropout, activation='gelu',
-                                           batch_first=True, norm_first=True)
+        layer = nn.TransformerEncoderLayer(d_model, n_heads, dim_feedforward, dropout,
+                                           activation='gelu', batch_first=True, norm_first=True)
         self.encoder = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
         self.norm, self.head = nn.LayerNorm(d_model), nn.Linear(d_model, n_classes)
 
@@ -275,10 +289,11 @@ class LatentTransformerModule(nn.Module):
 class LatentTransformer(TorchClassifier):
     """A small transformer classifier on flattened latents `(C, h, w)`: positions are tokens,
     channels their features."""
-    def __init__(self, shape: tuple | None = None, d_model: int = 64, n_heads: int = 4, n_layers: int = 2,
-                 dim_feedforward: int = 128, dropout: float = 0.1, patch: int = 2, lr: float = 1e-3,
-                 weight_decay: float = 1e-2, batch_size: int = 64, max_epochs: int = 100, patience: int | None = 15,
-                 monitor: str = 'auc', val_fraction: float = 0.1, random_state: int = 0, device: str | None = None,
+    def __init__(self, shape: tuple | None = None, d_model: int = 64, n_heads: int = 4,
+                 n_layers: int = 2, dim_feedforward: int = 128, dropout: float = 0.1,
+                 patch: int = 2, lr: float = 1e-3, weight_decay: float = 1e-2, batch_size: int = 64,
+                 max_epochs: int = 100, patience: int | None = 15, monitor: str = 'auc',
+                 val_fraction: float = 0.1, random_state: int = 0, device: str | None = None,
                  verbose: int = 0, synthetic_p: float | None = None):
         self.shape, self.d_model, self.n_heads, self.n_layers = shape, d_model, n_heads, n_layers
         self.dim_feedforward, self.dropout, self.patch = dim_feedforward, dropout, patch
@@ -289,20 +304,24 @@ class LatentTransformer(TorchClassifier):
 
     def _build_module(self, n_classes, X):
         mean, std = channel_moments(X, self.shape)
-        return LatentTransformerModule(self.shape, n_classes, self.d_model, self.n_heads, self.n_layers,
-                                       self.dim_feedforward, self.dropout, self.patch, mean, std)
+        return LatentTransformerModule(self.shape, n_classes, self.d_model, self.n_heads,
+                                       self.n_layers, self.dim_feedforward, self.dropout,
+                                       self.patch, mean, std)
 
 # %% ../nbs/32_nets.ipynb #7581ad6d
 class LatentCNNModule(nn.Module):
     """Two conv stages (conv-BN-ReLU twice, 2x2 max-pool) on standardised `(C, h, w)` latents,
     global average pool, linear head."""
-    def __init__(self, shape: tuple, n_classes: int, width: int = 32, dropout: float = 0.2, mean=None, std=None):
+    def __init__(self, shape: tuple, n_classes: int, width: int = 32, dropout: float = 0.2,
+                 mean=None, std=None):
         super().__init__()
-        def block(i, o): return [nn.Conv2d(i, o, 3, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True)]
+        def block(i, o): return [nn.Conv2d(i, o, 3, padding=1, bias=False), nn.BatchNorm2d(o),
+                                 nn.ReLU(inplace=True)]
         self.standardise = _Standardise(shape, mean, std)
-        self.features = nn.Sequential(*block(int(shape[0]), width), *block(width, width), nn.MaxPool2d(2, ceil_mode=True),
-                                      *block(width, 2 * width), *block(2 * width, 2 * width),
-                                      nn.MaxPool2d(2, ceil_mode=True), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.features = nn.Sequential(*block(int(shape[0]), width), *block(width, width),
+                                      nn.MaxPool2d(2, ceil_mode=True), *block(width, 2 * width),
+                                      *block(2 * width, 2 * width), nn.MaxPool2d(2, ceil_mode=True),
+                                      nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * width, n_classes))
 
     def forward(self, x):
@@ -312,9 +331,10 @@ class LatentCNNModule(nn.Module):
 # %% ../nbs/32_nets.ipynb #7b514ffa
 class LatentCNN(TorchClassifier):
     "A small CNN classifier on flattened latents `(C, h, w)`, with early stopping on validation."
-    def __init__(self, shape: tuple | None = None, width: int = 32, dropout: float = 0.2, lr: float = 1e-3,
-                 weight_decay: float = 1e-2, batch_size: int = 64, max_epochs: int = 100, patience: int | None = 15,
-                 monitor: str = 'auc', val_fraction: float = 0.1, random_state: int = 0, device: str | None = None,
+    def __init__(self, shape: tuple | None = None, width: int = 32, dropout: float = 0.2,
+                 lr: float = 1e-3, weight_decay: float = 1e-2, batch_size: int = 64,
+                 max_epochs: int = 100, patience: int | None = 15, monitor: str = 'auc',
+                 val_fraction: float = 0.1, random_state: int = 0, device: str | None = None,
                  verbose: int = 0, synthetic_p: float | None = None):
         self.shape, self.width, self.dropout, self.lr, self.weight_decay = shape, width, dropout, lr, weight_decay
         self.batch_size, self.max_epochs, self.patience, self.monitor = batch_size, max_epochs, patience, monitor
@@ -395,11 +415,12 @@ class PixelNet(TorchClassifier):
     protocol: Adam (lr 0.001), batch 128, 100 epochs, lr x0.1 at 50% and 75% of them, the best validation-AUC epoch kept."""
     _tie_break = None
 
-    def __init__(self, shape: tuple | None = None, arch: str = 'resnet18', stem: str = 'auto', weights: str | None = None,
-                 lr: float = 1e-3, batch_size: int = 128, max_epochs: int = 100, milestones: tuple = (0.5, 0.75),
-                 gamma: float = 0.1, weight_decay: float = 0.0, patience: int | None = None, monitor: str = 'auc',
-                 val_fraction: float = 0.1, random_state: int = 0, device: str | None = None, verbose: int = 0,
-                 synthetic_p: float | None = None):
+    def __init__(self, shape: tuple | None = None, arch: str = 'resnet18', stem: str = 'auto',
+                 weights: str | None = None, lr: float = 1e-3, batch_size: int = 128,
+                 max_epochs: int = 100, milestones: tuple = (0.5, 0.75), gamma: float = 0.1,
+                 weight_decay: float = 0.0, patience: int | None = None, monitor: str = 'auc',
+                 val_fraction: float = 0.1, random_state: int = 0, device: str | None = None,
+                 verbose: int = 0, synthetic_p: float | None = None):
         self.shape, self.arch, self.stem, self.weights = shape, arch, stem, weights
         self.lr, self.batch_size, self.max_epochs, self.milestones, self.gamma = lr, batch_size, max_epochs, milestones, gamma
         self.weight_decay, self.patience, self.monitor = weight_decay, patience, monitor
@@ -416,16 +437,19 @@ class PixelNet(TorchClassifier):
         return PixelNetModule(self.shape, backbone)
 
     def _optimizer(self) -> dict:
-        return dict(optimizer=torch.optim.Adam, optimizer__lr=self.lr, optimizer__weight_decay=self.weight_decay)
+        return dict(optimizer=torch.optim.Adam, optimizer__lr=self.lr,
+                    optimizer__weight_decay=self.weight_decay)
 
     def _extra_callbacks(self) -> list:
-        steps = sorted({int(round(m * self.max_epochs)) if isinstance(m, float) and m <= 1 else int(m)
-                        for m in self.milestones})
-        return [('lr_scheduler', LRScheduler(torch.optim.lr_scheduler.MultiStepLR, milestones=steps, gamma=self.gamma))]
+        steps = sorted({int(round(m * self.max_epochs)) if isinstance(m, float) and m <= 1
+                        else int(m) for m in self.milestones})
+        return [('lr_scheduler',
+                 LRScheduler(torch.optim.lr_scheduler.MultiStepLR, milestones=steps,
+                             gamma=self.gamma))]
 
 # %% ../nbs/32_nets.ipynb #5817e1e4
-def random_affine(x: torch.Tensor, max_rotate: float = 10.0, max_shift: float = 0.08, scale: tuple = (0.9, 1.1),
-                  hflip: bool = True) -> torch.Tensor:
+def random_affine(x: torch.Tensor, max_rotate: float = 10.0, max_shift: float = 0.08,
+                  scale: tuple = (0.9, 1.1), hflip: bool = True) -> torch.Tensor:
     """Each image of a batch `(N, C, H, W)` randomly flipped, rotated (degrees), zoomed and
     shifted (fraction of size)."""
     n, dev = len(x), x.device
@@ -437,14 +461,15 @@ def random_affine(x: torch.Tensor, max_rotate: float = 10.0, max_shift: float = 
     theta = torch.stack([torch.stack([cos * flip, -sin, shift[:, 0]], 1),
                          torch.stack([sin * flip, cos, shift[:, 1]], 1)], 1)
     grid = nn.functional.affine_grid(theta, list(x.shape), align_corners=False)
-    return nn.functional.grid_sample(x, grid, mode='bilinear', padding_mode='reflection', align_corners=False)
+    return nn.functional.grid_sample(x, grid, mode='bilinear', padding_mode='reflection',
+                                     align_corners=False)
 
 # %% ../nbs/32_nets.ipynb #f17a06a4
 class PretrainedNetModule(nn.Module):
     """Pixel rows `(H, W, C)` in [0, 1] -> RGB at `resolution` (augmented in training) -> `trunk`
     -> mean pool -> linear."""
-    def __init__(self, shape: tuple, trunk: nn.Module, n_classes: int, resolution: int = 128, augment: bool = True,
-                 dropout: float = 0.2):
+    def __init__(self, shape: tuple, trunk: nn.Module, n_classes: int, resolution: int = 128,
+                 augment: bool = True, dropout: float = 0.2):
         super().__init__()
         self.shape, self.resolution, self.augment = tuple(int(s) for s in shape), int(resolution), bool(augment)
         self.trunk = trunk
@@ -460,12 +485,13 @@ class PretrainedNetModule(nn.Module):
 class PretrainedNet(TorchClassifier):
     """A pretrained backbone (`backbones.BACKBONES`) fine-tuned end to end on pixel rows `(H, W, C)` in [0, 1]:
     upsampled to `resolution`, augmented, AdamW with cosine decay, early stopping, best validation-AUC epoch kept."""
-    def __init__(self, shape: tuple | None = None, backbone: str = 'efficientnet-lite0', weights: str | None = None,
-                 layer: str = 'head', resolution: int | None = None, augment: bool = True, dropout: float = 0.2,
-                 bn_momentum: float = 0.1, lr: float = 3e-4, weight_decay: float = 1e-2, batch_size: int = 32,
-                 max_epochs: int = 20, patience: int | None = 6, monitor: str = 'auc', val_fraction: float = 0.1,
-                 random_state: int = 0, device: str | None = None, verbose: int = 0,
-                 synthetic_p: float | None = None):
+    def __init__(self, shape: tuple | None = None, backbone: str = 'efficientnet-lite0',
+                 weights: str | None = None, layer: str = 'head', resolution: int | None = None,
+                 augment: bool = True, dropout: float = 0.2, bn_momentum: float = 0.1,
+                 lr: float = 3e-4, weight_decay: float = 1e-2, batch_size: int = 32,
+                 max_epochs: int = 20, patience: int | None = 6, monitor: str = 'auc',
+                 val_fraction: float = 0.1, random_state: int = 0, device: str | None = None,
+                 verbose: int = 0, synthetic_p: float | None = None):
         self.shape, self.backbone, self.weights, self.layer = shape, backbone, weights, layer
         self.resolution, self.augment, self.dropout, self.bn_momentum = resolution, augment, dropout, bn_momentum
         self.lr, self.weight_decay = lr, weight_decay
@@ -480,7 +506,8 @@ class PretrainedNet(TorchClassifier):
         for m in trunk.modules():
             if isinstance(m, nn.modules.batchnorm._BatchNorm): m.momentum = self.bn_momentum
         resolution = self.resolution or defaults('resolution')
-        return PretrainedNetModule(self.shape, trunk, n_classes, resolution, self.augment, self.dropout)
+        return PretrainedNetModule(self.shape, trunk, n_classes, resolution, self.augment,
+                                   self.dropout)
 
     def _extra_callbacks(self) -> list:
         cosine = torch.optim.lr_scheduler.CosineAnnealingLR
@@ -501,8 +528,10 @@ register_classifier('transformer', _transformer, features=('latent',), shaped=Tr
                     description='transformer on latent positions, early stopping on validation AUC')
 register_classifier('latent-cnn', _latent_cnn, features=('latent',), shaped=True, uses_val=True,
                     description='small CNN on latents, early stopping on validation AUC')
-for _arch, _desc in [('resnet18', 'ResNet-18'), ('resnet50', 'ResNet-50'), ('densenet121', 'DenseNet-121')]:
+for _arch, _desc in [('resnet18', 'ResNet-18'), ('resnet50', 'ResNet-50'),
+                     ('densenet121', 'DenseNet-121')]:
     register_classifier(_arch, _pixel_net(_arch), features=('pixel',), shaped=True, uses_val=True,
                         description=f'{_desc} from scratch on pixels, MedMNIST v2 protocol')
-register_classifier('efficientnet-lite0-ft', _pretrained_net('efficientnet-lite0'), features=('pixel',), shaped=True,
-                    uses_val=True, description='EfficientNet-Lite0 from ImageNet weights, fine-tuned on pixels')
+register_classifier('efficientnet-lite0-ft', _pretrained_net('efficientnet-lite0'),
+                    features=('pixel',), shaped=True, uses_val=True,
+                    description='EfficientNet-Lite0 from ImageNet weights, fine-tuned on pixels')

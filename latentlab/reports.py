@@ -42,13 +42,20 @@ def register_report(name: str, template: str | Path, description: str = '') -> P
     if not path.is_file(): raise FileNotFoundError(f"report template {path} does not exist")
     return REPORTS.register(name, path.resolve(), description=description)
 
-for _name, _desc in [('latent_space', "what an autoencoder's latent space does to a dataset: reconstruction, statistics, class structure, geometry"),
-                     ('augmentation', 'every latent generator judged for realism, typicality, class, diversity, memorisation and downstream value'),
-                     ('benchmark', "a sweep's records read into learning curves with intervals, augmentation gains, the published baselines"),
-                     ('runs_analysis', 'many run records compared: the runs table, grouped and plotted'),
-                     ('companion', "a publication companion page for one run record: abstract, key figures, links, citation"),
-                     ('active_learning', 'which images to label next: strategies against random choice over seeds, paired gains'),
-                     ('latent_atlas', 'which latent space, against ImageNet features: the atlas table, paired comparisons, targets')]:
+for _name, _desc in [('latent_space',
+                      "what an autoencoder's latent space does to a dataset: reconstruction, statistics, class structure, geometry"),
+                     ('augmentation',
+                      'every latent generator judged for realism, typicality, class, diversity, memorisation and downstream value'),
+                     ('benchmark',
+                      "a sweep's records read into learning curves with intervals, augmentation gains, the published baselines"),
+                     ('runs_analysis',
+                      'many run records compared: the runs table, grouped and plotted'),
+                     ('companion',
+                      "a publication companion page for one run record: abstract, key figures, links, citation"),
+                     ('active_learning',
+                      'which images to label next: strategies against random choice over seeds, paired gains'),
+                     ('latent_atlas',
+                      'which latent space, against ImageNet features: the atlas table, paired comparisons, targets')]:
     register_report(_name, template_dir()/f'{_name}.ipynb', description=_desc)
 
 # %% ../nbs/41_reports.ipynb #713a1076
@@ -67,11 +74,13 @@ def report_parameters(template: str | Path) -> dict:
     def value(src):
         try: return ast.literal_eval(src)
         except (ValueError, SyntaxError): raise ValueError(f"parameter default {src!r} in {template} is not a literal")
-    return {k: value(v['default']) for k, v in pm.inspect_notebook(str(report_template(template))).items()}
+    return {k: value(v['default']) for k,
+            v in pm.inspect_notebook(str(report_template(template))).items()}
 
 # %% ../nbs/41_reports.ipynb #41-reports-007
-def save_outputs(output_dir: str | Path | None, metrics: dict | None = None, results: pd.DataFrame | None = None,
-                 figures: dict | None = None, tables: dict | None = None, timings: dict | None = None) -> Path | None:
+def save_outputs(output_dir: str | Path | None, metrics: dict | None = None,
+                 results: pd.DataFrame | None = None, figures: dict | None = None,
+                 tables: dict | None = None, timings: dict | None = None) -> Path | None:
     """Save a report's `metrics`, `results` (tidy CSV), `tables` (CSV), plotly `figures` (HTML +
     JSON) and `timings` into `output_dir`."""
     if output_dir is None: return None     # run by hand outside execute_report: nothing to hand back
@@ -108,7 +117,8 @@ def inline_plotly(nb) -> int:
     return n
 
 # %% ../nbs/41_reports.ipynb #c9315f75
-def render_html(notebook: str | Path, html: str | Path, engine: str = 'auto', show_code: bool = False) -> str:
+def render_html(notebook: str | Path, html: str | Path, engine: str = 'auto',
+                show_code: bool = False) -> str:
     """Render an executed notebook to a self-contained HTML file; return the engine used
     (`quarto` or `nbconvert`)."""
     notebook, html = Path(notebook), Path(html)
@@ -118,8 +128,9 @@ def render_html(notebook: str | Path, html: str | Path, engine: str = 'auto', sh
     if engine == 'quarto' or (engine == 'auto' and shutil.which('quarto')):
         with tempfile.TemporaryDirectory() as d:
             shutil.copy(notebook, Path(d)/'report.ipynb')
-            cmd = ['quarto', 'render', 'report.ipynb', '--to', 'html', '--no-execute', '--output', 'report.html',
-                   '-M', 'embed-resources:true', '-M', f'echo:{str(show_code).lower()}']
+            cmd = ['quarto', 'render', 'report.ipynb', '--to', 'html', '--no-execute', '--output',
+                   'report.html', '-M', 'embed-resources:true', '-M',
+                   f'echo:{str(show_code).lower()}']
             r = subprocess.run(cmd, cwd=d, capture_output=True, text=True)
             if r.returncode != 0: raise RuntimeError(f"quarto render failed:\n{r.stderr[-2000:]}")
             with atomic_path(html) as tmp: shutil.move(Path(d)/'report.html', tmp)
@@ -136,9 +147,10 @@ def render_html(notebook: str | Path, html: str | Path, engine: str = 'auto', sh
     return 'nbconvert'
 
 # %% ../nbs/41_reports.ipynb #41-reports-011
-def execute_report(template: str | Path, parameters: dict | None = None, experiment: str | None = None,
-                   root: str | Path | None = None, render: bool = True, progress: bool = True,
-                   lineage: dict | None = None, show_code: bool = False, engine: str = 'auto') -> RunRecord:
+def execute_report(template: str | Path, parameters: dict | None = None,
+                   experiment: str | None = None, root: str | Path | None = None,
+                   render: bool = True, progress: bool = True, lineage: dict | None = None,
+                   show_code: bool = False, engine: str = 'auto') -> RunRecord:
     """Execute report `template` with `parameters` through papermill; keep it as a run record;
     return the record."""
     import latentlab
@@ -157,8 +169,10 @@ def execute_report(template: str | Path, parameters: dict | None = None, experim
     old_pp = os.environ.get('PYTHONPATH')
     os.environ['PYTHONPATH'] = src_root + (os.pathsep + old_pp if old_pp else '')   # the kernel uses this latentlab
     try:
-        pm.execute_notebook(str(tpl), str(executed), parameters={**params, 'output_dir': str(out_dir)},
-                            kernel_name='python3', progress_bar=progress, cwd=os.getcwd(), log_output=False)
+        pm.execute_notebook(str(tpl), str(executed),
+                            parameters={**params, 'output_dir': str(out_dir)},
+                            kernel_name='python3', progress_bar=progress, cwd=os.getcwd(),
+                            log_output=False)
     except Exception as e:
         raise RuntimeError(f"report {tpl.name} failed ({type(e).__name__}); the executed notebook is kept at "
                            f"{executed} for debugging:\n{str(e)[-2000:]}") from e
@@ -175,7 +189,8 @@ def execute_report(template: str | Path, parameters: dict | None = None, experim
         files['report.html'] = work/'report.html'
     take = lambda name, read, empty: (read(out_dir/name), (out_dir/name).unlink())[0] if (out_dir/name).is_file() else empty
     metrics = take('metrics.json', lambda p: json.loads(p.read_text()), {})
-    timings.update({f'report/{k}': v for k, v in take('timings.json', lambda p: json.loads(p.read_text()), {}).items()})
+    timings.update({f'report/{k}': v for k,
+                    v in take('timings.json', lambda p: json.loads(p.read_text()), {}).items()})
     results = take('results.csv', pd.read_csv, pd.DataFrame())
     config = {'experiment': experiment or tpl.stem, 'template': str(tpl), 'parameters': params}
     name = next((n for n in REPORTS.names() if REPORTS[n] == tpl), None)
@@ -186,16 +201,18 @@ def execute_report(template: str | Path, parameters: dict | None = None, experim
 
 # %% ../nbs/41_reports.ipynb #6bbaf6de
 @register_runner('report', description="execute_report with the record's template and parameters (with changes applied)")
-def _execute_report_again(old: RunRecord, changes: dict, progress: bool, lineage: dict) -> RunRecord:
+def _execute_report_again(old: RunRecord, changes: dict, progress: bool,
+                          lineage: dict) -> RunRecord:
     tpl = old.config['template']
     if not Path(tpl).is_file() and old.meta.get('registered'): tpl = old.meta['template']
-    return execute_report(tpl, {**old.config['parameters'], **changes}, experiment=old.config['experiment'],
-                          root=old.path.parent.parent, progress=progress, lineage=lineage,
+    return execute_report(tpl, {**old.config['parameters'], **changes},
+                          experiment=old.config['experiment'], root=old.path.parent.parent,
+                          progress=progress, lineage=lineage,
                           show_code=old.meta.get('show_code', False))
 
 # %% ../nbs/41_reports.ipynb #8863ef03
-def render_record(run: str | Path, root: str | Path | None = None, engine: str = 'auto', show_code: bool = False,
-                  html: str | Path | None = None) -> Path:
+def render_record(run: str | Path, root: str | Path | None = None, engine: str = 'auto',
+                  show_code: bool = False, html: str | Path | None = None) -> Path:
     """Render the executed notebook of report record `run` (an id, a prefix, or a folder) to
     HTML; return the HTML path."""
     path = Path(run) if Path(run).is_dir() else find_run(str(run), root)

@@ -74,7 +74,8 @@ def load_sweep(spec, name: str | None = None) -> dict:
 def cell_id(config: dict, kind: str = 'experiment') -> str:
     """Stable id of a cell: 12 hex digits of the SHA-1 of its kind and config as canonical JSON
     (key order does not matter)."""
-    text = json.dumps({'kind': kind, 'config': config}, sort_keys=True, default=str, separators=(',', ':'))
+    text = json.dumps({'kind': kind, 'config': config}, sort_keys=True, default=str,
+                      separators=(',', ':'))
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 # %% ../nbs/42_sweeps.ipynb #42-sweeps-012
@@ -87,7 +88,8 @@ def expand_sweep(spec, name: str | None = None) -> list[dict]:
         clash = sorted(set(cell) & set(keys))
         if clash: raise ValueError(f"cell {i} sets {clash}, which the grid also sweeps: set each key in one place")
         for values in itertools.product(*(s['grid'][k] for k in keys)):
-            config = json.loads(json.dumps({**s['base'], **cell, **dict(zip(keys, values))}, default=str))
+            config = json.loads(json.dumps({**s['base'], **cell, **dict(zip(keys, values))},
+                                           default=str))
             kind = config.pop('kind', 'experiment')
             if not isinstance(kind, str) or not kind: raise TypeError(f"a cell's kind is a runner name, got {kind!r}")
             config.setdefault('experiment', s['name'])
@@ -116,15 +118,17 @@ register_cell_runner('experiment', run_experiment_cell, check=make_config)
 
 # %% ../nbs/42_sweeps.ipynb #3ce03907
 def _write_json(path: Path, obj) -> None:
-    with atomic_path(path) as tmp: tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + '\n')
+    with atomic_path(path) as tmp: tmp.write_text(json.dumps(obj, indent=2, sort_keys=True,
+                                                             default=str) + '\n')
 
 # %% ../nbs/42_sweeps.ipynb #582f24c2
 def run_cell(cell: dict, root, sweep: str, runner=None, threads: int | None = None) -> dict:
     """Run `cell` (from `expand_sweep`) under `root`, mark its record as a cell of `sweep`; a
     result row, never an exception."""
     t0 = time.perf_counter()
-    row = {'cell_id': cell['cell_id'], 'status': 'failed', 'run_id': None, 'path': None, 'seconds': None,
-           'error': None, 'traceback': None, 'worker': f'{socket.gethostname()}:{os.getpid()}'}
+    row = {'cell_id': cell['cell_id'], 'status': 'failed', 'run_id': None, 'path': None,
+           'seconds': None, 'error': None, 'traceback': None,
+           'worker': f'{socket.gethostname()}:{os.getpid()}'}
     try:
         if isinstance(runner, bytes): runner = cloudpickle.loads(runner)
         fn = runner if runner is not None else CELL_RUNNERS[cell['kind']]
@@ -133,12 +137,15 @@ def run_cell(cell: dict, root, sweep: str, runner=None, threads: int | None = No
         if path is None or not (Path(path)/'metrics.json').is_file():
             raise TypeError(f"cell runner {cell['kind']!r} returned {rec!r}, not a RunRecord of a finished run")
         path, seconds = Path(path), time.perf_counter() - t0
-        _write_json(path/'sweep.json', {'sweep': sweep, 'cell_id': cell['cell_id'], 'kind': cell['kind'],
-                                        'config': cell['config'], 'seconds': seconds, 'worker': row['worker'],
+        _write_json(path/'sweep.json',
+                    {'sweep': sweep, 'cell_id': cell['cell_id'], 'kind': cell['kind'],
+                                        'config': cell['config'], 'seconds': seconds,
+                                        'worker': row['worker'],
                                         'finished': time.strftime('%Y-%m-%dT%H:%M:%S%z')})
         row.update(status='done', run_id=path.name, path=str(path), seconds=seconds)
     except Exception as e:
-        row.update(seconds=time.perf_counter() - t0, error=f'{type(e).__name__}: {e}', traceback=traceback.format_exc())
+        row.update(seconds=time.perf_counter() - t0, error=f'{type(e).__name__}: {e}',
+                   traceback=traceback.format_exc())
     return row
 
 # %% ../nbs/42_sweeps.ipynb #42-sweeps-026
@@ -170,16 +177,20 @@ def _plan(spec, root, retry_failed: bool, name: str | None):
     done, earlier = finished_cells(s['name'], root), {}
     status_json = _status_paths(root, s['name'])[1]
     if status_json.is_file():
-        try: earlier = {r['cell_id']: r for r in json.loads(status_json.read_text()).get('cells', [])}
+        try: earlier = {r['cell_id']: r
+                        for r in json.loads(status_json.read_text()).get('cells', [])}
         except (OSError, ValueError, KeyError, TypeError, AttributeError): earlier = {}
     rows = {}
     for c in cells:
-        cid, row = c['cell_id'], {'cell_id': c['cell_id'], 'kind': c['kind'], 'config': c['config'], 'status': 'pending',
-                                  'ran': False, 'run_id': None, 'path': None, 'seconds': None, 'error': None,
-                                  'traceback': None, 'worker': None}
-        if cid in done: row.update({k: done[cid].get(k) for k in ('run_id', 'path', 'seconds', 'worker')}, status='done')
+        cid, row = c['cell_id'], {'cell_id': c['cell_id'], 'kind': c['kind'], 'config': c['config'],
+                                  'status': 'pending', 'ran': False, 'run_id': None, 'path': None,
+                                  'seconds': None, 'error': None, 'traceback': None, 'worker': None}
+        if cid in done: row.update({k: done[cid].get(k)
+                                    for k in ('run_id', 'path', 'seconds', 'worker')},
+                                    status='done')
         elif not retry_failed and earlier.get(cid, {}).get('status') == 'failed':
-            row.update({k: earlier[cid].get(k) for k in ('seconds', 'error', 'traceback', 'worker')}, status='failed')
+            row.update({k: earlier[cid].get(k)
+                        for k in ('seconds', 'error', 'traceback', 'worker')}, status='failed')
         rows[cid] = row
     return s, cells, root, rows
 
@@ -189,17 +200,20 @@ def _table(cells: list, rows: dict) -> pd.DataFrame:
     seconds, error, worker."""
     keys = list(dict.fromkeys(k for c in cells for k in c['config']))
     show = lambda v: v if v is None or isinstance(v, (str, int, float, bool)) else json.dumps(v)
-    varying = [k for k in keys if len({json.dumps(c['config'].get(k), sort_keys=True) for c in cells}) > 1]
+    varying = [k for k in keys
+               if len({json.dumps(c['config'].get(k), sort_keys=True) for c in cells}) > 1]
     out = []
     for c in cells:
         r = rows[c['cell_id']]
         out.append({'cell_id': r['cell_id'], 'kind': r['kind'],
-                    **{(k if k not in _COLUMNS else f'config.{k}'): show(c['config'].get(k)) for k in varying},
+                    **{(k if k not in _COLUMNS else f'config.{k}'): show(c['config'].get(k))
+                       for k in varying},
                     **{k: r[k] for k in _COLUMNS[2:]}})
     return pd.DataFrame(out)
 
 # %% ../nbs/42_sweeps.ipynb #4c186995
-def plan_sweep(spec, root=None, retry_failed: bool = False, name: str | None = None) -> pd.DataFrame:
+def plan_sweep(spec, root=None, retry_failed: bool = False,
+               name: str | None = None) -> pd.DataFrame:
     """Status of each cell of `spec` under the runs folder `root`, running nothing: 'done',
     'failed' (earlier) or 'pending'."""
     s, cells, root, rows = _plan(spec, root, retry_failed, name)
@@ -211,8 +225,9 @@ def plan_sweep(spec, root=None, retry_failed: bool = False, name: str | None = N
 def _failure(cell: dict, e: BaseException) -> dict:
     """The row of a cell whose task itself failed (a worker that died, a task that could not be
     sent)."""
-    return {'cell_id': cell['cell_id'], 'status': 'failed', 'run_id': None, 'path': None, 'seconds': None,
-            'error': f'{type(e).__name__}: {e}', 'traceback': ''.join(traceback.format_exception(e)), 'worker': None}
+    return {'cell_id': cell['cell_id'], 'status': 'failed', 'run_id': None, 'path': None,
+            'seconds': None, 'error': f'{type(e).__name__}: {e}',
+            'traceback': ''.join(traceback.format_exception(e)), 'worker': None}
 
 # %% ../nbs/42_sweeps.ipynb #8863d759
 def _pool_init():
@@ -231,7 +246,8 @@ def _pool_init():
 def _local_pool(workers: int):
     """A pool of `workers` spawned processes for sweep cells, each stopping its idle child
     processes on exit (`_pool_init`)."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context('spawn'), initializer=_pool_init)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context('spawn'),
+                               initializer=_pool_init)
 
 # %% ../nbs/42_sweeps.ipynb #e7435515
 def _stop_workers(pool) -> int:
@@ -253,7 +269,8 @@ def _completed(todo: list, args, workers: int, scheduler, sweep: str):
         futures = {}
         try:
             for c in todo:
-                f = client.submit(run_cell, c, *args(c), pure=False, key=f"cell-{sweep}-{c['cell_id']}-{uuid.uuid4().hex[:8]}")
+                f = client.submit(run_cell, c, *args(c), pure=False,
+                                  key=f"cell-{sweep}-{c['cell_id']}-{uuid.uuid4().hex[:8]}")
                 futures[f.key] = (f, c)
             for f in distributed.as_completed([f for f, _ in futures.values()]):
                 c = futures[f.key][1]
@@ -302,12 +319,14 @@ def _write_status(root: Path, s: dict, cells: list, rows: dict, info: dict) -> p
     csv.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(csv) as tmp: df.to_csv(tmp, index=False)
     counts = {k: int(v) for k, v in df.status.value_counts().items()}
-    _write_json(js, {**info, 'counts': counts, 'spec': s, 'cells': [rows[c['cell_id']] for c in cells]})
+    _write_json(js, {**info, 'counts': counts, 'spec': s,
+                     'cells': [rows[c['cell_id']] for c in cells]})
     return df
 
 # %% ../nbs/42_sweeps.ipynb #b4bb02c2
 def run_sweep(spec, root=None, workers: int = 1, scheduler=None, retry_failed: bool = False,
-              threads: int | None = None, progress: bool = True, name: str | None = None) -> pd.DataFrame:
+              threads: int | None = None, progress: bool = True,
+              name: str | None = None) -> pd.DataFrame:
     """Run each cell of sweep `spec` that has no record yet, as its own run record under `root`;
     the status table (on Ctrl-C or SIGTERM: `SweepInterrupted`, carrying it)."""
     if scheduler is None and (not isinstance(workers, int) or workers < 0):
@@ -327,20 +346,25 @@ def run_sweep(spec, root=None, workers: int = 1, scheduler=None, retry_failed: b
     if threads is None and scheduler is not None: threads = 1
     elif threads is None and workers > 0: threads = max(1, (os.cpu_count() or 1) // workers)
     backend = (f"dask scheduler {getattr(getattr(scheduler, 'scheduler', None), 'address', scheduler)}"
-               if scheduler is not None else 'this process' if workers == 0 else f'a local pool of {workers} processes')
+               if scheduler is not None else 'this process' if workers == 0
+               else f'a local pool of {workers} processes')
     started, t0 = time.strftime('%Y-%m-%dT%H:%M:%S%z'), time.perf_counter()
     info = lambda: {'name': s['name'], 'root': str(root), 'backend': backend, 'started': started,
-                    'wall_s': time.perf_counter() - t0, 'n_ran': sum(r['ran'] for r in rows.values()),
+                    'wall_s': time.perf_counter() - t0,
+                    'n_ran': sum(r['ran'] for r in rows.values()),
                     'compute_s': sum(r['seconds'] or 0.0 for r in rows.values() if r['ran'])}
     args = lambda c: (str(root), s['name'], runners[c['kind']], threads)
     _write_status(root, s, cells, rows, info())
     try:
-        with (_sigterm_as_interrupt(), closing(_completed(todo, args, workers, scheduler, s['name'])) as finished,
-              tqdm(total=len(todo), desc=f"sweep {s['name']}", unit='cell', disable=not progress or not todo) as bar):
+        with (_sigterm_as_interrupt(),
+              closing(_completed(todo, args, workers, scheduler, s['name'])) as finished,
+              tqdm(total=len(todo), desc=f"sweep {s['name']}", unit='cell', disable=not progress
+                   or not todo) as bar):
             for c, row in finished:
                 rows[c['cell_id']].update(row, ran=True)
                 bar.update()
-                bar.set_postfix(failed=sum(r['ran'] and r['status'] == 'failed' for r in rows.values()))
+                bar.set_postfix(failed=sum(r['ran'] and r['status'] == 'failed'
+                                           for r in rows.values()))
                 _write_status(root, s, cells, rows, info())
     except KeyboardInterrupt as e: stopped = e
     else: stopped = None
@@ -361,7 +385,8 @@ def format_summary(df: pd.DataFrame) -> str:
     n, counts = len(df), df.status.value_counts()
     ran, kept = df[df.ran], int((~df.ran & df.status.isin(['done', 'failed'])).sum())
     lines = [table, '', f"sweep {a.get('name', '?')}: {n} cells, " +
-             ', '.join(f"{counts.get(k, 0)} {k}" for k in ('done', 'failed', 'pending') if counts.get(k, 0) or k != 'pending') +
+             ', '.join(f"{counts.get(k, 0)} {k}" for k in ('done', 'failed', 'pending')
+                       if counts.get(k, 0) or k != 'pending') +
              f"; {len(ran)} ran now ({(ran.status == 'done').sum()} done, {(ran.status == 'failed').sum()} failed), "
              f"{kept} kept from earlier runs"]
     if 'wall_s' in a:

@@ -17,15 +17,15 @@ from ..augment import AUGMENTERS, lerp, make_augmenter, slerp, synthesize
 from ..diffusion import DiffusionConfig, pool_diffusion, sdedit_variations
 from ..embeddings import thumbnail_uri
 from ..guidance import (
-    OODScorer, classification_loss, discrimination_loss, fit_discriminator, fit_latent_classifier, guided_generate,
-    measure_synthetic, ood_loss)
+    OODScorer, classification_loss, discrimination_loss, fit_discriminator, fit_latent_classifier,
+    guided_generate, measure_synthetic, ood_loss)
 from ..metrics import error_maps
 from .settings import AppSettings
 from .jobs import job_result_arrays, progress_into, register_job
 from .views import View, _judge, _scorer, _view_of
-from latentlab.app.pages import (
-    NOT_READY, VIEW_STATE, Page, current_view, img_tag, notice, progress_block, register_page, start_job, view_message,
-    wire_job)
+from .pages import (
+    NOT_READY, VIEW_STATE, Page, current_view, img_tag, notice, progress_block, register_page,
+    start_job, view_message, wire_job)
 
 # %% auto #0
 __all__ = ['COLOR_BY', 'PLAYGROUND_SAMPLERS', 'MEASURES', 'explorer_figure', 'hover_card', 'detail_panel', 'Explorer',
@@ -34,8 +34,8 @@ __all__ = ['COLOR_BY', 'PLAYGROUND_SAMPLERS', 'MEASURES', 'explorer_figure', 'ho
            'sdedit_panel', 'Guided', 'guided_choices', 'guided_start', 'guided_run', 'sdedit_run']
 
 # %% ../../nbs/54_app_explore.ipynb #50-app-045
-COLOR_BY = {'class': 'class', 'split': 'split', 'psnr': 'PSNR (dB)', 'ssim': 'SSIM', 'ms_ssim': 'MS-SSIM', 'mse': 'MSE',
-            'ood': 'OOD score (x training median)'}
+COLOR_BY = {'class': 'class', 'split': 'split', 'psnr': 'PSNR (dB)', 'ssim': 'SSIM',
+            'ms_ssim': 'MS-SSIM', 'mse': 'MSE', 'ood': 'OOD score (x training median)'}
 
 # %% ../../nbs/54_app_explore.ipynb #36c64724
 def explorer_figure(view: View, projection: str = 'pca', color: str = 'class'):
@@ -48,19 +48,20 @@ def explorer_figure(view: View, projection: str = 'pca', color: str = 'class'):
     fig = go.Figure()
     if color in ('class', 'split'):
         for name, part in t.groupby(color, sort=True):
-            fig.add_trace(go.Scatter(x=part[f'{projection}_x'], y=part[f'{projection}_y'], mode='markers',
-                                     name=str(name), customdata=part.index.tolist(), hoverinfo='none',
-                                     marker=dict(size=7, opacity=0.8)))
+            fig.add_trace(go.Scatter(x=part[f'{projection}_x'], y=part[f'{projection}_y'],
+                                     mode='markers', name=str(name), customdata=part.index.tolist(),
+                                     hoverinfo='none', marker=dict(size=7, opacity=0.8)))
     else:
-        fig.add_trace(go.Scatter(x=t[f'{projection}_x'], y=t[f'{projection}_y'], mode='markers', name=color,
-                                 customdata=t.index.tolist(), hoverinfo='none',
-                                 marker=dict(size=7, opacity=0.85, color=t[color], colorscale='Viridis',
-                                             showscale=True, colorbar=dict(title=COLOR_BY.get(color, color)))))
+        fig.add_trace(go.Scatter(x=t[f'{projection}_x'], y=t[f'{projection}_y'], mode='markers',
+                                 name=color, customdata=t.index.tolist(), hoverinfo='none',
+                                 marker=dict(size=7, opacity=0.85, color=t[color],
+                                             colorscale='Viridis', showscale=True,
+                                             colorbar=dict(title=COLOR_BY.get(color, color)))))
     fig.update_traces(hovertemplate=None)
     name = view.dataset.split(':', 1)[-1]
-    fig.update_layout(template='plotly_white', height=560, margin=dict(l=40, r=10, t=40, b=40), legend_title=color,
-                      title=f"{name} · {view.autoencoder} @ {view.resolution}px · {projection.upper()}",
-                      xaxis_title=f'{projection.upper()} 1', yaxis_title=f'{projection.upper()} 2',
+    fig.update_layout(template='plotly_white', height=560, margin=dict(l=40, r=10, t=40, b=40),
+                      legend_title=color,
+                      title=f"{name} · {view.autoencoder} @ {view.resolution}px · {projection.upper()}", xaxis_title=f'{projection.upper()} 1', yaxis_title=f'{projection.upper()} 2',
                       uirevision=f'{view.key}-{projection}')
     return fig
 
@@ -75,25 +76,30 @@ def _caption(view: View, i: int) -> str:
 def hover_card(view: View, i: int):
     "What hovering a point shows: the image and its reconstruction, with a caption."
     return html.Div([img_tag(view.images[i], 96, 'original', id='ex-tip-img'),
-                     img_tag(view.recons[i], 96, 'reconstruction'), html.Div(_caption(view, i), className='cap')],
+                     img_tag(view.recons[i], 96, 'reconstruction'),
+                     html.Div(_caption(view, i), className='cap')],
                     className='tip')
 
 # %% ../../nbs/54_app_explore.ipynb #db5619e8
 def detail_panel(view: View, i: int, gain: float = 4.0):
     """What clicking a point shows: original, reconstruction, `|error| x gain` and the image's
     metrics."""
-    err = np.clip(error_maps(view.images[i:i + 1], view.recons[i:i + 1])[0] * gain, 0, 255).astype(np.uint8)
+    err = np.clip(error_maps(view.images[i:i + 1], view.recons[i:i + 1])[0] * gain, 0,
+                  255).astype(np.uint8)
     r = view.table.loc[i]
     rows = [('split', r['split']), ('class', r['class']), ('index in split', int(r['index']))] + \
            [(COLOR_BY[m], f'{r[m]:.4g}') for m in ('psnr', 'ssim', 'ms_ssim', 'mse', 'ood')
             if m in r and pd.notna(r[m])]
     return html.Div([html.H4(f'image #{i}'),
-                     html.Div([html.Figure([img_tag(view.images[i], 160), html.Figcaption('original')]),
-                               html.Figure([img_tag(view.recons[i], 160), html.Figcaption('reconstruction')]),
-                               html.Figure([img_tag(err, 160), html.Figcaption(f'|error| x{gain:g}')])],
+                     html.Div([html.Figure([img_tag(view.images[i], 160),
+                                            html.Figcaption('original')]),
+                               html.Figure([img_tag(view.recons[i], 160),
+                                            html.Figcaption('reconstruction')]),
+                               html.Figure([img_tag(err, 160),
+                                            html.Figcaption(f'|error| x{gain:g}')])],
                               className='figs'),
-                     html.Table([html.Tr([html.Th(k), html.Td(str(v))]) for k, v in rows], className='kv',
-                                id='ex-detail-table')])
+                     html.Table([html.Tr([html.Th(k), html.Td(str(v))]) for k, v in rows],
+                                className='kv', id='ex-detail-table')])
 
 # %% ../../nbs/54_app_explore.ipynb #2d9cd59e
 class Explorer(Page):
@@ -107,11 +113,13 @@ class Explorer(Page):
         return html.Div([
             html.Div([html.Label('projection'),
                       dcc.RadioItems(id='ex-proj', value=settings.projections[0], inline=True,
-                                     options=[{'label': p.upper(), 'value': p} for p in settings.projections]),
+                                     options=[{'label': p.upper(), 'value': p}
+                                              for p in settings.projections]),
                       html.Label('colour by'),
-                      dcc.Dropdown(id='ex-color', options=[{'label': v, 'value': k} for k, v in COLOR_BY.items()],
-                                   value='class', clearable=False, style={'width': '260px'})], className='controls'),
-            html.Div([html.Div([dcc.Graph(id='ex-graph', clear_on_unhover=True, config={'displaylogo': False}),
+                      dcc.Dropdown(id='ex-color',
+                                   options=[{'label': v, 'value': k} for k, v in COLOR_BY.items()], value='class', clearable=False, style={'width': '260px'})], className='controls'),
+            html.Div([html.Div([dcc.Graph(id='ex-graph', clear_on_unhover=True,
+                                          config={'displaylogo': False}),
                                 dcc.Tooltip(id='ex-tip')], className='main'),
                       html.Div(html.P('Click a point to see the image, its reconstruction and its error map.'),
                                id='ex-detail', className='side')],
@@ -123,7 +131,8 @@ def explorer_scatter(settings: AppSettings, projection, color, ready, *sel):
     there is none yet."""
     v = current_view(settings, *sel)
     if v is None:
-        return go.Figure(layout=dict(annotations=[dict(text=view_message(settings, *sel), showarrow=False)],
+        return go.Figure(layout=dict(annotations=[dict(text=view_message(settings, *sel),
+                                                       showarrow=False)],
                                      xaxis_visible=False, yaxis_visible=False))
     try: return explorer_figure(v, projection, color)
     except ValueError as e: return go.Figure(layout=dict(annotations=[dict(text=str(e), showarrow=False)]))
@@ -148,8 +157,8 @@ def explorer_click(settings: AppSettings, click_data, *sel):
 def callbacks(self: Explorer, app, settings: AppSettings):
     """Redraw the scatter when the view, projection or colour changes; fill the tooltip and the
     clicked point's panel."""
-    app.callback(Output('ex-graph', 'figure'), Input('ex-proj', 'value'), Input('ex-color', 'value'),
-                 Input('view-ready', 'data'), *VIEW_STATE)(partial(explorer_scatter, settings))
+    app.callback(Output('ex-graph', 'figure'), Input('ex-proj', 'value'),
+                 Input('ex-color', 'value'), Input('view-ready', 'data'), *VIEW_STATE)(partial(explorer_scatter, settings))
     app.callback(Output('ex-tip', 'show'), Output('ex-tip', 'bbox'), Output('ex-tip', 'children'),
                  Input('ex-graph', 'hoverData'), *VIEW_STATE)(partial(explorer_hover, settings))
     app.callback(Output('ex-detail', 'children'), Input('ex-graph', 'clickData'), *VIEW_STATE,
@@ -158,11 +167,12 @@ def callbacks(self: Explorer, app, settings: AppSettings):
 register_page(Explorer())
 
 # %% ../../nbs/54_app_explore.ipynb #50-app-047
-PLAYGROUND_SAMPLERS = ('smote', 'borderline-smote', 'interp-linear', 'interp-slerp', 'noise', 'inversion-strengthen',
-                       'inversion-counterfactual')
+PLAYGROUND_SAMPLERS = ('smote', 'borderline-smote', 'interp-linear', 'interp-slerp', 'noise',
+                       'inversion-strengthen', 'inversion-counterfactual')
 
 # %% ../../nbs/54_app_explore.ipynb #fb19522c
-MEASURES = {'n': 'samples', 'disc_auc': 'realism: discriminator AUC (0.5 = indistinguishable from real)',
+MEASURES = {'n': 'samples',
+            'disc_auc': 'realism: discriminator AUC (0.5 = indistinguishable from real)',
             'ood_rel': 'typicality: OOD score (x median of real)',
             'ood_frac': 'share beyond the 95% OOD threshold of real',
             'fd': 'Fréchet distance to real (per class)', 'mmd': 'MMD to real (per class)',
@@ -188,7 +198,8 @@ def _samples_job(settings, p, report) -> dict:
     v = _view_of(settings, p)
     report(0.1, f"fitting {p['sampler']}")
     X, y = v.X[v.train], v.table.label.to_numpy()[v.train]
-    sampler = make_augmenter(p['sampler'], random_state=int(p.get('seed', 0)), shape=tuple(v.latents.shape[1:]))
+    sampler = make_augmenter(p['sampler'], random_state=int(p.get('seed', 0)),
+                             shape=tuple(v.latents.shape[1:]))
     Xs, ys = synthesize(sampler, X, y, int(p.get('n', 8)))
     report(0.4, f'decoding {len(Xs)} samples')
     imgs = v.decode(Xs)
@@ -205,12 +216,15 @@ def samples_panel(settings: AppSettings, status: dict):
     arr, res = job_result_arrays(settings, status['id']), status['result']
     imgs, labels = arr['images'], arr['labels']
     names = res.get('classes') or [f'class {k}' for k in range(int(labels.max()) + 1)]
-    rows = [html.Div([html.Span(names[int(k)], className='lab')] + [img_tag(im, 72) for im in imgs[labels == k][:16]],
+    rows = [html.Div([html.Span(names[int(k)], className='lab')] + [img_tag(im, 72)
+                                                                    for im in imgs[labels == k][:16]],
                      className='strip')
             for k in np.unique(labels)]
-    table = html.Table([html.Tr([html.Th(MEASURES.get(k, k)), html.Td(f'{v:.3g}' if isinstance(v, float) else str(v))])
+    table = html.Table([html.Tr([html.Th(MEASURES.get(k, k)),
+                                 html.Td(f'{v:.3g}' if isinstance(v, float) else str(v))])
                         for k, v in res['measures'].items()], className='kv', id='pg-measures')
-    return html.Div([html.H4(f"{res['n']} samples from {res['sampler']}"), *rows, table], id='pg-samples')
+    return html.Div([html.H4(f"{res['n']} samples from {res['sampler']}"), *rows, table],
+                    id='pg-samples')
 
 # %% ../../nbs/54_app_explore.ipynb #d7a0fda8
 class Playground(Page):
@@ -222,8 +236,10 @@ class Playground(Page):
         """Image pickers A and B, the interpolation slider, path and noise, the live mix, the
         sampler form and its job."""
         samplers = [s for s in PLAYGROUND_SAMPLERS if s in AUGMENTERS]
-        pick = lambda i: dcc.Input(id=i, type='number', min=0, step=1, debounce=True, style={'width': '80px'})
-        shown = lambda i, cap, **kw: html.Figure([html.Img(id=i, className='pix', width=160, height=160),
+        pick = lambda i: dcc.Input(id=i, type='number', min=0, step=1, debounce=True,
+                                   style={'width': '80px'})
+        shown = lambda i, cap, **kw: html.Figure([html.Img(id=i, className='pix', width=160,
+                                                           height=160),
                                                   html.Figcaption(id=cap)], **kw)
         return html.Div([
             html.Div([html.Label('image A'), pick('pg-a'), html.Label('image B'), pick('pg-b'),
@@ -239,11 +255,15 @@ class Playground(Page):
             dcc.Slider(id='pg-t', min=0, max=1, step=0.05, value=0.5, updatemode='drag',
                        marks={0: 'A', 0.25: '0.25', 0.5: '0.5', 0.75: '0.75', 1: 'B'}),
             html.Label('latent noise (x training std per dimension)'),
-            dcc.Slider(id='pg-noise', min=0, max=1, step=0.05, value=0, marks={0: '0', 0.5: '0.5', 1: '1'}),
+            dcc.Slider(id='pg-noise', min=0, max=1, step=0.05, value=0,
+                       marks={0: '0', 0.5: '0.5', 1: '1'}),
             html.H3('Synthetic samples'),
-            html.Div([html.Label('augmenter'), dcc.Dropdown(id='pg-sampler', options=samplers, value=samplers[0],
-                                                            clearable=False, style={'width': '240px'}),
-                      html.Label('per class'), dcc.Input(id='pg-n', type='number', value=8, min=1, max=64, step=1,
+            html.Div([html.Label('augmenter'),
+                      dcc.Dropdown(id='pg-sampler', options=samplers, value=samplers[0],
+                                                            clearable=False,
+                                                            style={'width': '240px'}),
+                      html.Label('per class'),
+                      dcc.Input(id='pg-n', type='number', value=8, min=1, max=64, step=1,
                                                          style={'width': '70px'}),
                       html.Button('generate', id='pg-generate')], className='controls'),
             progress_block('pg')])
@@ -287,7 +307,8 @@ def playground_mix(settings: AppSettings, a, b, t, method, noise, *sel) -> tuple
 def playground_generate(settings: AppSettings, n_clicks, sampler, per_class, *sel):
     "Callback: start the `samples` job with the chosen augmenter and number per class; its id."
     if current_view(settings, *sel) is None: return no_update
-    return start_job(settings, 'samples', dict(dataset=sel[0], autoencoder=sel[1], resolution=int(sel[2]),
+    return start_job(settings, 'samples',
+                     dict(dataset=sel[0], autoencoder=sel[1], resolution=int(sel[2]),
                                                sampler=sampler, n=int(per_class or 8), seed=0),
                      title=f'samples from {sampler}')
 
@@ -298,14 +319,14 @@ def callbacks(self: Playground, app, settings: AppSettings):
     job (`samples_panel`)."""
     app.callback(Output('pg-a', 'value'), Output('pg-b', 'value'), Input('pg-random', 'n_clicks'),
                  Input('view-ready', 'data'), *VIEW_STATE)(partial(playground_pair, settings))
-    app.callback(Output('pg-a-img', 'src'), Output('pg-a-cap', 'children'), Output('pg-b-img', 'src'),
-                 Output('pg-b-cap', 'children'), Input('pg-a', 'value'), Input('pg-b', 'value'),
-                 *VIEW_STATE)(partial(playground_ends, settings))
+    app.callback(Output('pg-a-img', 'src'), Output('pg-a-cap', 'children'),
+                 Output('pg-b-img', 'src'), Output('pg-b-cap', 'children'), Input('pg-a', 'value'),
+                 Input('pg-b', 'value'), *VIEW_STATE)(partial(playground_ends, settings))
     app.callback(Output('pg-mix', 'src'), Output('pg-mix-cap', 'children'), Input('pg-a', 'value'),
                  Input('pg-b', 'value'), Input('pg-t', 'value'), Input('pg-method', 'value'),
                  Input('pg-noise', 'value'), *VIEW_STATE)(partial(playground_mix, settings))
-    app.callback(Output('pg-job', 'data'), Input('pg-generate', 'n_clicks'), State('pg-sampler', 'value'),
-                 State('pg-n', 'value'), *VIEW_STATE, prevent_initial_call=True)(partial(playground_generate, settings))
+    app.callback(Output('pg-job', 'data'), Input('pg-generate', 'n_clicks'),
+                 State('pg-sampler', 'value'), State('pg-n', 'value'), *VIEW_STATE, prevent_initial_call=True)(partial(playground_generate, settings))
     wire_job(app, settings, 'pg', partial(samples_panel, settings))
 
 register_page(Playground())
@@ -324,7 +345,8 @@ def _guided_job(settings, p, report) -> dict:
     if float(p.get('w_disc', 0.0)):
         rng = np.random.default_rng(int(p.get('seed', 0)))
         noise = (X.mean(0) + X.std(0) * rng.standard_normal(X.shape)).astype(np.float32)
-        losses['disc'] = (discrimination_loss(fit_discriminator(X, noise, random_state=0)), float(p['w_disc']))
+        losses['disc'] = (discrimination_loss(fit_discriminator(X, noise, random_state=0)),
+                          float(p['w_disc']))
     z0 = v.X[start:start + 1]
     kw = dict(proximity=float(p.get('proximity', 0.5)), lr=float(p.get('lr', 0.05)))
     marks = sorted({int(round(s)) for s in np.linspace(0, steps, 7)})
@@ -337,8 +359,9 @@ def _guided_job(settings, p, report) -> dict:
     imgs = v.decode(Z)
     np.savez(settings.data_dir/'jobs'/p['_job']/'result.npz', images=imgs, latents=Z)
     return dict(steps=marks, p_target=clf.predict_proba(Z)[:, target].tolist(),
-                ood=scorer.score_samples(Z, relative=True).tolist(), history=history, target=target, start=start,
-                start_class=v.classes[int(v.table.label[start])], target_class=v.classes[target])
+                ood=scorer.score_samples(Z, relative=True).tolist(), history=history, target=target,
+                start=start, start_class=v.classes[int(v.table.label[start])],
+                target_class=v.classes[target])
 
 register_job('guided', _guided_job)
 
@@ -346,14 +369,17 @@ register_job('guided', _guided_job)
 def guided_panel(settings: AppSettings, status: dict):
     "The decoded trajectory of a finished `guided` job, its scores and its loss curves."
     arr, r = job_result_arrays(settings, status['id']), status['result']
-    figs = [html.Figure([img_tag(im, 112), html.Figcaption(f"step {s}: P({r['target_class']}) {p:.2f}, OOD {o:.2f}x")])
+    figs = [html.Figure([img_tag(im, 112),
+                         html.Figcaption(f"step {s}: P({r['target_class']}) {p:.2f}, OOD {o:.2f}x")])
             for im, s, p, o in zip(arr['images'], r['steps'], r['p_target'], r['ood'])]
-    fig = go.Figure([go.Scatter(y=v, name=k, mode='lines') for k, v in (r['history'] or {}).items()])
-    fig.update_layout(template='plotly_white', height=300, title='losses along the optimisation', xaxis_title='step',
-                      margin=dict(t=40, b=40))
+    fig = go.Figure([go.Scatter(y=v, name=k, mode='lines') for k,
+                     v in (r['history'] or {}).items()])
+    fig.update_layout(template='plotly_white', height=300, title='losses along the optimisation',
+                      xaxis_title='step', margin=dict(t=40, b=40))
     return html.Div([html.P(f"from #{r['start']} ({r['start_class']}) toward {r['target_class']}: "
                             f"P({r['target_class']}) {r['p_target'][0]:.2f} → {r['p_target'][-1]:.2f}"),
-                     html.Div(figs, className='figs', id='gd-trajectory'), dcc.Graph(figure=fig, id='gd-curves')])
+                     html.Div(figs, className='figs', id='gd-trajectory'),
+                     dcc.Graph(figure=fig, id='gd-curves')])
 
 # %% ../../nbs/54_app_explore.ipynb #6f84302f
 def _sdedit_job(settings, p, report) -> dict:
@@ -363,17 +389,21 @@ def _sdedit_job(settings, p, report) -> dict:
     X, y = v.X[v.train], v.table.label.to_numpy()[v.train]
     start = int(p['start']); k = int(v.table.label[start])
     cfg = DiffusionConfig(train_steps=int(p.get('train_steps', DiffusionConfig.train_steps)))
-    with progress_into(report, 0.02, 0.85, 'the pool diffusion model (trained once per view)', bars=2):
+    with progress_into(report, 0.02, 0.85, 'the pool diffusion model (trained once per view)',
+                       bars=2):
         model = pool_diffusion(X, y, X[:0], v.latents.shape[1:], len(v.classes), cfg, progress=True,
-                               finetune_steps=int(p.get('finetune_steps', 300)), seed=int(p.get('seed', 0)))
+                               finetune_steps=int(p.get('finetune_steps', 300)),
+                               seed=int(p.get('seed', 0)))
     report(0.88, f"editing image #{start}")
-    z = sdedit_variations(model, v.X[start:start + 1], [k], int(p.get('variations', 6)), float(p['strength']),
-                          float(p.get('guidance', 3.0)), int(p.get('steps', 20)), int(p.get('seed', 0)))[:, 0]
+    z = sdedit_variations(model, v.X[start:start + 1], [k], int(p.get('variations', 6)),
+                          float(p['strength']), float(p.get('guidance', 3.0)),
+                          int(p.get('steps', 20)), int(p.get('seed', 0)))[:, 0]
     Z = np.concatenate([v.X[start:start + 1], z.reshape(len(z), -1)])
     imgs = v.decode(Z)
     np.savez(settings.data_dir/'jobs'/p['_job']/'result.npz', images=imgs, latents=Z)
     return dict(start=start, start_class=v.classes[k], strength=float(p['strength']),
-                guidance=float(p.get('guidance', 3.0)), p_class=_judge(v).predict_proba(Z)[:, k].tolist(),
+                guidance=float(p.get('guidance', 3.0)),
+                p_class=_judge(v).predict_proba(Z)[:, k].tolist(),
                 ood=_scorer(v).score_samples(Z, relative=True).tolist())
 
 register_job('sdedit', _sdedit_job)
@@ -384,10 +414,12 @@ def sdedit_panel(settings: AppSettings, status: dict):
     class) and OOD score."""
     arr, r = job_result_arrays(settings, status['id']), status['result']
     cap = lambda j: (f"original #{r['start']}" if j == 0 else f'variation {j}')
-    figs = [html.Figure([img_tag(im, 112), html.Figcaption(f"{cap(j)}: P({r['start_class']}) {p:.2f}, OOD {o:.2f}x")])
+    figs = [html.Figure([img_tag(im, 112),
+                         html.Figcaption(f"{cap(j)}: P({r['start_class']}) {p:.2f}, OOD {o:.2f}x")])
             for j, (im, p, o) in enumerate(zip(arr['images'], r['p_class'], r['ood']))]
     return html.Div([html.P(f"#{r['start']} ({r['start_class']}) edited at strength {r['strength']:.2f}, "
-                            f"guidance {r['guidance']:g}"), html.Div(figs, className='figs', id='sd-variations')])
+                            f"guidance {r['guidance']:g}"),
+                            html.Div(figs, className='figs', id='sd-variations')])
 
 # %% ../../nbs/54_app_explore.ipynb #592851ab
 class Guided(Page):
@@ -398,15 +430,18 @@ class Guided(Page):
     def layout(self, settings):
         """Start image, target class, loss weights, steps and the trajectory's job area; the
         SDEdit controls and theirs."""
-        num = lambda i, v, step=0.1: dcc.Input(id=i, type='number', value=v, step=step, min=0, style={'width': '80px'})
+        num = lambda i, v, step=0.1: dcc.Input(id=i, type='number', value=v, step=step, min=0,
+                                               style={'width': '80px'})
         return html.Div([
-            html.Div([html.Label('start image'), num('gd-start', None, 1), html.Label('target class'),
+            html.Div([html.Label('start image'), num('gd-start', None, 1),
+                      html.Label('target class'),
                       dcc.Dropdown(id='gd-target', clearable=False, style={'width': '200px'}),
-                      html.Label('steps'), num('gd-steps', 60, 10), html.Label('step size'), num('gd-lr', 0.05, 0.01)],
+                      html.Label('steps'), num('gd-steps', 60, 10), html.Label('step size'),
+                      num('gd-lr', 0.05, 0.01)],
                      className='controls'),
-            html.Div([html.Label('weights: class'), num('gd-wclass', 1.0), html.Label('OOD'), num('gd-wood', 0.5),
-                      html.Label('discriminator'), num('gd-wdisc', 0.0), html.Label('stay near the start'),
-                      num('gd-prox', 0.5), html.Button('run', id='gd-run')], className='controls'),
+            html.Div([html.Label('weights: class'), num('gd-wclass', 1.0), html.Label('OOD'),
+                      num('gd-wood', 0.5), html.Label('discriminator'), num('gd-wdisc', 0.0),
+                      html.Label('stay near the start'), num('gd-prox', 0.5), html.Button('run', id='gd-run')], className='controls'),
             html.Div(id='gd-start-view', className='figs'),
             progress_block('gd'),
             html.H4('Variations from the pool diffusion model (SDEdit)'),
@@ -417,8 +452,8 @@ class Guided(Page):
                       html.Div(dcc.Slider(id='sd-strength', min=0.1, max=0.9, step=0.05, value=0.5,
                                           marks={s: f'{s:g}' for s in (0.1, 0.3, 0.5, 0.7, 0.9)}),
                                style={'width': '320px'}),
-                      html.Label('guidance'), num('sd-guidance', 3.0, 0.5), html.Label('variations'),
-                      num('sd-n', 6, 1), html.Button('make variations', id='sd-run')], className='controls'),
+                      html.Label('guidance'), num('sd-guidance', 3.0, 0.5),
+                      html.Label('variations'), num('sd-n', 6, 1), html.Button('make variations', id='sd-run')], className='controls'),
             progress_block('sd')])
 
 # %% ../../nbs/54_app_explore.ipynb #7ae74907
@@ -428,8 +463,8 @@ def guided_choices(settings: AppSettings, run_id, ready, *sel) -> tuple:
     v = current_view(settings, *sel)
     if v is None: return [], None, None
     lab = v.table.label.to_numpy()
-    return ([{'label': c, 'value': k} for k, c in enumerate(v.classes)], 1 if len(v.classes) > 1 else 0,
-            int(np.flatnonzero(v.train & (lab == 0))[0]))
+    return ([{'label': c, 'value': k} for k, c in enumerate(v.classes)], 1 if len(v.classes) > 1
+            else 0, int(np.flatnonzero(v.train & (lab == 0))[0]))
 
 # %% ../../nbs/54_app_explore.ipynb #294f9527
 def guided_start(settings: AppSettings, i, *sel):
@@ -437,15 +472,18 @@ def guided_start(settings: AppSettings, i, *sel):
     v = current_view(settings, *sel)
     if v is None or i is None: return notice(view_message(settings, *sel)) if v is None else ''
     i = int(np.clip(i, 0, len(v.images) - 1))
-    return html.Figure([img_tag(v.images[i], 112), html.Figcaption(f"start: #{i} {v.table['class'][i]}")])
+    return html.Figure([img_tag(v.images[i], 112),
+                        html.Figcaption(f"start: #{i} {v.table['class'][i]}")])
 
 # %% ../../nbs/54_app_explore.ipynb #1a80a10c
-def guided_run(settings: AppSettings, n_clicks, start, target, steps, lr, w_class, w_ood, w_disc, proximity, *sel):
+def guided_run(settings: AppSettings, n_clicks, start, target, steps, lr, w_class, w_ood, w_disc,
+               proximity, *sel):
     "Callback: start the `guided` job with the form's values (steps clipped to 1-500); its id."
     if current_view(settings, *sel) is None or start is None or target is None: return no_update
-    p = dict(dataset=sel[0], autoencoder=sel[1], resolution=int(sel[2]), start=int(start), target=int(target),
-             steps=int(min(max(steps or 60, 1), 500)), lr=float(lr or 0.05), w_class=float(w_class or 0),
-             w_ood=float(w_ood or 0), w_disc=float(w_disc or 0), proximity=float(proximity or 0))
+    p = dict(dataset=sel[0], autoencoder=sel[1], resolution=int(sel[2]), start=int(start),
+             target=int(target), steps=int(min(max(steps or 60, 1), 500)), lr=float(lr or 0.05),
+             w_class=float(w_class or 0), w_ood=float(w_ood or 0), w_disc=float(w_disc or 0),
+             proximity=float(proximity or 0))
     return start_job(settings, 'guided', p, title=f'guided generation from image #{int(start)}')
 
 # %% ../../nbs/54_app_explore.ipynb #585d4f72
@@ -464,8 +502,8 @@ def sdedit_run(settings: AppSettings, n_clicks, start, strength, guidance, varia
 def callbacks(self: Guided, app, settings: AppSettings):
     """Offer the classes, show the start, run the `guided` job (`guided_panel`) and `sdedit`
     (`sdedit_panel`)."""
-    app.callback(Output('gd-target', 'options'), Output('gd-target', 'value'), Output('gd-start', 'value'),
-                 Input('gd-run', 'id'), Input('view-ready', 'data'), *VIEW_STATE)(partial(guided_choices, settings))
+    app.callback(Output('gd-target', 'options'), Output('gd-target', 'value'),
+                 Output('gd-start', 'value'), Input('gd-run', 'id'), Input('view-ready', 'data'), *VIEW_STATE)(partial(guided_choices, settings))
     app.callback(Output('gd-start-view', 'children'), Input('gd-start', 'value'),
                  *VIEW_STATE)(partial(guided_start, settings))
     app.callback(Output('gd-job', 'data'), Input('gd-run', 'n_clicks'), State('gd-start', 'value'),
@@ -474,8 +512,8 @@ def callbacks(self: Guided, app, settings: AppSettings):
                  State('gd-prox', 'value'), *VIEW_STATE, prevent_initial_call=True)(partial(guided_run, settings))
     wire_job(app, settings, 'gd', partial(guided_panel, settings))
     app.callback(Output('sd-job', 'data'), Input('sd-run', 'n_clicks'), State('gd-start', 'value'),
-                 State('sd-strength', 'value'), State('sd-guidance', 'value'), State('sd-n', 'value'), *VIEW_STATE,
-                 prevent_initial_call=True)(partial(sdedit_run, settings))
+                 State('sd-strength', 'value'), State('sd-guidance', 'value'),
+                 State('sd-n', 'value'), *VIEW_STATE, prevent_initial_call=True)(partial(sdedit_run, settings))
     wire_job(app, settings, 'sd', partial(sdedit_panel, settings))
 
 register_page(Guided())

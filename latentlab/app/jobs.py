@@ -56,9 +56,9 @@ def run_job(job_dir, settings: AppSettings | None = None) -> dict:
     job_dir = Path(job_dir)
     job = json.loads((job_dir/'job.json').read_text())
     settings = settings or AppSettings.from_env()
-    status = dict(id=job['id'], kind=job['kind'], keys=job.get('keys', []), title=job.get('title') or job['kind'],
-                  owner=job.get('owner'), state='running', progress=0.0, message='starting', started=time.time(),
-                  pid=os.getpid())
+    status = dict(id=job['id'], kind=job['kind'], keys=job.get('keys', []), title=job.get('title')
+                  or job['kind'], owner=job.get('owner'), state='running', progress=0.0,
+                  message='starting', started=time.time(), pid=os.getpid())
     lock, dirty, stop = threading.Lock(), threading.Event(), threading.Event()
     def write():
         with lock, atomic_path(job_dir/'status.json') as tmp: tmp.write_text(json.dumps(status, default=str))
@@ -154,7 +154,8 @@ def status(self: Jobs, job_id: str) -> dict:
     cancelled = (self.folder/job_id/'cancel').exists()
     if s['state'] == 'running' and s.get('pid') and not _pid_alive(s['pid']):
         if cancelled: s.update(state='cancelled', message='cancelled')
-        else: s.update(state='failed', error="the job's process ended without finishing; start it again")
+        else: s.update(state='failed',
+                       error="the job's process ended without finishing; start it again")
     elif s['state'] in ('queued', 'running') and cancelled: s['state'] = 'cancelling'
     if s['state'] == 'queued' and time.time() - s.get('started', 0) > 120:
         s.update(state='failed', error='the job did not start within 2 minutes; start it again')
@@ -169,7 +170,8 @@ def params(self: Jobs, job_id: str) -> dict:
 
 # %% ../../nbs/51_app_jobs.ipynb #1f54334e
 @patch
-def list(self: Jobs, active: bool = False, owner: str | None = None, since: float | None = None) -> list:
+def list(self: Jobs, active: bool = False, owner: str | None = None,
+         since: float | None = None) -> list:
     """Status of every job, newest first: only active ones if `active`, or those active or
     changed `since` a time."""
     if active or since is not None:
@@ -211,8 +213,9 @@ def wait(self: Jobs, job_id: str, timeout: float = 600, poll: float = 0.2) -> di
 
 # %% ../../nbs/51_app_jobs.ipynb #1d08bb74
 @patch
-def start(self: Jobs, kind: str, params: dict, key=None, title: str | None = None, owner: str | None = None,
-          max_running: int | None = None, max_per_owner: int | None = None) -> str:
+def start(self: Jobs, kind: str, params: dict, key=None, title: str | None = None,
+          owner: str | None = None, max_running: int | None = None,
+          max_per_owner: int | None = None) -> str:
     """Start a job of `kind` (or join the active one sharing a `key`); its id. `title` names it
     in the jobs panel."""
     JOBS[kind]
@@ -231,10 +234,12 @@ def start(self: Jobs, kind: str, params: dict, key=None, title: str | None = Non
         job_id = time.strftime('%Y%m%d-%H%M%S-') + uuid.uuid4().hex[:8]
         job_dir = self.folder/job_id
         job_dir.mkdir(parents=True)
-        (job_dir/'job.json').write_text(json.dumps(dict(id=job_id, kind=kind, params=params, keys=keys, title=title,
-                                                        owner=owner), default=str))
-        self._write(job_dir, dict(id=job_id, kind=kind, keys=keys, title=title, owner=owner, state='queued',
-                                  progress=0.0, message='waiting to start', started=time.time(), pid=None))
+        (job_dir/'job.json').write_text(json.dumps(dict(id=job_id, kind=kind, params=params,
+                                                        keys=keys, title=title, owner=owner),
+                                                        default=str))
+        self._write(job_dir, dict(id=job_id, kind=kind, keys=keys, title=title, owner=owner,
+                                  state='queued', progress=0.0, message='waiting to start',
+                                  started=time.time(), pid=None))
         (self.folder/'.active').mkdir(exist_ok=True)
         (self.folder/'.active'/job_id).touch()
     if self.settings.job_mode == 'thread':
@@ -244,7 +249,8 @@ def start(self: Jobs, kind: str, params: dict, key=None, title: str | None = Non
         with open(job_dir/'log.txt', 'wb') as log:
             cmd = [sys.executable, '-c', JOB_MAIN, str(job_dir), str(self.settings.job_nice)]
             _CHILDREN.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                              start_new_session=True, cwd=str(self.settings.data_dir)))
+                                              start_new_session=True,
+                                              cwd=str(self.settings.data_dir)))
     return job_id
 
 # %% ../../nbs/51_app_jobs.ipynb #a9185faf
@@ -269,8 +275,8 @@ def job_result_arrays(settings: AppSettings, job_id: str) -> dict:
         return {k: z[k] for k in z.files}
 
 # %% ../../nbs/51_app_jobs.ipynb #50-app-026
-_BAR_MODULES = ('latentlab.autoencoders', 'latentlab.metrics', 'latentlab.data', 'latentlab.experiments',
-                'latentlab.backbones')
+_BAR_MODULES = ('latentlab.autoencoders', 'latentlab.metrics', 'latentlab.data',
+                'latentlab.experiments', 'latentlab.backbones')
 _ROUTE, _ROUTED = threading.local(), {'n': 0, 'saved': {}, 'lock': threading.Lock()}
 
 class _JobBar(tqdm):
@@ -278,7 +284,8 @@ class _JobBar(tqdm):
     instead of drawing."""
     def __init__(self, *a, **kw):
         self._route = getattr(_ROUTE, 'target', None)
-        if self._route is not None: kw.update(file=io.StringIO(), mininterval=0, miniters=1, disable=False)
+        if self._route is not None: kw.update(file=io.StringIO(), mininterval=0, miniters=1,
+                                              disable=False)
         super().__init__(*a, **kw)
         self._k = self._route.slot(self.desc) if self._route is not None else None
     def update(self, n=1):
@@ -304,7 +311,8 @@ class _Route:
         self.report(a + (b - a) * bar.n / bar.total, msg)
 
 @contextmanager
-def progress_into(report, lo: float = 0.0, hi: float = 1.0, label: str = '', bars: int = 1, main: str | None = None):
+def progress_into(report, lo: float = 0.0, hi: float = 1.0, label: str = '', bars: int = 1,
+                  main: str | None = None):
     """Inside, latentlab's tqdm bars on this thread report `label: n/total` to `report`, in
     `bars` parts of [lo, hi]."""
     with _ROUTED['lock']:
@@ -313,7 +321,8 @@ def progress_into(report, lo: float = 0.0, hi: float = 1.0, label: str = '', bar
                 m = import_module(name)
                 _ROUTED['saved'][name] = m.tqdm; m.tqdm = _JobBar
         _ROUTED['n'] += 1
-    before, _ROUTE.target = getattr(_ROUTE, 'target', None), _Route(report, lo, hi, label, bars, main)
+    before, _ROUTE.target = getattr(_ROUTE, 'target', None), _Route(report, lo, hi, label, bars,
+                                                                    main)
     try: yield
     finally:
         _ROUTE.target = before

@@ -30,8 +30,9 @@ from ..latents import encode_dataset
 from .settings import AppSettings, DATASET_NAME, Refusal, list_datasets, load_app_dataset
 from .jobs import Jobs, progress_into, register_job
 from .views import get_autoencoder
-from .pages import (
-    VIEW_STATE, Page, img_tag, notice, progress_block, register_page, request_owner, start_job, wire_job)
+from latentlab.app.pages import (
+    VIEW_STATE, Page, img_tag, notice, progress_block, register_page, request_owner, start_job,
+    wire_job)
 
 # %% auto #0
 __all__ = ['MIN_ROUND', 'DEFAULT_STRATEGY', 'project_dir', 'list_projects', 'source_splits', 'create_project', 'read_project',
@@ -87,8 +88,9 @@ def _save_png(image: np.ndarray, path: Path):
     Image.fromarray(np.asarray(image, np.uint8)).save(path, format='PNG')
 
 # %% ../../nbs/57_app_label.ipynb #57-app-020
-def create_project(settings: AppSettings, name: str, source: str, n_start: int = 2, pool_size: int | None = None,
-                   seed: int = 0, autoencoder: str | None = None, resolution: int | None = None, report=None) -> dict:
+def create_project(settings: AppSettings, name: str, source: str, n_start: int = 2,
+                   pool_size: int | None = None, seed: int = 0, autoencoder: str | None = None,
+                   resolution: int | None = None, report=None) -> dict:
     """Make labelling project `name` from `source`: `n_start` labels per class, the rest of train
     as the pool."""
     folder = project_dir(settings, name)
@@ -106,14 +108,17 @@ def create_project(settings: AppSettings, name: str, source: str, n_start: int =
     if pool_size is not None and int(pool_size) < len(pool):
         pool = np.sort(np.random.default_rng(seed).choice(pool, int(pool_size), replace=False))
     ae, res = autoencoder or defaults('autoencoder'), int(resolution or defaults('resolution'))
-    info = dict(name=name, source=str(source), classes=classes, autoencoder=ae, resolution=res, n_start=int(n_start),
-                seed=int(seed), image_size=list(train.image_size), channels=train.channels, n_pool=int(len(pool)),
-                n_val=len(splits['val']), n_test=len(splits['test']), created=time.strftime('%Y-%m-%dT%H:%M:%S%z'))
-    work = [(train.images[i], Path('labelled', classes[train.labels[i]], f'{i:05d}.png')) for i in start]
+    info = dict(name=name, source=str(source), classes=classes, autoencoder=ae, resolution=res,
+                n_start=int(n_start), seed=int(seed), image_size=list(train.image_size),
+                channels=train.channels, n_pool=int(len(pool)), n_val=len(splits['val']),
+                n_test=len(splits['test']), created=time.strftime('%Y-%m-%dT%H:%M:%S%z'))
+    work = [(train.images[i], Path('labelled', classes[train.labels[i]], f'{i:05d}.png'))
+            for i in start]
     work += [(train.images[i], Path('pool', f'{i:05d}.png')) for i in pool]
     for s in ('val', 'test'):
         d = splits[s]
-        work += [(d.images[i], Path('heldout', s, classes[d.labels[i]], f'{i:05d}.png')) for i in range(len(d))]
+        work += [(d.images[i], Path('heldout', s, classes[d.labels[i]], f'{i:05d}.png'))
+                 for i in range(len(d))]
     staging = settings.data_dir/'label'/f'.new-{name}-{uuid.uuid4().hex[:8]}'
     try:
         for c in classes: (staging/'labelled'/c).mkdir(parents=True)
@@ -150,9 +155,11 @@ def read_project(settings: AppSettings, name: str) -> dict:
     p = json.loads((folder/'project.json').read_text())
     skipped = set((folder/'skipped.txt').read_text().split()) if (folder/'skipped.txt').is_file() else set()
     pool = sorted(f.name for f in (folder/'pool').iterdir() if f.suffix == '.png')
-    p.update(labelled={c: sorted(f.name for f in (folder/'labelled'/c).glob('*.png')) for c in p['classes']},
+    p.update(labelled={c: sorted(f.name for f in (folder/'labelled'/c).glob('*.png'))
+                       for c in p['classes']},
              pool=[f for f in pool if f not in skipped], skipped=sorted(skipped.intersection(pool)),
-             rounds=_read_json(folder/'rounds.json', []), suggested=_read_json(folder/'suggested.json', {}))
+             rounds=_read_json(folder/'rounds.json', []),
+             suggested=_read_json(folder/'suggested.json', {}))
     return p
 
 # %% ../../nbs/57_app_label.ipynb #57-app-029
@@ -174,7 +181,8 @@ def labelled_set(settings: AppSettings, name: str) -> ImageSet:
     """The labelled images of project `name` as an `ImageSet` in the project's class order (empty
     classes kept)."""
     p, folder = read_project(settings, name), project_dir(settings, name)
-    files = [(k, folder/'labelled'/c/f) for k, c in enumerate(p['classes']) for f in p['labelled'][c]]
+    files = [(k, folder/'labelled'/c/f) for k, c in enumerate(p['classes'])
+             for f in p['labelled'][c]]
     shape = (0, *p['image_size']) + ((3,) if p['channels'] == 3 else ())
     images = np.stack([read_image(f) for _, f in files]) if files else np.zeros(shape, np.uint8)
     return ImageSet(images, [k for k, _ in files], p['classes'], 'train', f'label-{name}')
@@ -210,9 +218,10 @@ def suggest_for_project(settings: AppSettings, name: str, k: int = 8, strategy: 
     row = {f: i for i, f in enumerate(names)}
     lab = [(y, row[f]) for y, c in enumerate(p['classes']) for f in p['labelled'][c]]
     table = suggest(X[[i for _, i in lab]], [y for y, _ in lab], X[[row[f] for f in p['pool']]],
-                    k=min(int(k), len(p['pool'])), strategy=strategy, ids=p['pool'], random_state=p['seed'])
-    kept = dict(strategy=strategy, k=int(k), images=[str(i) for i in table['id']], scores=table['score'].tolist(),
-                n_labelled=len(lab), n_pool=len(p['pool']))
+                    k=min(int(k), len(p['pool'])), strategy=strategy, ids=p['pool'],
+                    random_state=p['seed'])
+    kept = dict(strategy=strategy, k=int(k), images=[str(i) for i in table['id']],
+                scores=table['score'].tolist(), n_labelled=len(lab), n_pool=len(p['pool']))
     with atomic_path(folder/'suggested.json') as tmp: tmp.write_text(json.dumps(kept, indent=1))
     return table
 
@@ -221,8 +230,9 @@ def label_config(settings: AppSettings, name: str, folder: str | Path) -> dict:
     """The run configuration of a round of project `name` trained on dataset `folder`:
     `RunConfig`'s, latents only."""
     p = read_project(settings, name)
-    return make_config(experiment=f'label-{name}', dataset=str(folder), size=None, autoencoder=p['autoencoder'],
-                       resolution=p['resolution'], features=['latent'], keep_models=True, seed=p['seed'])
+    return make_config(experiment=f'label-{name}', dataset=str(folder), size=None,
+                       autoencoder=p['autoencoder'], resolution=p['resolution'],
+                       features=['latent'], keep_models=True, seed=p['seed'])
 
 # %% ../../nbs/57_app_label.ipynb #57-app-045
 def _link_tree(src: Path, dst: Path):
@@ -275,11 +285,12 @@ def retrain_project(settings: AppSettings, name: str, progress: bool = True) -> 
     counts = _ready_to_train(p)
     data, rec = snapshot_round(settings, name), None
     try:
-        rec = run_experiment(label_config(settings, name, data), root=settings.runs_dir, progress=progress)
+        rec = run_experiment(label_config(settings, name, data), root=settings.runs_dir,
+                             progress=progress)
         rounds = _read_json(folder/'rounds.json', [])
-        rounds.append(dict(round=len(rounds) + 1, n_labelled=sum(counts.values()), counts=counts, run_id=rec.run_id,
-                           experiment=rec.config['experiment'], dataset=data.name,
-                           finished=time.strftime('%Y-%m-%dT%H:%M:%S%z')))
+        rounds.append(dict(round=len(rounds) + 1, n_labelled=sum(counts.values()), counts=counts,
+                           run_id=rec.run_id, experiment=rec.config['experiment'],
+                           dataset=data.name, finished=time.strftime('%Y-%m-%dT%H:%M:%S%z')))
         with atomic_path(folder/'rounds.json') as tmp: tmp.write_text(json.dumps(rounds, indent=1))
     except BaseException:                 # cancelled or failed: no round, no record, no frozen labels left behind
         shutil.rmtree(data, ignore_errors=True)
@@ -297,9 +308,11 @@ def label_rounds(settings: AppSettings, name: str) -> pd.DataFrame:
         except (FileNotFoundError, OSError, ValueError): continue       # a record deleted since
         best = max(rec.metrics, key=lambda m: np.nan_to_num(rec.metrics[m]['val']['auc'], nan=-1))
         e = rec.metrics[best]
-        rows.append(dict(round=r['round'], n_labelled=int(rec.meta['data']['train']['n']), classifier=best,
-                         val_auc=e['val']['auc'], test_auc=(e.get('test') or {}).get('auc'), run_id=rec.run_id))
-    return pd.DataFrame(rows, columns=['round', 'n_labelled', 'classifier', 'val_auc', 'test_auc', 'run_id'])
+        rows.append(dict(round=r['round'], n_labelled=int(rec.meta['data']['train']['n']),
+                         classifier=best, val_auc=e['val']['auc'],
+                         test_auc=(e.get('test') or {}).get('auc'), run_id=rec.run_id))
+    return pd.DataFrame(rows, columns=['round', 'n_labelled', 'classifier', 'val_auc', 'test_auc',
+                                       'run_id'])
 
 # %% ../../nbs/57_app_label.ipynb #57-app-056
 def label_curve(rounds: pd.DataFrame, title: str = '') -> go.Figure:
@@ -307,11 +320,13 @@ def label_curve(rounds: pd.DataFrame, title: str = '') -> go.Figure:
     labels, a point a round."""
     fig = go.Figure()
     hover = [f"round {r.round}: {r.classifier}, run {r.run_id}" for r in rounds.itertuples()]
-    fig.add_scatter(x=rounds.n_labelled, y=rounds.val_auc, mode='lines+markers', name='validation AUC', text=hover)
+    fig.add_scatter(x=rounds.n_labelled, y=rounds.val_auc, mode='lines+markers',
+                    name='validation AUC', text=hover)
     if rounds.test_auc.notna().any():
-        fig.add_scatter(x=rounds.n_labelled, y=rounds.test_auc, mode='lines+markers', name='test AUC', text=hover,
-                        line=dict(dash='dot'))
-    fig.update_layout(template='plotly_white', title=title, height=340, margin=dict(l=50, r=20, t=40, b=40),
+        fig.add_scatter(x=rounds.n_labelled, y=rounds.test_auc, mode='lines+markers',
+                        name='test AUC', text=hover, line=dict(dash='dot'))
+    fig.update_layout(template='plotly_white', title=title, height=340,
+                      margin=dict(l=50, r=20, t=40, b=40),
                       xaxis=dict(title='labelled images', tickformat='d', rangemode='tozero'),
                       yaxis=dict(title='AUC', range=[0.4, 1.0]),
                       legend=dict(orientation='h', y=-0.25))
@@ -321,8 +336,9 @@ def label_curve(rounds: pd.DataFrame, title: str = '') -> go.Figure:
 def _create_job(settings: AppSettings, p: dict, report) -> dict:
     "Job: `create_project` from the job's parameters."
     report(0.02, f"reading {p['source'].split(':', 1)[-1]}", force=True)
-    info = create_project(settings, p['name'], p['source'], n_start=p.get('n_start', 2), pool_size=p.get('pool_size'),
-                          seed=p.get('seed', 0), autoencoder=p.get('autoencoder'), resolution=p.get('resolution'),
+    info = create_project(settings, p['name'], p['source'], n_start=p.get('n_start', 2),
+                          pool_size=p.get('pool_size'), seed=p.get('seed', 0),
+                          autoencoder=p.get('autoencoder'), resolution=p.get('resolution'),
                           report=lambda f, m: report(0.1 + 0.9 * f, m))
     return dict(project=p['name'], info=info)
 
@@ -373,12 +389,15 @@ def suggestion_grid(settings: AppSettings, name: str | None):
     if not left:
         return notice(f"All {len(s['images'])} suggested images are labelled or skipped: press Retrain to score the "
                       "labels, or Suggest for the next ones.")
-    cards = [html.Div([img_tag(read_image(folder/'pool'/f), 112, title=f), html.Div(f, className='cap'),
-                       html.Div([html.Button(c, id={'type': 'lb-pick', 'image': f, 'cls': c}, className='pick')
+    cards = [html.Div([img_tag(read_image(folder/'pool'/f), 112, title=f),
+                       html.Div(f, className='cap'),
+                       html.Div([html.Button(c, id={'type': 'lb-pick', 'image': f, 'cls': c},
+                                             className='pick')
                                  for c in p['classes']] +
                                 [html.Button('Skip', id={'type': 'lb-pick', 'image': f, 'cls': ''},
                                              className='skip')])],
-                      className='lb-card', style={'border': '1px solid #d5dde6', 'borderRadius': '6px',
+                      className='lb-card',
+                      style={'border': '1px solid #d5dde6', 'borderRadius': '6px',
                                                   'padding': '6px', 'width': '200px'})
              for f in left]
     return html.Div([html.P(f"{len(left)} of {len(s['images'])} suggested images left ({s['strategy']}, with "
@@ -393,10 +412,13 @@ def curve_panel(settings: AppSettings, name: str | None):
     rounds = label_rounds(settings, name)
     if rounds.empty:
         return notice('No rounds yet: label the suggested images, then press Retrain; each round adds a point here.')
-    rows = [html.Tr([html.Td(r.round), html.Td(r.n_labelled), html.Td(r.classifier), html.Td(f'{r.val_auc:.3f}'),
-                     html.Td('' if pd.isna(r.test_auc) else f'{r.test_auc:.3f}'), html.Td(r.run_id)])
+    rows = [html.Tr([html.Td(r.round), html.Td(r.n_labelled), html.Td(r.classifier),
+                     html.Td(f'{r.val_auc:.3f}'),
+                     html.Td('' if pd.isna(r.test_auc) else f'{r.test_auc:.3f}'),
+                     html.Td(r.run_id)])
             for r in rounds.itertuples()]
-    head = html.Tr([html.Th(h) for h in ('round', 'labels', 'best on validation', 'val AUC', 'test AUC', 'run')])
+    head = html.Tr([html.Th(h) for h in ('round', 'labels', 'best on validation', 'val AUC',
+                                         'test AUC', 'run')])
     return html.Div([dcc.Graph(id='lb-curve', figure=label_curve(rounds, f'{name}: AUC per round'),
                                config={'displayModeBar': False}),
                      html.Table([head, *rows], className='kv', id='lb-rounds')])
@@ -417,7 +439,8 @@ class Label(Page):
         Retrain and the curve."""
         projects = list_projects(settings)
         first = projects[-1] if projects else None
-        opts = [{'label': n, 'value': n, 'title': STRATEGIES.info(n)['description']} for n in STRATEGIES.names()]
+        opts = [{'label': n, 'value': n, 'title': STRATEGIES.info(n)['description']}
+                for n in STRATEGIES.names()]
         return html.Div([
             html.Div([html.Label('project'),
                       dcc.Dropdown(id='lb-project', options=projects, value=first, clearable=False,
@@ -425,21 +448,23 @@ class Label(Page):
                       html.Span(project_status(settings, first), id='lb-status', className='msg')],
                      className='controls'),
             html.Details([html.Summary('new project from the dataset chosen above'),
-                          html.Div([html.Label('name'), dcc.Input(id='lb-name', type='text', placeholder='my-labels',
+                          html.Div([html.Label('name'),
+                                    dcc.Input(id='lb-name', type='text', placeholder='my-labels',
                                               style={'width': '200px'}),
                                     html.Label('labels per class to start'),
-                                    dcc.Input(id='lb-start', type='number', value=2, min=1, style={'width': '60px'}),
+                                    dcc.Input(id='lb-start', type='number', value=2, min=1,
+                                              style={'width': '60px'}),
                                     html.Label('pool size'),
-                                    dcc.Input(id='lb-poolsize', type='number', min=1, placeholder='all',
-                                              style={'width': '80px'}),
+                                    dcc.Input(id='lb-poolsize', type='number', min=1,
+                                              placeholder='all', style={'width': '80px'}),
                                     html.Label('or a server folder'),
                                     dcc.Input(id='lb-folder', type='text', style={'width': '260px'},
                                               placeholder='incoming/my-scans (class folders)'),
                                     html.Button('Create', id='lb-create')], className='controls'),
                           progress_block('lbc')], open=not projects),
             html.Div([html.Label('strategy'),
-                      dcc.Dropdown(id='lb-strategy', options=opts, value=DEFAULT_STRATEGY, clearable=False,
-                                   style={'width': '150px'}),
+                      dcc.Dropdown(id='lb-strategy', options=opts, value=DEFAULT_STRATEGY,
+                                   clearable=False, style={'width': '150px'}),
                       html.Label('K'), dcc.Input(id='lb-k', type='number', value=8, min=1, max=64,
                                                  style={'width': '60px'}),
                       html.Button('Suggest', id='lb-suggest')], className='controls'),
@@ -450,7 +475,8 @@ class Label(Page):
             _filled(progress_block('lbr'), curve_panel(settings, first))])
 
 # %% ../../nbs/57_app_label.ipynb #57-app-075
-def label_create(settings: AppSettings, n_clicks, name, n_start, pool_size, folder, dataset, autoencoder, resolution):
+def label_create(settings: AppSettings, n_clicks, name, n_start, pool_size, folder, dataset,
+                 autoencoder, resolution):
     """Callback: start (or join) the job making project `name` from a server `folder` or the
     selected dataset; its id."""
     try:
@@ -461,8 +487,8 @@ def label_create(settings: AppSettings, n_clicks, name, n_start, pool_size, fold
         p = dict(name=name, source=folder or dataset, n_start=int(n_start or 2),
                  pool_size=int(pool_size) if pool_size else None, autoencoder=autoencoder,
                  resolution=int(resolution) if resolution else None)
-        return start_job(settings, 'label-create', p, key=f'label-create-{name}', title=f'new labelling project {name}',
-                         owner=request_owner()), ''
+        return start_job(settings, 'label-create', p, key=f'label-create-{name}',
+                         title=f'new labelling project {name}', owner=request_owner()), ''
     except Refusal as e: return no_update, notice(str(e), kind='error')
 
 # %% ../../nbs/57_app_label.ipynb #57-app-077
@@ -493,8 +519,10 @@ def label_suggest(settings: AppSettings, n_clicks, name, strategy, k) -> tuple:
         if not p['pool']: raise Refusal(f"the pool of {name} is empty: every image is labelled or skipped")
         k = int(k or 8)
         if not 1 <= k <= 64: raise Refusal('K is the number of images to suggest: 1 to 64')
-        return start_job(settings, 'label-suggest', dict(project=name, k=k, strategy=strategy or DEFAULT_STRATEGY),
-                         key=f'label-suggest-{name}', title=f'suggesting images of {name}', owner=request_owner()), ''
+        return start_job(settings, 'label-suggest',
+                         dict(project=name, k=k, strategy=strategy or DEFAULT_STRATEGY),
+                         key=f'label-suggest-{name}', title=f'suggesting images of {name}',
+                         owner=request_owner()), ''
     except Refusal as e: return no_update, notice(str(e), kind='error')
 
 # %% ../../nbs/57_app_label.ipynb #57-app-087
@@ -506,7 +534,8 @@ def label_pick(settings: AppSettings, n_clicks, name, pressed: dict | None = Non
         except Exception: pressed = None                         # only inside a Dash callback
     if not isinstance(pressed, dict) or not name: return no_update
     try: label_image(settings, name, pressed['image'], pressed['cls'] or None)
-    except Refusal as e: return html.Div([notice(str(e), kind='warn'), suggestion_grid(settings, name)])
+    except Refusal as e: return html.Div([notice(str(e), kind='warn'),
+                                          suggestion_grid(settings, name)])
     return suggestion_grid(settings, name)
 
 # %% ../../nbs/57_app_label.ipynb #57-app-089
@@ -524,22 +553,22 @@ def callbacks(self: Label, app, settings: AppSettings):
     """Create, choose, suggest, label with one click, retrain; each job's bar, then its grid or
     curve."""
     app.callback(Output('lbc-job', 'data'), Output('lbc-out', 'children', allow_duplicate=True),
-                 Input('lb-create', 'n_clicks'), State('lb-name', 'value'), State('lb-start', 'value'),
-                 State('lb-poolsize', 'value'), State('lb-folder', 'value'), *VIEW_STATE,
-                 prevent_initial_call=True)(partial(label_create, settings))
-    app.callback(Output('lb-project', 'options'), Output('lb-project', 'value'), Input('lbc-out', 'children'),
-                 State('lbc-job', 'data'), prevent_initial_call=True)(partial(label_created, settings))
+                 Input('lb-create', 'n_clicks'), State('lb-name', 'value'),
+                 State('lb-start', 'value'), State('lb-poolsize', 'value'),
+                 State('lb-folder', 'value'), *VIEW_STATE, prevent_initial_call=True)(partial(label_create, settings))
+    app.callback(Output('lb-project', 'options'), Output('lb-project', 'value'),
+                 Input('lbc-out', 'children'), State('lbc-job', 'data'), prevent_initial_call=True)(partial(label_created, settings))
     app.callback(Output('lbs-out', 'children', allow_duplicate=True),
                  Output('lbr-out', 'children', allow_duplicate=True), Input('lb-project', 'value'),
                  prevent_initial_call=True)(partial(label_show, settings))
-    app.callback(Output('lb-status', 'children'), Input('lb-project', 'value'), Input('lbs-out', 'children'),
-                 Input('lbr-out', 'children'), prevent_initial_call=True)(partial(label_status, settings))
+    app.callback(Output('lb-status', 'children'), Input('lb-project', 'value'),
+                 Input('lbs-out', 'children'), Input('lbr-out', 'children'), prevent_initial_call=True)(partial(label_status, settings))
     app.callback(Output('lbs-job', 'data'), Output('lbs-out', 'children', allow_duplicate=True),
-                 Input('lb-suggest', 'n_clicks'), State('lb-project', 'value'), State('lb-strategy', 'value'),
-                 State('lb-k', 'value'), prevent_initial_call=True)(partial(label_suggest, settings))
+                 Input('lb-suggest', 'n_clicks'), State('lb-project', 'value'),
+                 State('lb-strategy', 'value'), State('lb-k', 'value'), prevent_initial_call=True)(partial(label_suggest, settings))
     app.callback(Output('lbs-out', 'children', allow_duplicate=True),
-                 Input({'type': 'lb-pick', 'image': ALL, 'cls': ALL}, 'n_clicks'), State('lb-project', 'value'),
-                 prevent_initial_call=True)(partial(label_pick, settings))
+                 Input({'type': 'lb-pick', 'image': ALL, 'cls': ALL}, 'n_clicks'),
+                 State('lb-project', 'value'), prevent_initial_call=True)(partial(label_pick, settings))
     app.callback(Output('lbr-job', 'data'), Output('lbr-out', 'children', allow_duplicate=True),
                  Input('lb-retrain', 'n_clicks'), State('lb-project', 'value'),
                  prevent_initial_call=True)(partial(label_retrain, settings))

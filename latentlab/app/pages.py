@@ -91,15 +91,17 @@ def dataset_options(settings: AppSettings) -> list:
     for d in list_datasets(settings):
         name = d['id'].split(':', 1)[1]
         if d['kind'] == 'imported' and name in importing:
-            out.append({'label': f"{name} (preparing, {importing.pop(name):.0%})", 'value': d['id']})
+            out.append({'label': f"{name} (preparing, {importing.pop(name):.0%})",
+                        'value': d['id']})
         else: out.append({'label': d['label'], 'value': d['id']})
-    return out + [{'label': f"{n} (importing, {p:.0%})", 'value': f'imported:{n}'} for n, p in importing.items()]
+    return out + [{'label': f"{n} (importing, {p:.0%})", 'value': f'imported:{n}'} for n,
+                  p in importing.items()]
 
 # %% ../../nbs/53_app_pages.ipynb #31023030
 def img_tag(image, size: int = 96, title: str = '', **kw):
     "An `<img>` of a `uint8` image (upscaled to `size` px, pixels kept sharp)."
-    return html.Img(src=thumbnail_uri(np.asarray(image, np.uint8), size), title=title, width=size, height=size,
-                    className='pix', **kw)
+    return html.Img(src=thumbnail_uri(np.asarray(image, np.uint8), size), title=title, width=size,
+                    height=size, className='pix', **kw)
 
 # %% ../../nbs/53_app_pages.ipynb #f2df2279
 def notice(*children, kind: str = 'info'):
@@ -112,7 +114,8 @@ def progress_block(prefix: str):
     `-progress`, `-msg`, `-out`."""
     return html.Div([dcc.Store(id=f'{prefix}-job', storage_type='session'),
                      dcc.Interval(id=f'{prefix}-poll', interval=700, disabled=True),
-                     html.Progress(id=f'{prefix}-progress', max=1, value=0, style={'display': 'none'}),
+                     html.Progress(id=f'{prefix}-progress', max=1, value=0,
+                                   style={'display': 'none'}),
                      html.Span(id=f'{prefix}-msg', className='msg'), html.Div(id=f'{prefix}-out')])
 
 # %% ../../nbs/53_app_pages.ipynb #6f1842c3
@@ -145,10 +148,11 @@ def job_progress(settings: AppSettings, render, job_id, n_intervals=None) -> tup
 def wire_job(app, settings: AppSettings, prefix: str, render):
     """Poll the job in `<prefix>-job` and show its progress; when it is done, `render(status)`
     fills `<prefix>-out`."""
-    return app.callback(Output(f'{prefix}-progress', 'value'), Output(f'{prefix}-progress', 'style'),
-                        Output(f'{prefix}-msg', 'children'), Output(f'{prefix}-poll', 'disabled'),
-                        Output(f'{prefix}-out', 'children'), Input(f'{prefix}-job', 'data'),
-                        Input(f'{prefix}-poll', 'n_intervals'), prevent_initial_call=True)(
+    return app.callback(Output(f'{prefix}-progress', 'value'),
+                        Output(f'{prefix}-progress', 'style'), Output(f'{prefix}-msg', 'children'),
+                        Output(f'{prefix}-poll', 'disabled'), Output(f'{prefix}-out', 'children'),
+                        Input(f'{prefix}-job', 'data'), Input(f'{prefix}-poll', 'n_intervals'),
+                        prevent_initial_call=True)(
         partial(job_progress, settings, render))
 
 # %% ../../nbs/53_app_pages.ipynb #4a38e96b
@@ -162,7 +166,8 @@ def jobs_panel(settings: AppSettings, recent: float = 60.0):
             rows.append(html.Div([html.B(s['title']), html.Progress(max=1, value=s['progress']),
                                   html.Span(f" {s['progress']:.0%} · {what}", className='stage'),
                                   html.Button('Cancel', id={'type': 'job-cancel', 'index': s['id']},
-                                              disabled=s['state'] == 'cancelling', className='cancel')],
+                                              disabled=s['state'] == 'cancelling',
+                                              className='cancel')],
                                  className='job running', id=f"job-{s['id']}"))
         else:
             said = {'done': 'done', 'cancelled': 'cancelled: nothing it was making was kept',
@@ -194,8 +199,8 @@ class Home(Page):
             html.P('What the latent space of a diffusion-model autoencoder does to your images, and what it buys a '
                    'classifier trained on few labelled examples. Choose a dataset, an autoencoder and a resolution '
                    'above; every page works on that view.'),
-            html.Div([html.Div([dcc.Link(html.H3(p.title), href=p.path), html.P(p.about)], className='card',
-                               id=f'card-{p.name}')
+            html.Div([html.Div([dcc.Link(html.H3(p.title), href=p.path), html.P(p.about)],
+                               className='card', id=f'card-{p.name}')
                       for p in sorted(pages, key=lambda p: p.order)], className='cards'),
             html.P(f"{len(list_datasets(settings))} datasets, {ready} prepared views, {n_runs} run records in "
                    f"{settings.runs_dir}.", id='home-summary')])

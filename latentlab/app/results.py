@@ -17,8 +17,8 @@ from fastcore.basics import patch
 
 from ..evaluation import learning_curve, plot_learning_curves
 from ..experiments import (
-    RunRecord, augmentation_name, describe_version_changes, find_run, list_runs, name_sources, one_per_model,
-    pipeline_name, rerun, version_changes)
+    RunRecord, augmentation_name, describe_version_changes, find_run, list_runs, name_sources,
+    one_per_model, pipeline_name, rerun, version_changes)
 from .settings import AppSettings
 from .jobs import progress_into, register_job
 from .pages import Page, notice, progress_block, register_page, start_job, wire_job
@@ -44,18 +44,22 @@ def benchmark_table(runs: Path) -> pd.DataFrame:
         n_used, k = train.get('n_used', train.get('n')), max(len(train.get('classes', {})), 1)
         x = c.get('n_per_class') or (round(n_used / k) if n_used else None)
         for _, q in res.iterrows():
-            rows.append(dict(run_id=rec.run_id, experiment=r['experiment'], dataset=str(c.get('dataset')),
-                             size=c.get('size'), autoencoder=c.get('autoencoder'), resolution=c.get('resolution'),
-                             pipeline=pipeline_name(c, q['features']), augmenter=c.get('augmenter') or 'none',
-                             augmentation=augmentation_name(c), features=q['features'],
-                             classifier=q['classifier'], n_per_class=x, seed=c.get('seed'), metric=q['metric'],
-                             value=q['value'], low=q.get('low'), high=q.get('high')))
-    df = pd.DataFrame(rows, columns=['run_id', 'experiment', 'dataset', 'size', 'autoencoder', 'resolution', 'pipeline',
-                                     'augmenter', 'augmentation', 'features', 'classifier', 'n_per_class', 'seed',
-                                     'metric', 'value', 'low', 'high'])
+            rows.append(dict(run_id=rec.run_id, experiment=r['experiment'],
+                             dataset=str(c.get('dataset')), size=c.get('size'),
+                             autoencoder=c.get('autoencoder'), resolution=c.get('resolution'),
+                             pipeline=pipeline_name(c, q['features']), augmenter=c.get('augmenter')
+                             or 'none', augmentation=augmentation_name(c), features=q['features'],
+                             classifier=q['classifier'], n_per_class=x, seed=c.get('seed'),
+                             metric=q['metric'], value=q['value'], low=q.get('low'),
+                             high=q.get('high')))
+    df = pd.DataFrame(rows, columns=['run_id', 'experiment', 'dataset', 'size', 'autoencoder',
+                                     'resolution', 'pipeline', 'augmenter', 'augmentation',
+                                     'features', 'classifier', 'n_per_class', 'seed', 'metric',
+                                     'value', 'low', 'high'])
     # an ensemble cell also scores pixels alone, as the pixel cell does: one seed must not count twice in a curve
     return one_per_model(name_sources(df),
-                         ['dataset', 'pipeline', 'augmentation', 'classifier', 'n_per_class', 'seed', 'metric'])
+                         ['dataset', 'pipeline', 'augmentation', 'classifier', 'n_per_class',
+                          'seed', 'metric'])
 
 # %% ../../nbs/55_app_results.ipynb #28820dee
 BENCH_FILTERS = ('dataset', 'autoencoder', 'augmenter', 'classifier')
@@ -84,18 +88,21 @@ class Benchmark(Page):
         df = benchmark_table(settings.runs_dir)
         if not len(df):
             return notice(f'No experiment records in {settings.runs_dir} yet. `latentlab run` (or a sweep) writes '
-                          'them; this page then shows their results and learning curves.', kind='info')
-        opts = lambda c: [{'label': str(v), 'value': str(v)} for v in sorted(df[c].astype(str).unique())]
+                          'them; this page then shows their results and learning curves.',
+                          kind='info')
+        opts = lambda c: [{'label': str(v), 'value': str(v)}
+                          for v in sorted(df[c].astype(str).unique())]
         return html.Div([
-            html.Div([html.Div([html.Label(f), dcc.Dropdown(id=f'bm-{f}', options=opts(f), multi=True,
+            html.Div([html.Div([html.Label(f),
+                                dcc.Dropdown(id=f'bm-{f}', options=opts(f), multi=True,
                                                             placeholder='all')], className='filter')
                       for f in BENCH_FILTERS] +
                      [html.Div([html.Label('metric'),
-                                dcc.Dropdown(id='bm-metric', options=['auc', 'acc', 'balanced_acc', 'f1'], value='auc',
-                                             clearable=False)], className='filter')], className='controls'),
+                                dcc.Dropdown(id='bm-metric',
+                                             options=['auc', 'acc', 'balanced_acc', 'f1'], value='auc', clearable=False)], className='filter')], className='controls'),
             dcc.Graph(id='bm-curves'),
-            dash_table.DataTable(id='bm-table', page_size=15, sort_action='native', filter_action='native',
-                                 style_table={'overflowX': 'auto'},
+            dash_table.DataTable(id='bm-table', page_size=15, sort_action='native',
+                                 filter_action='native', style_table={'overflowX': 'auto'},
                                  style_cell={'fontSize': 12, 'fontFamily': 'sans-serif'})])
 
 # %% ../../nbs/55_app_results.ipynb #581ffea7
@@ -109,18 +116,20 @@ def benchmark_update(settings: AppSettings, *filters_and_metric) -> tuple:
     df = df[df.metric == metric]
     intervals = lambda d: [f'[{l:.3f}, {h:.3f}]' for l, h in zip(d.low, d.high)]
     table = df.round(4).assign(interval=intervals) if len(df) else df
-    cols = [{'name': c, 'id': c} for c in ('run_id', 'dataset', 'pipeline', 'features', 'classifier', 'augmentation',
+    cols = [{'name': c, 'id': c}
+            for c in ('run_id', 'dataset', 'pipeline', 'features', 'classifier', 'augmentation',
                                            'n_per_class', 'seed', 'value', 'interval')]
     df = df.dropna(subset=['n_per_class'])
     if not len(df):
         return table.to_dict('records'), cols, go.Figure(layout=dict(title='no records match these filters'))
     prefix = df.dataset.map(lambda d: Path(d).name) + ' · ' if df.dataset.nunique() > 1 else ''
     aug = np.where(df.augmentation != 'none', ' + ' + df.augmentation, '')
-    df = df.assign(line=prefix + df.pipeline + ' / ' + df.classifier + aug, group=prefix + df.pipeline + aug,
-                   n_per_class=df.n_per_class.astype(int))
+    df = df.assign(line=prefix + df.pipeline + ' / ' + df.classifier + aug,
+                   group=prefix + df.pipeline + aug, n_per_class=df.n_per_class.astype(int))
     curves, note = fewer_lines(learning_curve(df, by=['dataset', 'group', 'line'], x='n_per_class'))
     title = f'test {metric} by labelled images per class (mean, 95% interval over seeds)'
-    fig = plot_learning_curves(curves, 'line', title=title + (f'<br><sup>{note}</sup>' if note else ''),
+    fig = plot_learning_curves(curves, 'line',
+                               title=title + (f'<br><sup>{note}</sup>' if note else ''),
                                y_title=f'test {metric}')
     return table.to_dict('records'), cols, fig
 
@@ -128,8 +137,9 @@ def benchmark_update(settings: AppSettings, *filters_and_metric) -> tuple:
 @patch
 def callbacks(self: Benchmark, app, settings: AppSettings):
     "Fill the table and the learning curves from `benchmark_table`, filtered by the menus."
-    app.callback(Output('bm-table', 'data'), Output('bm-table', 'columns'), Output('bm-curves', 'figure'),
-                 *[Input(f'bm-{f}', 'value') for f in BENCH_FILTERS], Input('bm-metric', 'value'))(
+    app.callback(Output('bm-table', 'data'), Output('bm-table', 'columns'),
+                 Output('bm-curves', 'figure'), *[Input(f'bm-{f}', 'value') for f in BENCH_FILTERS],
+                 Input('bm-metric', 'value'))(
         partial(benchmark_update, settings))
 
 register_page(Benchmark())
@@ -158,9 +168,10 @@ def rerun_panel(status: dict):
            (f", largest difference {r['max_diff']:.3g})" if r['max_diff'] is not None else ')') + \
            (f"; code and packages: {r['code']}" if r.get('code') else '')
     return html.Div([notice(head, kind='info' if r['match'] else 'warn'),
-                     dash_table.DataTable(data=r['table'], page_size=10, style_cell={'fontSize': 12},
-                                          columns=[{'name': c, 'id': c}
-                                                   for c in ('metric', 'original', 'rerun', 'diff', 'match')])],
+                     dash_table.DataTable(data=r['table'], page_size=10,
+                                          style_cell={'fontSize': 12}, columns=[{'name': c, 'id': c}
+                                                   for c in ('metric', 'original', 'rerun', 'diff',
+                                                             'match')])],
                     id='rn-compare')
 
 # %% ../../nbs/55_app_results.ipynb #64a1fac9
@@ -168,13 +179,16 @@ def run_detail(settings: AppSettings, run_id: str):
     "A record's report (in a frame) or, without one, its test results and config."
     rec = RunRecord.load(find_run(run_id, settings.runs_dir))
     if (rec.path/'report.html').is_file():
-        return html.Div([html.A('open the report in a new tab', href=f'/report/{rec.run_id}', target='_blank'),
+        return html.Div([html.A('open the report in a new tab', href=f'/report/{rec.run_id}',
+                                target='_blank'),
                          html.Iframe(src=f'/report/{rec.run_id}', id='rn-report',
-                                     style={'width': '100%', 'height': '700px', 'border': '1px solid #ccc'})])
+                                     style={'width': '100%', 'height': '700px',
+                                            'border': '1px solid #ccc'})])
     body = [html.H4(f'{rec.run_id} ({rec.meta.get("kind", "experiment")})')]
     if len(rec.results) and 'split' in rec.results:
         t = rec.table('test').round(4)
-        body.append(dash_table.DataTable(data=t.to_dict('records'), columns=[{'name': c, 'id': c} for c in t.columns],
+        body.append(dash_table.DataTable(data=t.to_dict('records'),
+                                         columns=[{'name': c, 'id': c} for c in t.columns],
                                          id='rn-results', style_cell={'fontSize': 12}))
     if rec.meta.get('skipped_files'):
         body.append(notice(f"{len(rec.meta['skipped_files'])} files were skipped while loading the data", kind='warn'))
@@ -196,13 +210,15 @@ def runs_summary(runs: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for _, r in runs.iterrows():
         metric = r['selection_metric'] if isinstance(r.get('selection_metric'), str) else 'auc'
-        models = sorted({c.rsplit('/', 2)[0] for c in runs.columns if c.endswith(f'/val/{metric}') and pd.notna(r[c])})
+        models = sorted({c.rsplit('/', 2)[0] for c in runs.columns if c.endswith(f'/val/{metric}')
+                         and pd.notna(r[c])})
         best = max(models, key=lambda m: r[f'{m}/val/{metric}']) if models else None
         get = lambda k: r.get(f'{best}/{k}') if best else None
         rows.append({'run_id': r['run_id'], 'experiment': r['experiment'], 'best model': best,
-                     f'val {metric}': get(f'val/{metric}'), 'test auc': get('test/auc'), 'test acc': get('test/acc'),
-                     'test balanced acc': get('test/balanced_acc'), 'test f1': get('test/f1'),
-                     'dataset': _dataset_name(r.get('dataset')), 'kind': r.get('kind'), 'finished': r.get('finished')})
+                     f'val {metric}': get(f'val/{metric}'), 'test auc': get('test/auc'),
+                     'test acc': get('test/acc'), 'test balanced acc': get('test/balanced_acc'),
+                     'test f1': get('test/f1'), 'dataset': _dataset_name(r.get('dataset')),
+                     'kind': r.get('kind'), 'finished': r.get('finished')})
     return pd.DataFrame(rows)
 
 # %% ../../nbs/55_app_results.ipynb #5867cd83
@@ -225,14 +241,17 @@ class Runs(Page):
                           '`latentlab run` or `latentlab report` makes one.')
         data, columns = runs_table(settings)
         return html.Div([
-            dcc.Checklist(id='rn-all', options=[{'label': ' show every column (the config and every model\'s metrics)',
+            dcc.Checklist(id='rn-all',
+                          options=[{'label': ' show every column (the config and every model\'s metrics)',
                                                  'value': 'all'}], value=[]),
             dash_table.DataTable(id='rn-table', data=data, columns=columns, row_selectable='single',
-                                 selected_rows=[0], page_size=12, sort_action='native', filter_action='native',
-                                 style_table={'overflowX': 'auto'},
-                                 style_cell={'fontSize': 12, 'fontFamily': 'sans-serif', 'maxWidth': '260px',
-                                             'overflow': 'hidden', 'textOverflow': 'ellipsis'}),
-            html.Div([html.Button('open', id='rn-open'), html.Button('re-run', id='rn-rerun')], className='controls'),
+                                 selected_rows=[0], page_size=12, sort_action='native',
+                                 filter_action='native', style_table={'overflowX': 'auto'},
+                                 style_cell={'fontSize': 12, 'fontFamily': 'sans-serif',
+                                             'maxWidth': '260px', 'overflow': 'hidden',
+                                             'textOverflow': 'ellipsis'}),
+            html.Div([html.Button('open', id='rn-open'), html.Button('re-run', id='rn-rerun')],
+                     className='controls'),
             progress_block('rn'), html.Div(id='rn-detail')])
 
 # %% ../../nbs/55_app_results.ipynb #81dfff41
@@ -252,19 +271,20 @@ def runs_rerun(settings: AppSettings, n_clicks, rows, data):
     "Callback: start the selected record's `rerun` job (one per record at a time); its id."
     rid = selected_run(rows, data)
     if not rid: return no_update
-    return start_job(settings, 'rerun', {'run_id': rid}, key=f'rerun-{rid}', title=f're-run of {rid}')
+    return start_job(settings, 'rerun', {'run_id': rid}, key=f'rerun-{rid}',
+                     title=f're-run of {rid}')
 
 # %% ../../nbs/55_app_results.ipynb #5168190a
 @patch
 def callbacks(self: Runs, app, settings: AppSettings):
     """Open the selected record (`run_detail`) and re-run it as a job, compared metric by metric
     (`rerun_panel`)."""
-    app.callback(Output('rn-detail', 'children'), Input('rn-open', 'n_clicks'), State('rn-table', 'selected_rows'),
-                 State('rn-table', 'derived_virtual_data'), prevent_initial_call=True)(partial(runs_open, settings))
-    app.callback(Output('rn-job', 'data'), Input('rn-rerun', 'n_clicks'), State('rn-table', 'selected_rows'),
-                 State('rn-table', 'derived_virtual_data'), prevent_initial_call=True)(partial(runs_rerun, settings))
+    app.callback(Output('rn-detail', 'children'), Input('rn-open', 'n_clicks'),
+                 State('rn-table', 'selected_rows'), State('rn-table', 'derived_virtual_data'), prevent_initial_call=True)(partial(runs_open, settings))
+    app.callback(Output('rn-job', 'data'), Input('rn-rerun', 'n_clicks'),
+                 State('rn-table', 'selected_rows'), State('rn-table', 'derived_virtual_data'), prevent_initial_call=True)(partial(runs_rerun, settings))
     wire_job(app, settings, 'rn', rerun_panel)
-    app.callback(Output('rn-table', 'data'), Output('rn-table', 'columns'), Input('rn-all', 'value'),
-                 Input('rn-out', 'children'), prevent_initial_call=True)(partial(runs_table, settings))
+    app.callback(Output('rn-table', 'data'), Output('rn-table', 'columns'),
+                 Input('rn-all', 'value'), Input('rn-out', 'children'), prevent_initial_call=True)(partial(runs_table, settings))
 
 register_page(Runs())

@@ -25,8 +25,9 @@ from ..experiments import find_run
 from .settings import AppSettings, list_datasets
 from .jobs import Jobs
 from .views import _AE_CACHE, _VIEWS, get_view, list_autoencoders, view_key
-from .pages import (
-    PAGES, VIEW_STATE, dataset_options, jobs_cancel, jobs_panel, notice, start_job, view_job_key, view_message)
+from latentlab.app.pages import (
+    PAGES, VIEW_STATE, dataset_options, jobs_cancel, jobs_panel, notice, start_job, view_job_key,
+    view_message)
 from .explore import explorer_figure, hover_card, mix_latents
 from .your_data import list_models
 
@@ -42,24 +43,30 @@ def shell_layout(settings: AppSettings):
     datasets, aes = dataset_options(settings), list_autoencoders()
     ae0, res0, name0, size0 = defaults('autoencoder', 'resolution', 'dataset', 'size')
     pages = sorted((PAGES[n] for n in PAGES.names()), key=lambda p: p.order)
-    hide, keep = {'display': 'none'}, dict(persistence=True, persistence_type='session', clearable=False)
+    hide, keep = {'display': 'none'}, dict(persistence=True, persistence_type='session',
+                                           clearable=False)
     ready = sorted((settings.data_dir/'views').glob('*/view.json'), key=lambda p: p.stat().st_mtime)
     last = json.loads(ready[-1].read_text()) if ready else {}   # start on the latest prepared view, if any
     known = [d['value'] for d in datasets]          # else the default pipeline's data set, if it is here
-    ds0 = next((d for d in (last.get('dataset'), f'medmnist:{name0}:{size0}') if d in known), known[0] if known else None)
+    ds0 = next((d for d in (last.get('dataset'), f'medmnist:{name0}:{size0}') if d in known),
+               known[0] if known else None)
     return html.Div([
-        dcc.Location(id='url'), dcc.Store(id='view-ready'), dcc.Store(id='view-job'), dcc.Store(id='jobs-seen'),
-        dcc.Interval(id='view-poll', interval=1000, disabled=True), dcc.Interval(id='jobs-poll', interval=1000),
+        dcc.Location(id='url'), dcc.Store(id='view-ready'), dcc.Store(id='view-job'),
+        dcc.Store(id='jobs-seen'), dcc.Interval(id='view-poll', interval=1000, disabled=True),
+        dcc.Interval(id='jobs-poll', interval=1000),
         html.Header([html.Span('latentlab', className='brand'),
-                     html.Nav([dcc.Link(p.title, href=p.path, id=f'nav-{p.name}') for p in pages])]),
+                     html.Nav([dcc.Link(p.title, href=p.path, id=f'nav-{p.name}')
+                               for p in pages])]),
         html.Div([html.Label('dataset'),
-                  dcc.Dropdown(id='sel-dataset', options=datasets, value=ds0, style={'width': '320px'}, **keep),
+                  dcc.Dropdown(id='sel-dataset', options=datasets, value=ds0,
+                               style={'width': '320px'}, **keep),
                   html.Label('autoencoder'),
-                  dcc.Dropdown(id='sel-ae', options=aes, value=last.get('autoencoder', ae0 if ae0 in aes else aes[0]),
+                  dcc.Dropdown(id='sel-ae', options=aes,
+                               value=last.get('autoencoder', ae0 if ae0 in aes else aes[0]),
                                style={'width': '140px'}, **keep),
                   html.Label('resolution'),
-                  dcc.Dropdown(id='sel-res', options=sorted({64, 128, 256, res0}), value=last.get('resolution', res0),
-                               style={'width': '90px'}, **keep),
+                  dcc.Dropdown(id='sel-res', options=sorted({64, 128, 256, res0}),
+                               value=last.get('resolution', res0), style={'width': '90px'}, **keep),
                   html.Button('Prepare this view', id='view-prepare', style=hide),
                   html.Progress(id='view-progress', max=1, value=0, style=hide),
                   html.Span(id='view-status', className='msg')],
@@ -76,7 +83,8 @@ def shell_page(settings: AppSettings, path):
     return notice(f'no page at {path}', kind='error')
 
 # %% ../../nbs/59_app_server.ipynb #80e0107c
-def shell_status(settings: AppSettings, dataset, autoencoder, resolution, n_intervals, job_id, ready) -> tuple:
+def shell_status(settings: AppSettings, dataset, autoencoder, resolution, n_intervals, job_id,
+                 ready) -> tuple:
     """Callback: the view's status, the bar's value and style, the prepare button's style,
     whether to poll, the view key."""
     hide, show = {'display': 'none'}, {'display': 'inline-block'}
@@ -86,11 +94,12 @@ def shell_status(settings: AppSettings, dataset, autoencoder, resolution, n_inte
     if v.ready:
         i = v.info
         shape = 'x'.join(map(str, i['latent_shape']))
-        return (f"ready: {i['n']} images, latents {shape}, prepared in {i['seconds']} s", 1, hide, hide, True,
-                same(v.key))
+        return (f"ready: {i['n']} images, latents {shape}, prepared in {i['seconds']} s", 1, hide,
+                hide, True, same(v.key))
     job = Jobs(settings).find(view_job_key(dataset, autoencoder, resolution))
     if job:
-        return (f"preparing: {job['message']} ({job['progress']:.0%})", job['progress'], show, hide, False, same(None))
+        return (f"preparing: {job['message']} ({job['progress']:.0%})", job['progress'], show, hide,
+                False, same(None))
     if dataset not in [d['id'] for d in list_datasets(settings)]:
         return (f"{dataset.split(':', 1)[-1]} is not in the app (its import was cancelled or failed): choose another "
                 "dataset", 0, hide, hide, True, same(None))
@@ -101,7 +110,8 @@ def shell_prepare(settings: AppSettings, n_clicks, dataset, autoencoder, resolut
     """Callback: start the `prepare` job of the selected view, or join the job already preparing
     it; its id."""
     if not (n_clicks and dataset and autoencoder and resolution): return no_update
-    return start_job(settings, 'prepare', dict(dataset=dataset, autoencoder=autoencoder, resolution=int(resolution)),
+    return start_job(settings, 'prepare',
+                     dict(dataset=dataset, autoencoder=autoencoder, resolution=int(resolution)),
                      key=view_job_key(dataset, autoencoder, resolution),
                      title=f"preparing {dataset.split(':', 1)[-1]} ({autoencoder}, {int(resolution)} px)")
 
@@ -143,23 +153,23 @@ def shell_callbacks(app, settings: AppSettings):
     """Routing, the view's status and its prepare button, the page's notice, the jobs line, the
     dataset menu."""
     app.callback(Output('page', 'children'), Input('url', 'pathname'))(partial(shell_page, settings))
-    app.callback(Output('view-status', 'children'), Output('view-progress', 'value'), Output('view-progress', 'style'),
-                 Output('view-prepare', 'style'), Output('view-poll', 'disabled'), Output('view-ready', 'data'),
+    app.callback(Output('view-status', 'children'), Output('view-progress', 'value'),
+                 Output('view-progress', 'style'), Output('view-prepare', 'style'),
+                 Output('view-poll', 'disabled'), Output('view-ready', 'data'),
                  Input('sel-dataset', 'value'), Input('sel-ae', 'value'), Input('sel-res', 'value'),
-                 Input('view-poll', 'n_intervals'), Input('view-job', 'data'),
-                 State('view-ready', 'data'))(partial(shell_status, settings))
+                 Input('view-poll', 'n_intervals'), Input('view-job', 'data'), State('view-ready', 'data'))(partial(shell_status, settings))
     app.callback(Output('view-job', 'data'), Input('view-prepare', 'n_clicks'), *VIEW_STATE,
                  prevent_initial_call=True)(partial(shell_prepare, settings))
-    app.callback(Output('view-notice', 'children'), Output('page', 'style'), Input('url', 'pathname'),
-                 Input('view-ready', 'data'), Input('view-poll', 'n_intervals'),
-                 *VIEW_STATE)(partial(shell_notice, settings))
-    app.callback(Output('jobs-line', 'children'), Output('jobs-seen', 'data'), Input('jobs-poll', 'n_intervals'),
-                 State('jobs-seen', 'data'))(partial(shell_jobs, settings))
+    app.callback(Output('view-notice', 'children'), Output('page', 'style'),
+                 Input('url', 'pathname'), Input('view-ready', 'data'),
+                 Input('view-poll', 'n_intervals'), *VIEW_STATE)(partial(shell_notice, settings))
+    app.callback(Output('jobs-line', 'children'), Output('jobs-seen', 'data'),
+                 Input('jobs-poll', 'n_intervals'), State('jobs-seen', 'data'))(partial(shell_jobs, settings))
     app.callback(Output('jobs-line', 'children', allow_duplicate=True),
                  Input({'type': 'job-cancel', 'index': ALL}, 'n_clicks'),
                  prevent_initial_call=True)(partial(shell_cancel, settings))
-    app.callback(Output('sel-dataset', 'options'), Input('jobs-seen', 'data'), State('sel-dataset', 'options'),
-                 prevent_initial_call=True)(partial(shell_datasets, settings))
+    app.callback(Output('sel-dataset', 'options'), Input('jobs-seen', 'data'),
+                 State('sel-dataset', 'options'), prevent_initial_call=True)(partial(shell_datasets, settings))
 
 # %% ../../nbs/59_app_server.ipynb #9ed1678a
 STYLESHEET = Path(str(resources.files('latentlab.app')/'app.css'))
@@ -173,9 +183,11 @@ def health(settings: AppSettings) -> dict:
             i = json.loads((d/'view.json').read_text())
             ready.append({k: i[k] for k in ('dataset', 'autoencoder', 'resolution', 'n')})
     loaded = [dict(dataset=v.dataset, autoencoder=v.autoencoder, resolution=v.resolution)
-              for (root, _), v in list(_VIEWS.items()) if root == str(settings.data_dir) and v._loaded]
-    return dict(status='ok', version=__version__, pid=os.getpid(), datasets=[d['id'] for d in list_datasets(settings)],
-                views_ready=ready, views_loaded=loaded, autoencoders_loaded=[f'{n}@{r}' for n, r in list(_AE_CACHE)],
+              for (root, _), v in list(_VIEWS.items()) if root == str(settings.data_dir)
+              and v._loaded]
+    return dict(status='ok', version=__version__, pid=os.getpid(),
+                datasets=[d['id'] for d in list_datasets(settings)], views_ready=ready,
+                views_loaded=loaded, autoencoders_loaded=[f'{n}@{r}' for n, r in list(_AE_CACHE)],
                 models=[m['id'] for m in list_models(settings)],
                 jobs_active=len(Jobs(settings).list(active=True)),
                 runs=len(list(settings.runs_dir.glob('*/*/metrics.json'))),
@@ -231,15 +243,16 @@ def wsgi():
     return create_app(AppSettings.from_env()).server
 
 # %% ../../nbs/59_app_server.ipynb #32026f7d
-def serve(settings: AppSettings, host: str = '127.0.0.1', port: int = 8050, workers: int = 1, timeout: int = 300):
+def serve(settings: AppSettings, host: str = '127.0.0.1', port: int = 8050, workers: int = 1,
+          timeout: int = 300):
     """Serve the app: one process (Flask's threaded server) or, with `workers > 1`, exec gunicorn
     with that many workers."""
     if workers > 1:
         exe = Path(sys.executable).with_name('gunicorn')
         exe = str(exe) if exe.is_file() else shutil.which('gunicorn')
         if not exe: raise RuntimeError('gunicorn is not installed (pip install gunicorn); or serve with --workers 1')
-        args = [exe, '--workers', str(int(workers)), '--bind', f'{host}:{int(port)}', '--timeout', str(int(timeout)),
-                '--access-logfile', '-', 'latentlab.app.server:wsgi()']
+        args = [exe, '--workers', str(int(workers)), '--bind', f'{host}:{int(port)}', '--timeout',
+                str(int(timeout)), '--access-logfile', '-', 'latentlab.app.server:wsgi()']
         print('exec', ' '.join(args), flush=True)
         os.execve(exe, args, {**os.environ, **settings.to_env()})
     app = create_app(settings)
@@ -251,7 +264,8 @@ def dash_payload(dependencies: list, output: str, values: dict, changed: str | N
     """The JSON body firing the callback of `output` (`'id.prop'`), inputs and states from
     `values` (`'id.prop'`: value)."""
     deps = [d for d in dependencies
-            if output in d['output'].split('...') or d['output'] == output or f'..{output}..' in d['output']]
+            if output in d['output'].split('...') or d['output'] == output
+            or f'..{output}..' in d['output']]
     if len(deps) != 1: raise KeyError(f"{len(deps)} callbacks write {output!r}")
     d = deps[0]
     parse = lambda s: dict(zip(('id', 'property'), s.rsplit('.', 1)))

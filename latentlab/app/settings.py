@@ -31,11 +31,14 @@ __all__ = ['ENV_APP', 'DATASET_NAME', 'AppSettings', 'list_datasets', 'load_app_
 # %% ../../nbs/50_app_settings.ipynb #50-app-005
 ENV_APP = {'data_dir': 'LATENTLAB_APP_DATA', 'import_roots': 'LATENTLAB_APP_IMPORT_ROOTS',
            'max_upload_mb': 'LATENTLAB_APP_MAX_UPLOAD_MB', 'max_files': 'LATENTLAB_APP_MAX_FILES',
-           'max_unpacked_mb': 'LATENTLAB_APP_MAX_UNPACKED_MB', 'max_ratio': 'LATENTLAB_APP_MAX_RATIO',
-           'max_total_ratio': 'LATENTLAB_APP_MAX_TOTAL_RATIO', 'max_imports': 'LATENTLAB_APP_MAX_IMPORTS',
+           'max_unpacked_mb': 'LATENTLAB_APP_MAX_UNPACKED_MB',
+           'max_ratio': 'LATENTLAB_APP_MAX_RATIO',
+           'max_total_ratio': 'LATENTLAB_APP_MAX_TOTAL_RATIO',
+           'max_imports': 'LATENTLAB_APP_MAX_IMPORTS',
            'max_imports_per_user': 'LATENTLAB_APP_MAX_IMPORTS_PER_USER',
-           'max_image_pixels': 'LATENTLAB_APP_MAX_IMAGE_PIXELS', 'job_nice': 'LATENTLAB_APP_JOB_NICE',
-           'job_mode': 'LATENTLAB_APP_JOBS', 'projections': 'LATENTLAB_APP_PROJECTIONS', 'warm': 'LATENTLAB_APP_WARM'}
+           'max_image_pixels': 'LATENTLAB_APP_MAX_IMAGE_PIXELS',
+           'job_nice': 'LATENTLAB_APP_JOB_NICE', 'job_mode': 'LATENTLAB_APP_JOBS',
+           'projections': 'LATENTLAB_APP_PROJECTIONS', 'warm': 'LATENTLAB_APP_WARM'}
 
 # %% ../../nbs/50_app_settings.ipynb #223fa4a6
 @dataclass
@@ -74,16 +77,17 @@ class AppSettings:
 
 # %% ../../nbs/50_app_settings.ipynb #eea35e83
 _LIMITS = {'max_upload_mb': float, 'max_files': int, 'max_unpacked_mb': float, 'max_ratio': float,
-           'max_total_ratio': float, 'max_imports': int, 'max_imports_per_user': int, 'max_image_pixels': int,
-           'job_nice': int}
+           'max_total_ratio': float, 'max_imports': int, 'max_imports_per_user': int,
+           'max_image_pixels': int, 'job_nice': int}
 
 @patch
 def to_env(self: AppSettings) -> dict:
     """These settings as environment variables (what gunicorn workers and job processes read back
     with `from_env`)."""
     out = {ENV_APP['data_dir']: str(self.data_dir), ENV_RUNS: str(self.runs_dir),
-           ENV_APP['import_roots']: os.pathsep.join(map(str, self.import_roots)), ENV_APP['job_mode']: self.job_mode,
-           ENV_APP['projections']: ','.join(self.projections), ENV_APP['warm']: '1' if self.warm else '0',
+           ENV_APP['import_roots']: os.pathsep.join(map(str, self.import_roots)),
+           ENV_APP['job_mode']: self.job_mode, ENV_APP['projections']: ','.join(self.projections),
+           ENV_APP['warm']: '1' if self.warm else '0',
            **{ENV_APP[k]: str(getattr(self, k)) for k in _LIMITS}}
     if os.environ.get(ENV_CACHE): out[ENV_CACHE] = os.environ[ENV_CACHE]
     return out
@@ -95,7 +99,8 @@ def from_env(cls: AppSettings, **overrides) -> AppSettings:
     `overrides`."""
     e = os.environ.get
     kw = dict(data_dir=e(ENV_APP['data_dir']) or 'appdata', runs_dir=e(ENV_RUNS) or None,
-              import_roots=tuple(p for p in (e(ENV_APP['import_roots']) or '').split(os.pathsep) if p),
+              import_roots=tuple(p for p in (e(ENV_APP['import_roots']) or '').split(os.pathsep)
+                                 if p),
               job_mode=e(ENV_APP['job_mode']) or 'process', warm=(e(ENV_APP['warm']) or '0') == '1')
     for k, conv in _LIMITS.items():
         if e(ENV_APP[k]): kw[k] = conv(e(ENV_APP[k]))
@@ -125,7 +130,8 @@ def list_datasets(settings: AppSettings) -> list:
     for d in sorted((settings.data_dir/'datasets').iterdir()):
         if (d/'dataset.npz').is_file():
             info = json.loads((d/'import.json').read_text()) if (d/'import.json').is_file() else {}
-            out.append(dict(id=f'imported:{d.name}', label=f"{d.name} (imported, {info.get('n_images', '?')} images)",
+            out.append(dict(id=f'imported:{d.name}',
+                            label=f"{d.name} (imported, {info.get('n_images', '?')} images)",
                             kind='imported'))
     return out
 
@@ -157,8 +163,9 @@ class UnsafeUpload(Refusal):
     ratio limit."""
 
 # %% ../../nbs/50_app_settings.ipynb #c1c77889
-def zip_members(zf: zipfile.ZipFile, max_files: int = 20000, max_bytes: int = 2 * 1024**3, max_ratio: float = 100.0,
-                max_total_ratio: float = 50.0, label: str = 'the zip') -> list:
+def zip_members(zf: zipfile.ZipFile, max_files: int = 20000, max_bytes: int = 2 * 1024**3,
+                max_ratio: float = 100.0, max_total_ratio: float = 50.0,
+                label: str = 'the zip') -> list:
     """The entries of `zf` to unpack, after refusing unsafe paths, links, and zips over the
     count, size or ratio limits."""
     members = []
@@ -196,8 +203,9 @@ def zip_members(zf: zipfile.ZipFile, max_files: int = 20000, max_bytes: int = 2 
     return members
 
 # %% ../../nbs/50_app_settings.ipynb #0c8233b3
-def safe_extract(zip_path, dest, max_files: int = 20000, max_bytes: int = 2 * 1024**3, max_ratio: float = 100.0,
-                 max_total_ratio: float = 50.0, label: str = 'the zip', suffixes: set | None = None) -> Path:
+def safe_extract(zip_path, dest, max_files: int = 20000, max_bytes: int = 2 * 1024**3,
+                 max_ratio: float = 100.0, max_total_ratio: float = 50.0, label: str = 'the zip',
+                 suffixes: set | None = None) -> Path:
     """Unpack the zip at `zip_path` into the new folder `dest` (all or nothing) after
     `zip_members`' checks."""
     dest = Path(dest)
@@ -250,7 +258,8 @@ def _refusal(e: Exception, src: Path, label: str) -> Refusal:
         why = str(first['reason']).replace(f'{src}/', '').replace(str(src), label)
         return Refusal(f"{label} was not imported: {len(e.problems)} files cannot be used as images (for example "
                        f"{name}: {why}); fix or remove them, or choose to skip unreadable files")
-    lines = [l.strip() for l in str(e).replace(f'{src}/', '').replace(str(src), label).split('\n') if l.strip()]
+    lines = [l.strip() for l in str(e).replace(f'{src}/', '').replace(str(src), label).split('\n')
+             if l.strip()]
     if lines[0].startswith('no class folder in') and len(lines) > 1:
         return Refusal(f"{label} was not imported: none of its images could be read (for example {lines[1]}); check "
                        "that they open in an image viewer")
@@ -258,8 +267,9 @@ def _refusal(e: Exception, src: Path, label: str) -> Refusal:
                    + (f" (for example {lines[1]})" if len(lines) > 1 else ''))
 
 # %% ../../nbs/50_app_settings.ipynb #cbb994c1
-def import_folder(settings: AppSettings, source, name: str, size: int | None = None, on_error: str = 'skip',
-                  seed: int = 0, replace: bool = False, label: str | None = None, _trusted: bool = False) -> dict:
+def import_folder(settings: AppSettings, source, name: str, size: int | None = None,
+                  on_error: str = 'skip', seed: int = 0, replace: bool = False,
+                  label: str | None = None, _trusted: bool = False) -> dict:
     """Import the image folder `source` (under an allowed root) as app dataset `name`; return its
     `import.json` summary."""
     if not re.fullmatch(DATASET_NAME, str(name)):
@@ -281,16 +291,17 @@ def import_folder(settings: AppSettings, source, name: str, size: int | None = N
     except ValueError as e:
         logging.getLogger('latentlab.app').info('import of %s as %r refused: %s', src, name, e)
         raise _refusal(e, src, label) from e
-    arrays = {f'{s}_{k}': v for s, d in sets.items() for k, v in (('images', d.images), ('labels', d.labels))}
+    arrays = {f'{s}_{k}': v for s, d in sets.items() for k,
+              v in (('images', d.images), ('labels', d.labels))}
     first = next(iter(sets.values()))
     for p in first.skipped:   # paths relative to what the user gave (a staging folder means nothing to them)
         p['reason'] = p['reason'].replace(f'{src}/', '')
         if Path(p['path']).is_relative_to(src): p['path'] = str(Path(p['path']).relative_to(src))
     summary = dict(name=name, source=label, n_images=int(sum(len(d) for d in sets.values())),
                    classes=first.classes, splits={s: d.class_counts() for s, d in sets.items()},
-                   image_size=list(first.image_size), channels=first.channels, skipped=first.skipped,
-                   warnings=[str(w.message).replace(f'{src}/', '').replace(str(src), label) for w in caught],
-                   seconds=round(time.perf_counter() - t0, 2), imported=time.strftime('%Y-%m-%dT%H:%M:%S'))
+                   image_size=list(first.image_size), channels=first.channels,
+                   skipped=first.skipped,
+                   warnings=[str(w.message).replace(f'{src}/', '').replace(str(src), label) for w in caught], seconds=round(time.perf_counter() - t0, 2), imported=time.strftime('%Y-%m-%dT%H:%M:%S'))
     with atomic_path(dest) as tmp:
         tmp.mkdir(parents=True)
         np.savez(tmp/'dataset.npz', classes=np.array(first.classes), **arrays)
@@ -305,8 +316,8 @@ def check_zip(settings: AppSettings, zip_path, label: str = 'the zip') -> dict:
     except (zipfile.BadZipFile, OSError) as e:
         raise UnsafeUpload(f"{label} is not a zip file that can be read; zip the folder again") from e
     with zf:
-        members = zip_members(zf, settings.max_files, int(settings.max_unpacked_mb * 1e6), settings.max_ratio,
-                              settings.max_total_ratio, label)
+        members = zip_members(zf, settings.max_files, int(settings.max_unpacked_mb * 1e6),
+                              settings.max_ratio, settings.max_total_ratio, label)
     files = [PurePosixPath(m.filename.replace('\\', '/')) for m in members if not m.is_dir()]
     images = [f for f in files if f.suffix.lower() in IMAGE_SUFFIXES]
     kinds = ', '.join(s[1:].upper() for s in sorted(IMAGE_SUFFIXES))
@@ -332,8 +343,8 @@ def import_zip(settings: AppSettings, zip_path, name: str, label: str | None = N
     check_zip(settings, zip_path, label)
     staging = settings.data_dir/'staging'/uuid.uuid4().hex
     try:
-        safe_extract(zip_path, staging, settings.max_files, int(settings.max_unpacked_mb * 1e6), settings.max_ratio,
-                     settings.max_total_ratio, label, suffixes=IMAGE_SUFFIXES)
+        safe_extract(zip_path, staging, settings.max_files, int(settings.max_unpacked_mb * 1e6),
+                     settings.max_ratio, settings.max_total_ratio, label, suffixes=IMAGE_SUFFIXES)
         return import_folder(settings, staging, name, label=label, _trusted=True, **kw)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

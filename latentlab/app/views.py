@@ -60,7 +60,8 @@ def write_view(folder, table: pd.DataFrame, models: dict, info: dict) -> Path:
     old = folder.with_name(f'.{folder.name}.old-{uuid.uuid4().hex[:8]}')
     with atomic_path(folder) as tmp:
         tmp.mkdir(parents=True)
-        dump_estimator(models['ood'], tmp/'ood.skops'); dump_estimator(models['judge'], tmp/'judge.skops')
+        dump_estimator(models['ood'], tmp/'ood.skops'); dump_estimator(models['judge'],
+                                                                       tmp/'judge.skops')
         np.save(tmp/'std.npy', np.asarray(models['std'], np.float32))
         table.to_csv(tmp/'table.csv', index=False)
         (tmp/'view.json').write_text(json.dumps(info, indent=2, default=str))
@@ -69,8 +70,9 @@ def write_view(folder, table: pd.DataFrame, models: dict, info: dict) -> Path:
     return folder
 
 # %% ../../nbs/52_app_views.ipynb #50-app-029
-def prepare_view(settings: AppSettings, dataset: str, autoencoder: str | None = None, resolution: int | None = None,
-                 report=None, projections: tuple | None = None) -> dict:
+def prepare_view(settings: AppSettings, dataset: str, autoencoder: str | None = None,
+                 resolution: int | None = None, report=None,
+                 projections: tuple | None = None) -> dict:
     """Encode, reconstruct, measure, score and project a dataset for the dashboards; write the
     view; its `view.json`."""
     autoencoder, resolution = autoencoder or defaults('autoencoder'), int(resolution or defaults('resolution'))
@@ -93,28 +95,36 @@ def prepare_view(settings: AppSettings, dataset: str, autoencoder: str | None = 
         m.insert(3, 'index', np.arange(len(d)))
         rows.append(m); Z.append(lat.X); done += len(d)
     table, Z = pd.concat(rows, ignore_index=True), np.concatenate(Z)
-    report(0.68, 'scoring how typical each image is (OOD score) and fitting the class judge', force=True)
+    report(0.68, 'scoring how typical each image is (OOD score) and fitting the class judge',
+           force=True)
     train = (table.split == 'train').to_numpy()
     scorer = OODScorer('mahalanobis').fit(Z[train])
     table['ood'] = scorer.score_samples(Z, relative=True)
-    models = {'ood': scorer, 'judge': fit_latent_classifier(Z[train], table.label.to_numpy()[train]),
+    models = {'ood': scorer,
+              'judge': fit_latent_classifier(Z[train], table.label.to_numpy()[train]),
               'std': Z[train].std(0)}
     for j, method in enumerate(projections):
-        report(0.7 + 0.28 * j / len(projections), f'projecting {len(Z)} images with {method.upper()}', force=True)
+        report(0.7 + 0.28 * j / len(projections),
+               f'projecting {len(Z)} images with {method.upper()}', force=True)
         P = project(Z, method, seed=0)
         table[f'{method}_x'], table[f'{method}_y'] = P[:, 0], P[:, 1]
     report(0.99, 'writing the view', force=True)
     first = next(iter(sets.values()))
-    info = dict(key=view_key(dataset, autoencoder, resolution), dataset=dataset, autoencoder=autoencoder,
-                resolution=int(resolution), n=int(len(table)), classes=first.classes, projections=list(projections),
-                latent_shape=list(ae.latent_shape), encoder=ae.spec, splits={s: len(d) for s, d in sets.items()},
-                seconds=round(time.perf_counter() - t0, 1), prepared=time.strftime('%Y-%m-%dT%H:%M:%S'))
+    info = dict(key=view_key(dataset, autoencoder, resolution), dataset=dataset,
+                autoencoder=autoencoder, resolution=int(resolution), n=int(len(table)),
+                classes=first.classes, projections=list(projections),
+                latent_shape=list(ae.latent_shape), encoder=ae.spec,
+                splits={s: len(d) for s, d in sets.items()},
+                seconds=round(time.perf_counter() - t0, 1),
+                prepared=time.strftime('%Y-%m-%dT%H:%M:%S'))
     write_view(settings.data_dir/'views'/info['key'], table, models, info)
     report(1.0, f"ready: {info['n']} images in {info['seconds']} s", force=True)
     return info
 
-register_job('prepare', lambda settings, p, report: prepare_view(settings, p['dataset'], p['autoencoder'],
-                                                                  p['resolution'], report, p.get('projections')))
+register_job('prepare', lambda settings, p,
+             report: prepare_view(settings, p['dataset'], p['autoencoder'],
+                                                                  p['resolution'], report,
+                                                                  p.get('projections')))
 
 # %% ../../nbs/52_app_views.ipynb #50-app-031
 class View:

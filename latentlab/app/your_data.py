@@ -28,16 +28,17 @@ from ..config import atomic_path, defaults
 from ..data import IMAGE_SUFFIXES, read_image
 from ..evaluation import predict_labels
 from ..experiments import list_runs
-from latentlab.models import (
-    ModelIntegrityError, UntrustedModel, WeightsMismatch, conform_image, image_rows, load_model, model_encoder,
-    record_models)
-from .settings import (
-    AppSettings, DATASET_NAME, Refusal, UnsafeUpload, check_zip, import_folder, import_zip, list_datasets)
+from ..models import (
+    ModelIntegrityError, UntrustedModel, WeightsMismatch, conform_image, image_rows, load_model,
+    model_encoder, record_models)
+from latentlab.app.settings import (
+    AppSettings, DATASET_NAME, Refusal, UnsafeUpload, check_zip, import_folder, import_zip,
+    list_datasets)
 from .jobs import ACTIVE, Jobs, progress_into, register_job
 from .views import View, prepare_view
 from .pages import (
-    VIEW_STATE, Page, current_view, dataset_options, img_tag, notice, progress_block, register_page, request_owner,
-    start_job, view_job_key, wire_job)
+    VIEW_STATE, Page, current_view, dataset_options, img_tag, notice, progress_block, register_page,
+    request_owner, start_job, view_job_key, wire_job)
 
 # %% auto #0
 __all__ = ['import_panel', 'save_upload', 'imported_list', 'BringData', 'data_chosen', 'data_import', 'data_refresh',
@@ -52,17 +53,19 @@ def _import_job(settings: AppSettings, p: dict, report) -> dict:
     made = settings.data_dir/'datasets'/p['name']
     existed = made.exists()
     try:
-        report(0.02, f"unpacking {p.get('label') or 'the upload'}" if p.get('zip') else 'reading the folder',
-               force=True)
+        report(0.02, f"unpacking {p.get('label') or 'the upload'}" if p.get('zip')
+               else 'reading the folder', force=True)
         kw = dict(size=p.get('size'), on_error=p.get('on_error', 'skip'), label=p.get('label'))
-        with progress_into(report, 0.05, 0.2, 'reading ', bars=max(int(p.get('n_classes') or 1), 1)):
+        with progress_into(report, 0.05, 0.2, 'reading ',
+                           bars=max(int(p.get('n_classes') or 1), 1)):
             summary = (import_zip(settings, p['zip'], p['name'], **kw) if p.get('zip') else
                        import_folder(settings, p['folder'], p['name'], **kw))
         report(0.2, f"imported {summary['n_images']} images; preparing the view", force=True)
         dataset = f"imported:{p['name']}"
         view = prepare_view(settings, dataset, p.get('autoencoder') or defaults('autoencoder'),
                             int(p.get('resolution') or defaults('resolution')),
-                            lambda f=None, m=None, force=False: report(None if f is None else 0.2 + 0.8 * f, m, force))
+                            lambda f=None, m=None,
+                            force=False: report(None if f is None else 0.2 + 0.8 * f, m, force))
     except BaseException:
         if not existed: shutil.rmtree(made, ignore_errors=True)     # nothing half-imported stays in the menus
         raise
@@ -83,14 +86,18 @@ def import_panel(status: dict):
                     f"({s['image_size'][0]}x{s['image_size'][1]}, {'gray' if s['channels'] == 1 else 'RGB'}) "
                     f"as '{s['name']}'; it is now in the dataset menu above"),
              html.Table([html.Tr([html.Th('class')] + [html.Th(c) for c in counts.columns])] +
-                        [html.Tr([html.Td(i)] + [html.Td(int(v)) for v in r]) for i, r in counts.iterrows()],
+                        [html.Tr([html.Td(i)] + [html.Td(int(v)) for v in r]) for i,
+                         r in counts.iterrows()],
                         className='kv', id='up-counts')]
     if s['skipped']:
         parts += [html.H4(f"{len(s['skipped'])} files skipped"),
                   dash_table.DataTable(id='up-skipped',
-                                       data=[{'file': p['path'], 'reason': p['reason']} for p in s['skipped']],
-                                       columns=[{'name': 'file', 'id': 'file'}, {'name': 'reason', 'id': 'reason'}],
-                                       page_size=10, style_cell={'fontSize': 12, 'textAlign': 'left'})]
+                                       data=[{'file': p['path'], 'reason': p['reason']}
+                                             for p in s['skipped']],
+                                       columns=[{'name': 'file', 'id': 'file'},
+                                                {'name': 'reason', 'id': 'reason'}],
+                                       page_size=10,
+                                       style_cell={'fontSize': 12, 'textAlign': 'left'})]
     return html.Div(parts)
 
 # %% ../../nbs/56_app_your_data.ipynb #85b0a3bf
@@ -124,23 +131,28 @@ class BringData(Page):
         the imported datasets."""
         res0 = defaults('resolution')
         return html.Div([
-            html.P(['A zip holding one folder per class (', html.Code('benign/001.png, malignant/002.png, ...'),
-                    f"), {', '.join(s[1:].upper() for s in sorted(IMAGE_SUFFIXES))} images, "
-                    f'at most {settings.max_upload_mb:g} MB and {settings.max_files} files. '
+            html.P(['A zip holding one folder per class (',
+                    html.Code('benign/001.png, malignant/002.png, ...'),
+                    f"), {', '.join(s[1:].upper() for s in sorted(IMAGE_SUFFIXES))} images, " f'at most {settings.max_upload_mb:g} MB and {settings.max_files} files. '
                     'Unreadable and non-image files are listed and skipped.']),
-            dcc.Upload(id='up-zip', children=html.Div(['Drop a .zip here or ', html.A('choose one')]), accept='.zip',
-                       multiple=False, max_size=int(settings.max_upload_mb * 1e6), className='drop'),
+            dcc.Upload(id='up-zip',
+                       children=html.Div(['Drop a .zip here or ', html.A('choose one')]),
+                       accept='.zip', multiple=False, max_size=int(settings.max_upload_mb * 1e6),
+                       className='drop'),
             html.Div(id='up-file', className='msg'),
             html.Div([html.Label('or a folder on the server'),
-                      dcc.Input(id='up-folder', type='text', placeholder='incoming/my-scans (in the data folder)',
-                                style={'width': '420px'})], className='controls'),
-            html.Div([html.Label('dataset name'), dcc.Input(id='up-name', type='text', placeholder='my-dataset',
+                      dcc.Input(id='up-folder', type='text',
+                                placeholder='incoming/my-scans (in the data folder)', style={'width': '420px'})], className='controls'),
+            html.Div([html.Label('dataset name'),
+                      dcc.Input(id='up-name', type='text', placeholder='my-dataset',
                                                             style={'width': '200px'}),
-                      html.Label('encode at'), dcc.Dropdown(id='up-res', options=sorted({64, 128, res0}), value=res0,
-                                                           clearable=False, style={'width': '90px'}),
+                      html.Label('encode at'),
+                      dcc.Dropdown(id='up-res', options=sorted({64, 128, res0}), value=res0,
+                                                           clearable=False,
+                                                           style={'width': '90px'}),
                       html.Label('unreadable files'),
-                      dcc.Dropdown(id='up-onerror', options=['skip', 'raise'], value='skip', clearable=False,
-                                   style={'width': '100px'}),
+                      dcc.Dropdown(id='up-onerror', options=['skip', 'raise'], value='skip',
+                                   clearable=False, style={'width': '100px'}),
                       html.Button('import', id='up-import')], className='controls'),
             progress_block('up'),
             html.H4('Imported datasets'), html.Ul(imported_list(settings), id='up-list')])
@@ -153,7 +165,8 @@ def data_chosen(filename, name) -> tuple:
     return f'ready to import {filename}', name or stem or no_update
 
 # %% ../../nbs/56_app_your_data.ipynb #560a626d
-def data_import(settings: AppSettings, n_clicks, contents, filename, folder, name, resolution, on_error) -> tuple:
+def data_import(settings: AppSettings, n_clicks, contents, filename, folder, name, resolution,
+                on_error) -> tuple:
     """Callback: start (or join) the `import` job of the zip or the server folder (its id), or
     say why not."""
     up = None
@@ -168,7 +181,8 @@ def data_import(settings: AppSettings, n_clicks, contents, filename, folder, nam
         p = dict(name=name, autoencoder=ae, resolution=res, on_error=on_error or 'skip')
         if contents:
             up = save_upload(settings, contents, filename)
-            p.update(zip=str(up), label=filename, n_classes=len(check_zip(settings, up, filename)['classes']))
+            p.update(zip=str(up), label=filename,
+                     n_classes=len(check_zip(settings, up, filename)['classes']))
         elif folder:
             src = (settings.data_dir/Path(folder).expanduser()).resolve()      # relative: in the data folder
             if not any(src.is_relative_to(r) for r in settings.allowed_roots()):
@@ -177,8 +191,9 @@ def data_import(settings: AppSettings, n_clicks, contents, filename, folder, nam
             if not src.is_dir(): raise Refusal(f"{folder} is not a folder on the server")
             p.update(folder=str(src), label=folder)
         else: raise Refusal('drop a zip on the box above, or name a folder on the server, first')
-        return start_job(settings, 'import', p, key=keys, title=f'import of {name}', owner=request_owner(),
-                         max_per_owner=settings.max_imports_per_user, max_running=settings.max_imports), no_update, ''
+        return start_job(settings, 'import', p, key=keys, title=f'import of {name}',
+                         owner=request_owner(), max_per_owner=settings.max_imports_per_user,
+                         max_running=settings.max_imports), no_update, ''
     except Refusal as e:
         if up is not None: up.unlink(missing_ok=True)
         return no_update, notice(str(e), kind='error'), ''
@@ -193,26 +208,27 @@ def data_refresh(settings: AppSettings, children, job_id) -> tuple:
     if s['state'] not in ('done', *ACTIVE):                     # cancelled or failed: its dataset is gone again
         return dataset_options(settings), no_update, no_update, no_update, imported_list(settings)
     p = Jobs(settings).params(job_id)
-    return (dataset_options(settings), f"imported:{p['name']}", p['autoencoder'], int(p['resolution']),
-            imported_list(settings))
+    return (dataset_options(settings), f"imported:{p['name']}", p['autoencoder'],
+            int(p['resolution']), imported_list(settings))
 
 # %% ../../nbs/56_app_your_data.ipynb #d98c268e
 @patch
 def callbacks(self: BringData, app, settings: AppSettings):
     """Name the dataset after the zip, start or join the `import` job (`import_panel`), then
     switch every page to it."""
-    app.callback(Output('up-file', 'children'), Output('up-name', 'value'), Input('up-zip', 'filename'),
-                 State('up-name', 'value'), prevent_initial_call=True)(data_chosen)
+    app.callback(Output('up-file', 'children'), Output('up-name', 'value'),
+                 Input('up-zip', 'filename'), State('up-name', 'value'),
+                 prevent_initial_call=True)(data_chosen)
     app.callback(Output('up-job', 'data'), Output('up-out', 'children', allow_duplicate=True),
                  Output('up-msg', 'children', allow_duplicate=True), Input('up-import', 'n_clicks'),
-                 State('up-zip', 'contents'), State('up-zip', 'filename'), State('up-folder', 'value'),
-                 State('up-name', 'value'), State('up-res', 'value'), State('up-onerror', 'value'),
-                 prevent_initial_call=True)(partial(data_import, settings))
+                 State('up-zip', 'contents'), State('up-zip', 'filename'),
+                 State('up-folder', 'value'), State('up-name', 'value'), State('up-res', 'value'),
+                 State('up-onerror', 'value'), prevent_initial_call=True)(partial(data_import, settings))
     app.callback(Output('sel-dataset', 'options', allow_duplicate=True),
                  Output('sel-dataset', 'value', allow_duplicate=True),
-                 Output('sel-ae', 'value'), Output('sel-res', 'value'), Output('up-list', 'children'),
-                 Input('up-out', 'children'), Input('up-job', 'data'),
-                 prevent_initial_call=True)(partial(data_refresh, settings))
+                 Output('sel-ae', 'value'), Output('sel-res', 'value'),
+                 Output('up-list', 'children'), Input('up-out', 'children'),
+                 Input('up-job', 'data'), prevent_initial_call=True)(partial(data_refresh, settings))
     wire_job(app, settings, 'up', import_panel)
 
 register_page(BringData())
@@ -222,8 +238,8 @@ def list_models(settings: AppSettings) -> list:
     """The models Classify offers (`id`, `label`, `path`): runs' kept models (newest run, best
     first), folders."""
     out = []
-    for rec in sorted((p.parent for p in settings.runs_dir.glob('*/*/models') if p.is_dir()), key=lambda p: p.name,
-                      reverse=True):
+    for rec in sorted((p.parent for p in settings.runs_dir.glob('*/*/models') if p.is_dir()),
+                      key=lambda p: p.name, reverse=True):
         try:
             names = record_models(rec)
             metric = json.loads((rec/'config.json').read_text()).get('selection_metric', 'auc')
@@ -231,7 +247,8 @@ def list_models(settings: AppSettings) -> list:
         except (OSError, ValueError): continue
         for n in names:
             v = metrics.get(n, {}).get('val', {}).get(metric)
-            out.append(dict(id=f'run:{rec.parent.name}/{rec.name}/{n}', path=str(rec.joinpath('models', *n.split('/'))),
+            out.append(dict(id=f'run:{rec.parent.name}/{rec.name}/{n}',
+                            path=str(rec.joinpath('models', *n.split('/'))),
                             label=f"{rec.parent.name}/{rec.name}: {n}"
                                   + (f" (validation {metric} {v:.3f})" if v is not None else '')))
     for f in sorted((settings.data_dir/'models').rglob('model.json')):
@@ -255,7 +272,8 @@ def model_folder(settings: AppSettings, model_id: str) -> Path:
         if not folder.is_relative_to(base.resolve()): raise Refusal(f"{rest!r} is not a model this app offers")
     elif kind == 'path':                                # relative: in the data folder
         folder = (settings.data_dir/Path(rest).expanduser()).resolve()
-        if not any(folder.is_relative_to(r) for r in [*settings.allowed_roots(), settings.data_dir/'models']):
+        if not any(folder.is_relative_to(r)
+                   for r in [*settings.allowed_roots(), settings.data_dir/'models']):
             raise Refusal(f"{rest} is not in a folder the app may read models from: put the model folder in the "
                           "app's models/ or incoming/ folder")
     else: raise Refusal(f"{model_id!r} is not a model this app offers; choose one from the menu")
@@ -290,7 +308,8 @@ def get_model(settings: AppSettings, model_id: str, keep: int = 4):
     return model
 
 # %% ../../nbs/56_app_your_data.ipynb #a4849447
-def dropped_images(settings: AppSettings, contents: list, filenames: list, spec: dict, limit: int = 64):
+def dropped_images(settings: AppSettings, contents: list, filenames: list, spec: dict,
+                   limit: int = 64):
     """Yield `(name, image, None)` per dropped image, conformed to `spec`, one decoded at a time,
     or `(name, None, why)`."""
     kinds = ', '.join(s[1:].upper() for s in sorted(IMAGE_SUFFIXES))
@@ -323,7 +342,8 @@ def same_space(model, view: View | None) -> bool:
     gray = view.images.ndim == 3
     return (s['kind'] == 'latent' and s.get('autoencoder') == view.autoencoder
             and int(s['resolution']) == view.resolution
-            and list(s['image_size']) == list(view.images.shape[1:3]) and s['channels'] == (1 if gray else 3)
+            and list(s['image_size']) == list(view.images.shape[1:3])
+            and s['channels'] == (1 if gray else 3)
             and (s.get('encoder') or {}).get('weights') in (None, view.ae.weights_hash))
 
 # %% ../../nbs/56_app_your_data.ipynb #3fdb55d2
@@ -339,8 +359,8 @@ def classify_images(model, images: list, view: View | None = None, k: int = 5) -
         d, i = nn.kneighbors(image_rows(X, model.spec_, model_encoder(model.spec_)))
         train_idx = np.flatnonzero(view.train)
         near = [[(int(train_idx[j]), float(dd)) for j, dd in zip(ii, di)] for ii, di in zip(i, d)]
-    return [dict(name=n, image=im, proba={str(c): float(q) for c, q in zip(model.classes_, p)}, prediction=str(c),
-                 ood=float(o), unusual=bool(o > model.ood_cut_), neighbours=nb)
+    return [dict(name=n, image=im, proba={str(c): float(q) for c, q in zip(model.classes_, p)},
+                 prediction=str(c), ood=float(o), unusual=bool(o > model.ood_cut_), neighbours=nb)
             for (n, im), p, c, o, nb in zip(images, proba, pred, ood, near)]
 
 # %% ../../nbs/56_app_your_data.ipynb #ee0ed95a
@@ -371,18 +391,22 @@ def classify_panel(model, results: list, view: View | None = None):
     sentence, neighbours."""
     cards = []
     for r in results:
-        bars = [html.Div([html.Span(c, className='lab'), html.Progress(value=p, max=1), html.Span(f' {p:.2f}')])
+        bars = [html.Div([html.Span(c, className='lab'), html.Progress(value=p, max=1),
+                          html.Span(f' {p:.2f}')])
                 for c, p in r['proba'].items()]
         side = []
         if r['neighbours']:
-            nbrs = [html.Figure([img_tag(view.images[j], 64), html.Figcaption(f"{view.table['class'][j]} ({d:.1f})")])
+            nbrs = [html.Figure([img_tag(view.images[j], 64),
+                                 html.Figcaption(f"{view.table['class'][j]} ({d:.1f})")])
                     for j, d in r['neighbours']]
             side = [html.Div(f"nearest training images of {view.dataset.split(':', 1)[-1]}"),
                     html.Div(nbrs, className='figs')]
-        cards.append(html.Div([html.Div([img_tag(r['image'], 112), html.Div(r['name'], className='cap'),
+        cards.append(html.Div([html.Div([img_tag(r['image'], 112),
+                                         html.Div(r['name'], className='cap'),
                                          html.Div('as the model sees it', className='cap')]),
-                               html.Div([html.H4(prediction_sentence(model, r), className='pred'), *bars,
-                                         html.P(ood_sentence(model, r['ood']), className='warn' if r['unusual'] else
+                               html.Div([html.H4(prediction_sentence(model, r), className='pred'),
+                                         *bars, html.P(ood_sentence(model, r['ood']),
+                                                       className='warn' if r['unusual'] else
                                                 'ok')]),
                                html.Div(side)], className='result'))
     return html.Div(cards, id='cl-cards')
@@ -398,27 +422,32 @@ class Classify(Page):
         models = list_models(settings)
         opts = [{'label': m['label'], 'value': m['id']} for m in models]
         return html.Div([
-            html.Div([html.Label('model'), dcc.Dropdown(id='cl-model', options=opts, value=opts[0]['value'] if opts
-                                                        else None, clearable=False, style={'width': '560px'},
-                                                        placeholder='no models yet')], className='controls'),
+            html.Div([html.Label('model'),
+                      dcc.Dropdown(id='cl-model', options=opts, value=opts[0]['value'] if opts
+                                                        else None, clearable=False,
+                                                        style={'width': '560px'}, placeholder='no models yet')], className='controls'),
             html.Div([html.Label('or a model folder on the server'),
                       dcc.Input(id='cl-path', type='text', style={'width': '420px'},
                                 placeholder='models/my-model (in the data folder)'),
                       html.Button('use it', id='cl-use')], className='controls'),
             html.Div(id='cl-model-info'),
-            dcc.Upload(id='cl-upload', children=html.Div(['Drop images here or ', html.A('choose files')]),
-                       multiple=True, accept='image/*', max_size=int(settings.max_upload_mb * 1e6), className='drop'),
+            dcc.Upload(id='cl-upload',
+                       children=html.Div(['Drop images here or ', html.A('choose files')]),
+                       multiple=True, accept='image/*', max_size=int(settings.max_upload_mb * 1e6),
+                       className='drop'),
             html.Div(id='cl-results')])
 
 # %% ../../nbs/56_app_your_data.ipynb #fb22f598
 def classify_use_path(settings: AppSettings, n_clicks, path, options) -> tuple:
     """Callback: add the model folder at `path` to the menu and choose it, or say why it cannot
     be used."""
-    if not path: return no_update, no_update, notice('type the path of a model folder first', kind='warn')
+    if not path: return no_update, no_update, notice('type the path of a model folder first',
+                                                     kind='warn')
     mid = f'path:{path}'
     try: get_model(settings, mid)
     except Refusal as e: return no_update, no_update, notice(str(e), kind='error')
-    opts = [o for o in options or [] if o['value'] != mid] + [{'label': f'model folder {path}', 'value': mid}]
+    opts = [o for o in options or [] if o['value'] != mid] + [{'label': f'model folder {path}',
+                                                               'value': mid}]
     return opts, mid, no_update
 
 # %% ../../nbs/56_app_your_data.ipynb #70f57ba1
@@ -431,8 +460,8 @@ def classify_info(settings: AppSettings, model_id, ready, *sel):
     try: m = get_model(settings, model_id)
     except Refusal as e: return notice(str(e), kind='error')
     s, v = m.spec_, current_view(settings, *sel)
-    space = {'latent': f"{s.get('autoencoder')} latents at {s.get('resolution')} px", 'pixel': 'pixels',
-             'backbone': f"{s.get('backbone')} features"}[s['kind']]
+    space = {'latent': f"{s.get('autoencoder')} latents at {s.get('resolution')} px",
+             'pixel': 'pixels', 'backbone': f"{s.get('backbone')} features"}[s['kind']]
     thr = ('predicts the most probable class' if m.threshold_ is None else
            f"predicts “{m.classes_[1]}” when P(“{m.classes_[1]}”) >= {m.threshold_:.2f}")
     val = ', '.join(f'{k} {x:.3f}' for k, x in (m.val_scores_ or {}).items() if k in ('auc', 'acc'))
@@ -465,13 +494,13 @@ def classify_dropped(settings: AppSettings, contents, filenames, model_id, *sel)
 @patch
 def callbacks(self: Classify, app, settings: AppSettings):
     "Add a model folder by path, describe the chosen model, and classify dropped images."
-    app.callback(Output('cl-model', 'options'), Output('cl-model', 'value'), Output('cl-model-info', 'children',
-                 allow_duplicate=True), Input('cl-use', 'n_clicks'), State('cl-path', 'value'),
-                 State('cl-model', 'options'), prevent_initial_call=True)(partial(classify_use_path, settings))
-    app.callback(Output('cl-model-info', 'children'), Input('cl-model', 'value'), Input('view-ready', 'data'),
-                 *VIEW_STATE)(partial(classify_info, settings))
-    app.callback(Output('cl-results', 'children'), Input('cl-upload', 'contents'), State('cl-upload', 'filename'),
-                 State('cl-model', 'value'), *VIEW_STATE,
+    app.callback(Output('cl-model', 'options'), Output('cl-model', 'value'),
+                 Output('cl-model-info', 'children', allow_duplicate=True),
+                 Input('cl-use', 'n_clicks'), State('cl-path', 'value'), State('cl-model', 'options'), prevent_initial_call=True)(partial(classify_use_path, settings))
+    app.callback(Output('cl-model-info', 'children'), Input('cl-model', 'value'),
+                 Input('view-ready', 'data'), *VIEW_STATE)(partial(classify_info, settings))
+    app.callback(Output('cl-results', 'children'), Input('cl-upload', 'contents'),
+                 State('cl-upload', 'filename'), State('cl-model', 'value'), *VIEW_STATE,
                  prevent_initial_call=True)(partial(classify_dropped, settings))
 
 register_page(Classify())
