@@ -76,6 +76,9 @@ def test_readme_is_generated_from_index():
         if cell['cell_type'] == 'markdown':
             assert ''.join(cell['source']).strip() in text
     assert 'make run' in text and 'make test' in text
+    # nbdev makes the first cell the page's front matter and drops the rest of it: title and description only there
+    first = ''.join(index['cells'][0]['source']).strip().split('\n\n')
+    assert len(first) == 2 and first[0].startswith('# ') and first[1].startswith('> '), first
 
 
 @pytest.mark.skipif(shutil.which('git') is None, reason='needs git')
