@@ -103,17 +103,28 @@ def browser(server):
     d.quit()
 
 
-def wait(d, css, timeout=WAIT, text=None, count=None):
-    "The elements matching `css` once they are visible (with `text` in the first, or at least `count` of them)."
+def _look(d, css, timeout, text, count):
+    "Poll until the first element matching `css` is visible (with `text` in it; `count` of them): (elements, its text)."
     def ready(_):
         try:
             els = d.find_elements(By.CSS_SELECTOR, css)
             if not els or not els[0].is_displayed(): return False
-            if text is not None and text not in els[0].text: return False
+            first = els[0].text
+            if text is not None and text not in first: return False
         except StaleElementReferenceException: return False                  # redrawn while we looked
         if count is not None and len(els) < count: return False
-        return els
+        return els, first
     return WebDriverWait(d, timeout, poll_frequency=0.3).until(ready, message=f'{css} (text {text!r}, count {count}) did not appear')
+
+
+def wait(d, css, timeout=WAIT, text=None, count=None):
+    "The elements matching `css` once they are visible (with `text` in the first, or at least `count` of them)."
+    return _look(d, css, timeout, text, count)[0]
+
+
+def read(d, css, timeout=WAIT, text=None) -> str:
+    "The text of the first visible element matching `css` (with `text` in it), read in the look that found it."
+    return _look(d, css, timeout, text, None)[1]
 
 
 def click(d, css, timeout=WAIT):
@@ -193,7 +204,7 @@ def test_explorer_hover_thumbnail_and_click_panel(server, browser):
     ActionChains(d).move_to_element(pt).perform()
     tip = wait(d, '#ex-tip-img')[0]
     assert tip.get_attribute('src').startswith('data:image/png;base64,')
-    assert 'PSNR' in wait(d, '#ex-tip .cap')[0].text
+    assert 'PSNR' in read(d, '#ex-tip .cap')
     shot(d, 'explorer-hover')
     ActionChains(d).move_to_element(pt).click().perform()
     table = wait(d, '#ex-detail-table', text='PSNR')[0]
@@ -227,7 +238,7 @@ def test_pages_that_need_a_view_say_why_they_are_empty(server, browser):
     d = browser
     go(d, 'playground')
     choose(d, 'sel-res', '128')                                             # a view nobody prepared
-    said = wait(d, '#view-notice .notice', text='not prepared yet')[0].text
+    said = read(d, '#view-notice .notice', text='not prepared yet')
     assert 'Prepare this view' in said and not d.find_element(By.ID, 'page').is_displayed()
     assert d.find_element(By.ID, 'view-prepare').is_displayed()
     shot(d, 'playground-not-ready', evidence=True)
@@ -273,14 +284,14 @@ def test_runs_open_a_report_and_rerun(server, browser):
     d.find_element(By.ID, 'rn-open').click()
     frame = wait(d, '#rn-report')[0]
     d.switch_to.frame(frame)
-    assert 'run ' in wait(d, 'h1')[0].text
+    assert 'run ' in read(d, 'h1')
     d.switch_to.default_content()
     d.find_element(By.ID, 'rn-rerun').click()
     # the jobs line follows it: running, or already done (a small record re-runs in under a second)
     WebDriverWait(d, WAIT, poll_frequency=0.2, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda _: any('re-run of' in e.text for e in d.find_elements(By.CSS_SELECTOR, '.jobs .job')),
         message='the re-run never appeared in the jobs line')
-    compare = wait(d, '#rn-compare', text='metrics')[0].text
+    compare = read(d, '#rn-compare', text='metrics')
     assert 'MATCH' in compare and 'code and packages: the same as the original run' in compare, compare
     wait(d, '#rn-table tbody tr', count=len(rows) + 1)                       # the new record, without a reload
     shot(d, 'runs')
@@ -290,9 +301,9 @@ def test_classify_with_a_runs_model(server, browser):
     "Issue 25: the page classifies with a model a run record kept; issue 28: class names, a calibrated OOD cut."
     d = browser
     go(d, 'classify')
-    assert 'latent/logreg' in wait(d, '#cl-model')[0].text
+    assert 'latent/logreg' in read(d, '#cl-model')
     choose(d, 'cl-model', 'classify/')                                       # the model trained on all of BreastMNIST
-    info = wait(d, '#cl-model-info', text='taesd latents')[0].text
+    info = read(d, '#cl-model-info', text='taesd latents')
     assert 'nearest training images of the view above are shown' in info and 'quantile of its validation' in info
     from latentlab.data import load_medmnist
     test = load_medmnist('breastmnist', 28)['test']
@@ -333,7 +344,7 @@ def test_classify_a_6000px_jpeg_keeps_the_server_memory_bounded(server, browser)
     Path('/proc/self/clear_refs').write_text('5')                            # reset the peak (VmHWM) to now
     drop(d, 'cl-upload', photo, big)
     card = card_of(d, 'photo-6000.jpg')
-    refused = wait(d, '#cl-results .notice.error', text='huge.png')[0].text
+    refused = read(d, '#cl-results .notice.error', text='huge.png')
     peak = _rss_mb('VmHWM')
     print(f'6000x6000 JPEG ({photo.stat().st_size / 1e6:.1f} MB) and a 9000x9000 PNG: server RSS {base:.0f} MB before, '
           f'peak {peak:.0f} MB (+{peak - base:.0f} MB)')
@@ -354,7 +365,7 @@ def test_bring_your_data_upload_with_bad_files(server, browser):
     d.find_element(By.ID, 'up-import').click()
     wait(d, '#up-progress')                                                   # the progress bar is visible while it works
     counts = wait(d, '#up-counts', text='benign')[0]
-    skipped = wait(d, '#up-skipped')[0].text
+    skipped = read(d, '#up-skipped')
     assert 'breast/benign/truncated.png' in skipped and 'breast/malignant/readme.txt' in skipped and 'not an image file' in skipped
     assert 'staging' not in skipped                                           # paths as the user knows them
     assert 'my-upload' in d.find_element(By.ID, 'up-list').text
@@ -368,7 +379,7 @@ def test_bring_your_data_upload_with_bad_files(server, browser):
     name.send_keys(Keys.CONTROL, 'a'); name.send_keys(Keys.DELETE); name.send_keys('evil')
     WebDriverWait(d, 30).until(lambda _: name.get_attribute('value') == 'evil')
     d.find_element(By.ID, 'up-import').click()
-    assert "holds a path with '..' (../../evil.png)" in wait(d, '#up-out .notice.error')[0].text
+    assert "holds a path with '..' (../../evil.png)" in read(d, '#up-out .notice.error')
     assert not (server['settings'].data_dir/'datasets'/'evil').exists()
     shot(d, 'data-refused')
 
@@ -395,7 +406,7 @@ def test_refusals_come_at_once_as_one_sentence_naming_the_users_file(server, bro
     wait(d, '#up-file', text='ready to import scans-bomb.zip')
     _set_name(d, 'bomb')
     d.find_element(By.ID, 'up-import').click()
-    said = wait(d, '#up-out .notice.error', text='scans-bomb.zip was refused')[0].text
+    said = read(d, '#up-out .notice.error', text='scans-bomb.zip was refused')
     assert 'would unpack to 402.7 MB' in said and 'times its packed size' in said and '\n' not in said, said
     assert len(list((settings.data_dir/'jobs').iterdir())) == jobs_before       # no job was started
     for sub in ('staging', 'uploads'): assert list((settings.data_dir/sub).iterdir()) == [], sub
@@ -408,7 +419,7 @@ def test_refusals_come_at_once_as_one_sentence_naming_the_users_file(server, bro
     wait(d, '#up-file', text='ready to import old scans.zip')
     _set_name(d, 'old-scans')
     d.find_element(By.ID, 'up-import').click()
-    said = wait(d, '#up-out .notice.error', text='old scans.zip was not imported: none of its images could be read')[0].text
+    said = read(d, '#up-out .notice.error', text='old scans.zip was not imported: none of its images could be read')
     assert '\n' not in said and 'Error' not in said and str(settings.data_dir) not in said and 'staging' not in said, said
     assert 'scans/benign/0.gif' in said                                       # one of the user's own files, by name
     assert not (settings.data_dir/'datasets'/'old-scans').exists()
@@ -431,10 +442,10 @@ def test_a_big_import_is_followed_everywhere_joined_kept_across_a_reload_and_can
     wait(d, '.jobs .job.running', text='import of big')
     wait(d, '#sel-dataset', text='big (')                                     # the menus switch to its view at once
     # the view it prepares is being prepared: no "Prepare this view" to press a second time, on any page
-    status = wait(d, '#view-status', text='preparing:')[0].text
+    status = read(d, '#view-status', text='preparing:')
     assert not d.find_element(By.ID, 'view-prepare').is_displayed(), status
     go(d, 'explorer')
-    assert 'being prepared in the background' in wait(d, '#view-notice .notice')[0].text
+    assert 'being prepared in the background' in read(d, '#view-notice .notice')
     WebDriverWait(d, WAIT).until(lambda _: 'encoding' in text_of(d, '.jobs .job.running'))
     line = text_of(d, '.jobs .job.running')
     assert 'import of big' in line and 'Cancel' in line and '%' in line, line
@@ -447,7 +458,7 @@ def test_a_big_import_is_followed_everywhere_joined_kept_across_a_reload_and_can
     go(d, 'data')
     wait(d, '#up-progress')                                                   # the page's own bar, from the tab's session
     click(d, '.jobs .job.running button.cancel')                              # the list is redrawn as it polls
-    said = wait(d, '.jobs .job.cancelled', text='import of big')[0].text
+    said = read(d, '.jobs .job.cancelled', text='import of big')
     assert 'cancelled: nothing it was making was kept' in said
     wait(d, '#up-out .notice', text='import of big was cancelled')
     shot(d, 'jobs-after-cancel', evidence=True)
@@ -513,7 +524,7 @@ def test_label_two_rounds_in_the_browser(label_app):
     d.find_element(By.ID, 'lb-poolsize').send_keys('80')
     d.find_element(By.ID, 'lb-create').click()
     wait(d, '#lb-status', text='breast: labelled malignant: 2')
-    assert 'Press Suggest' in wait(d, '#lbs-out .notice')[0].text
+    assert 'Press Suggest' in read(d, '#lbs-out .notice')
     skipped = []
     for r in (1, 2):
         d.find_element(By.ID, 'lb-suggest').click()
