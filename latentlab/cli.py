@@ -96,6 +96,14 @@ def main(argv: list | None = None) -> int:
         print(f"latentlab {args.command}: error: {e}", file=sys.stderr)
         return 2
 
+# %% ../nbs/60_cli.ipynb #b34cd3c3
+def _setting(cfg: dict) -> str:
+    "The table's heading: the data set, and the autoencoder only where a feature space is its latents."
+    spaces = {s for f in cfg['features'] for s in f.split('+')}              # 'latent+efficientnet-lite1' counts
+    if 'latent' in spaces: return f"{cfg['dataset']}, {cfg['autoencoder']} at {cfg['resolution']}px"
+    return cfg['dataset'] if spaces <= {'pixel'} else f"{cfg['dataset']}, at {cfg['resolution']}px"
+
+
 # %% ../nbs/60_cli.ipynb #76e29d1d
 def _print_table(rec) -> None:
     """Print the test metrics of record `rec` with intervals, and the validation AUC that chose
@@ -110,7 +118,7 @@ def _print_table(rec) -> None:
     t = t.reset_index().rename(columns={'auc': 'auc [95% interval]'})
     cfg = rec.config
     with pd.option_context('display.float_format', '{:.3f}'.format, 'display.width', 160):
-        print(f"\nTest results ({cfg['dataset']}, {cfg['autoencoder']} at {cfg['resolution']}px, "
+        print(f"\nTest results ({_setting(cfg)}, "
               f"{rec.meta['data']['train'].get('n_used', rec.meta['data']['train']['n'])} training images, "
               f"n_test={rec.meta['data']['test']['n']}):")
         print(t.to_string(index=False))
