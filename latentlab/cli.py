@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from .config import Registry, RunConfig, atomic_path, config_docs
-from .experiments import (RunRecord, describe_version_changes, find_run, list_runs,
+from .experiments import (RunRecord, base_spaces, describe_version_changes, find_run, list_runs,
                                    make_config, parse_overrides, rerun, run_experiment,
                                    version_changes)
 from .active import STRATEGIES, read_unlabelled, save_contact_sheet, suggest_images, write_suggestions
@@ -98,10 +98,11 @@ def main(argv: list | None = None) -> int:
 
 # %% ../nbs/60_cli.ipynb #b34cd3c3
 def _setting(cfg: dict) -> str:
-    "The table's heading: the data set, and the autoencoder only where a feature space is its latents."
-    spaces = {s for f in cfg['features'] for s in f.split('+')}              # 'latent+efficientnet-lite1' counts
-    if 'latent' in spaces: return f"{cfg['dataset']}, {cfg['autoencoder']} at {cfg['resolution']}px"
-    return cfg['dataset'] if spaces <= {'pixel'} else f"{cfg['dataset']}, at {cfg['resolution']}px"
+    "The table's heading: the data set, and the autoencoder only where the run encoded with it."
+    spaces = base_spaces(cfg)
+    if 'latent' in spaces or cfg['augmenter']:                               # an augmenter works on latents too
+        return f"{cfg['dataset']}, {cfg['autoencoder']} at {cfg['resolution']}px"
+    return cfg['dataset'] if spaces == ['pixel'] else f"{cfg['dataset']}, at {cfg['resolution']}px"
 
 
 # %% ../nbs/60_cli.ipynb #76e29d1d

@@ -41,11 +41,11 @@ from .latents import encode_dataset
 from .models import LatentClassifier, accepts, calibration_summary, feature_spec, ood_scorer, save_model
 
 # %% auto #0
-__all__ = ['DEFAULT_CONFIG', 'PACKAGES', 'META_COLUMNS', 'RUNNERS', 'make_config', 'parse_overrides', 'code_version', 'RunRecord',
-           'flatten_metrics', 'timing_keys', 'write_record', 'FeatureSpace', 'run_experiment', 'record_row',
-           'list_runs', 'find_run', 'pipeline_name', 'augmentation_name', 'synthetic_arm', 'synthetic_rows',
-           'one_per_model', 'name_sources', 'compare_metrics', 'register_runner', 'thread_limit', 'config_changes',
-           'rerun', 'version_changes', 'describe_version_changes']
+__all__ = ['DEFAULT_CONFIG', 'PACKAGES', 'META_COLUMNS', 'RUNNERS', 'make_config', 'parse_overrides', 'base_spaces',
+           'code_version', 'RunRecord', 'flatten_metrics', 'timing_keys', 'write_record', 'FeatureSpace',
+           'run_experiment', 'record_row', 'list_runs', 'find_run', 'pipeline_name', 'augmentation_name',
+           'synthetic_arm', 'synthetic_rows', 'one_per_model', 'name_sources', 'compare_metrics', 'register_runner',
+           'thread_limit', 'config_changes', 'rerun', 'version_changes', 'describe_version_changes']
 
 # %% ../nbs/40_experiments.ipynb #40-experimen-005
 DEFAULT_CONFIG = asdict(RunConfig())   # the defaults as a record stores them (read-only: `make_config` copies)
@@ -131,6 +131,12 @@ def parse_overrides(pairs: list) -> dict:
             except (ValueError, SyntaxError): value = _flow(raw)
         out[key.strip()] = value
     return out
+
+# %% ../nbs/40_experiments.ipynb #60a2a084
+def base_spaces(cfg: dict) -> list:
+    "The feature spaces `cfg['features']` needs computed, in order: joined names split, each once."
+    return list(dict.fromkeys(p for f in cfg['features'] for p in f.split('+')))
+
 
 # %% ../nbs/40_experiments.ipynb #40-experimen-009
 PACKAGES = ('latentlab', 'torch', 'diffusers', 'numpy', 'scikit-learn', 'imbalanced-learn',
@@ -386,7 +392,7 @@ def _experiment_features(cfg: dict, splits: dict, idx: np.ndarray, progress: boo
     copies = [transform_images(splits['train'], t, cfg['seed']).subset(idx)
               for t in cfg['image_augment']]
     tta = {s: transform_images(splits[s], 'hflip') for s in ('val', 'test')} if cfg['tta'] else {}
-    wanted = list(dict.fromkeys(p for f in cfg['features'] for p in f.split('+')))
+    wanted = base_spaces(cfg)
     spaces = {'pixel': _pixel_space(splits, idx, copies, tta)} if 'pixel' in wanted else {}
     if 'latent' in wanted or cfg['augmenter']:
         ae = load_autoencoder(cfg['autoencoder'], resolution=cfg['resolution'],
